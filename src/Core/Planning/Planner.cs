@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core.Diagnostics;
+using LanguageExt;
+
+namespace Boinc.Persist.Core.Planning;
+
+/// <summary>Label keys on everything Boinc.Persist creates, so <c>gc</c> and tests can find it.</summary>
+public static class Labels
+{
+    public const string Owner = "org.boinc-persist.owner";
+    public const string OwnerValue = "boinc-persist";
+    public const string Project = "org.boinc-persist.project";
+    public const string Workunit = "org.boinc-persist.wu";
+    public const string Result = "org.boinc-persist.result";
+    public const string Slot = "org.boinc-persist.slot";
+    public const string ContentHash = "org.boinc-persist.content-hash";
+    public const string Prefix = "org.boinc-persist.";
+}
+
+/// <summary>
+/// Turns a job directory's facts into a <see cref="Plan"/>: what to build, mount and run, and why. Pure.
+/// Rules: the slot is mounted once, at WORKDIR; the project directory read-only at its mount point when
+/// asked; extra mounts never on or above WORKDIR, never twice on one target, relative sources inside the slot;
+/// no network, read-only root with a tmpfs /tmp, no new privileges, no capabilities, the slot owner's uid:gid,
+/// cpus from ncpus, memory from rsc_memory_bound, a pids limit, unless job.toml relaxes them.
+/// </summary>
+public static class Planner
+{
+    private static readonly string[] SystemTargets = { "/proc", "/sys", "/dev" };
+
+    public static Checked<Plan> Make(PlanInput input)
+    {
+        var job = input.Job;
+        var c = job.Config;
+        var findings = new List<Diagnostic>();
+        void Error(string code, Location at, string msg) => findings.Add(Diagnostic.Error(code, at, msg));
+        void Warn(string code, Location at, string msg) => findings.Add(Diagnostic.Warning(code, at, msg));
+
+        // WORKDIR: job.toml wins, but disagreeing with the Dockerfile is a mistake unless said to be meant.
+        var dfWorkdir = input.Dockerfile.Workdir;
+        var workdir = c.Workdir.IfNone(() => dfWorkdir.Map(w => w.Path).IfNone(JobConfig.DefaultWorkdir));
+        c.Workdir.Iter(jw => dfWorkdir.Iter(dw =>
+        {
+            if (jw != dw.Path && !c.Confinement.AllowWorkdirMismatch)
+                Error("BP-PLAN001", job.Where("workdir"),
+                    $"workdir {jw} differs from the Dockerfile's WORKDIR {dw.Path} ({input.Dockerfile.FileName}:{dw.Line}); " +
+                    "the job would not find its files. Make them agree, or set [confinement] allow_workdir_mismatch = true");
+        }));
+
+        var mounts = new List<PlannedMount>
+        {
+            new(input.Host.SlotPath, workdir, false, Relabel.None, MountRole.Slot,
+                "the slot directory, where all job files live, at WORKDIR"),
+        };
+
+        // The project directory, for <soft_link> inputs.
+        c.ProjectDirMount.Iter(target =>
+        {
+            var at = job.Where("project_dir_mount");
+            if (Paths.IsAtOrUnder(workdir, target))
+                Error("BP-PLAN002", at, $"project_dir_mount {target} is on or above WORKDIR {workdir}; it would hide the slot");
+            else if (Paths.IsAtOrUnder(target, workdir))
+                Warn("BP-PLAN003", at,
+                    $"project_dir_mount {target} is inside WORKDIR {workdir}: an empty directory of that name appears in the slot");
+            var ro = !c.Confinement.ProjectDirWritable;
+            mounts.Add(new PlannedMount(input.Host.ProjectPath, target, ro, Relabel.None, MountRole.Project,
+                ro ? "the project directory, read-only, for <soft_link> inputs (project_dir_mount)"
+                   : "the project directory, WRITABLE ([confinement] project_dir_writable)"));
+        });
+        if (c.ProjectDirMount.IsNone && c.Confinement.ProjectDirWritable)
+            Warn("BP-PLAN004", job.Where("confinement.project_dir_writable"),
+                "project_dir_writable has no effect without project_dir_mount");
+
+        // job.toml's extra mounts.
+        var i = 0;
+        foreach (var m in c.Mounts)
+        {
+            var at = job.Where($"mount[{i++}]");
+            if (Paths.IsAtOrUnder(workdir, m.Target))
+            {
+                Error("BP-PLAN005", at, $"mount target {m.Target} is on or above WORKDIR {workdir}; it would hide the slot");
+                continue;
+            }
+
+            if (SystemTargets.Any(s => Paths.IsAtOrUnder(m.Target, s)))
+            {
+                Error("BP-PLAN006", at, $"mount target {m.Target} is a kernel file system of the container");
+                continue;
+            }
+
+            string source;
+            if (m.IsSlotRelative)
+            {
+                source = Paths.Join(input.Host.SlotPath, m.Source);
+            }
+            else
+            {
+                source = m.Source;
+                var inside = Paths.IsAtOrUnder(source, input.Host.SlotPath) ||
+                             (c.ProjectDirMount.IsSome && Paths.IsAtOrUnder(source, input.Host.ProjectPath));
+                if (!inside && !c.Confinement.AllowHostMounts)
+                {
+                    Error("BP-PLAN007", at,
+                        $"mount source {source} is a host path outside the slot and project directories; " +
+                        "set [confinement] allow_host_mounts = true if the project really needs it");
+                    continue;
+                }
+            }
+
+            mounts.Add(new PlannedMount(source, m.Target, m.ReadOnly, m.Relabel, MountRole.Extra,
+                $"job.toml mount {m.Source}:{m.Target}{(m.ReadOnly ? " (read-only)" : "")}"));
+        }
+
+        // tmpfs: /tmp by default (the root is read-only), plus create_args --tmpfs.
+        var tmpfs = new List<PlannedTmpfs>();
+        foreach (var t in c.Create.Tmpfs)
+            tmpfs.Add(new PlannedTmpfs(t.Target, t.SizeBytes.IfNone(c.Limits.TmpBytes), "create_args --tmpfs"));
+        if (!tmpfs.Exists(t => t.Target == "/tmp"))
+            tmpfs.Add(new PlannedTmpfs("/tmp", c.Limits.TmpBytes,
+                "scratch space: the root file system is read-only and /tmp is not kept across restarts"));
+        foreach (var t in tmpfs.Where(t => Paths.IsAtOrUnder(workdir, t.Target)))
+            Error("BP-PLAN005", job.Where("create_args"), $"tmpfs {t.Target} is on or above WORKDIR {workdir}; it would hide the slot");
+
+        // One target, one mount.
+        var targets = mounts.Select(m => (m.Target, Why: m.Why)).Concat(tmpfs.Select(t => (t.Target, Why: t.Why)));
+        foreach (var dup in targets.GroupBy(t => t.Target).Where(g => g.Count() > 1))
+            Error("BP-PLAN008", job.Where("mount"),
+                $"{dup.Key} is mounted {dup.Count()} times ({string.Join("; ", dup.Select(d => d.Why))}); a target can have one mount");
+
+        // Who runs the job.
+        var user = c.Confinement.User switch
+        {
+            UserMode.Image => input.Dockerfile.User,
+            UserMode.Explicit e => $"{e.Uid}:{e.Gid}",
+            _ => Option<string>.Some($"{input.Host.SlotUid}:{input.Host.SlotGid}"),
+        };
+
+        // Limits.
+        var cpus = c.Limits.Cpus.IfNone(Math.Max(input.Task.Ncpus, 0));
+        var nanoCpus = cpus > 0 ? (long)Math.Round(cpus * 1e9) : 0;
+        var memory = c.Limits.MemoryBytes.IsSome
+            ? c.Limits.MemoryBytes
+            : input.Task.MemoryBoundBytes >= 1 ? Option<long>.Some((long)Math.Min(input.Task.MemoryBoundBytes, long.MaxValue / 2)) : Option<long>.None;
+        if (memory.IsNone)
+            Warn("BP-PLAN009", job.Where("limits.memory"),
+                "no memory limit: init_data.xml gives no rsc_memory_bound and [limits] memory is not set");
+        c.Limits.MemoryBytes.Iter(m =>
+        {
+            if (input.Task.MemoryBoundBytes >= 1 && m > input.Task.MemoryBoundBytes)
+                Warn("BP-PLAN010", job.Where("limits.memory"),
+                    $"memory limit {Units.FormatSize(m)} is above the task's rsc_memory_bound {Units.FormatSize((long)input.Task.MemoryBoundBytes)}; the BOINC client may abort the task first");
+        });
+
+        // Environment: create_args -e, then ARGS as docker_wrapper passes extra command-line arguments.
+        var env = c.Create.Env;
+        if (!input.AppArgs.IsEmpty)
+            env = env.Filter(e => e.Key != "ARGS").Add(new KeyValue("ARGS", string.Join(' ', input.AppArgs)));
+        foreach (var dup in env.GroupBy(e => e.Key).Where(g => g.Count() > 1))
+            Warn("BP-PLAN011", job.Where("create_args"), $"environment variable {dup.Key} is set {dup.Count()} times; the last one wins");
+
+        // Labels: ours cannot be overridden.
+        var ownLabels = Seq(
+            new KeyValue(Labels.Owner, Labels.OwnerValue),
+            new KeyValue(Labels.Project, input.Task.ProjectDirName),
+            new KeyValue(Labels.Workunit, input.Task.WuName),
+            new KeyValue(Labels.Result, input.Task.ResultName),
+            new KeyValue(Labels.Slot, input.Host.SlotPath));
+        foreach (var l in c.Create.Labels.Concat(c.Build.Labels).Where(l => l.Key.StartsWith(Labels.Prefix, StringComparison.Ordinal)))
+            Error("BP-PLAN012", job.Where("create_args"), $"label {l.Key} is reserved for the wrapper's own bookkeeping");
+
+        // Image and container names.
+        var image = ImagePlanOf(input);
+        var name = Naming.ContainerName(input.Task.ProjectDirName, input.Task.ResultName);
+        if (!Naming.IsBoincCompatible(input.Task.ProjectDirName, input.Task.ResultName))
+            Warn("BP-PLAN013", Location.InFile("init_data.xml"),
+                $"project or result name has characters Docker does not allow in names; the container is called {name}");
+
+        var spec = new ContainerSpec(
+            name,
+            image,
+            user,
+            workdir,
+            env,
+            c.Create.Entrypoint,
+            mounts.ToSeq(),
+            tmpfs.ToSeq(),
+            c.Confinement.Network,
+            c.Confinement.ReadOnlyRootfs,
+            c.Confinement.NoNewPrivileges,
+            c.Confinement.CapAdd,
+            nanoCpus,
+            memory,
+            c.Limits.Pids,
+            c.Create.Ulimits,
+            c.Create.ShmSizeBytes,
+            c.UseGpu,
+            c.PortMaps,
+            c.WebGraphicsGuestPort,
+            ownLabels + c.Create.Labels,
+            c.Create.Hostname,
+            c.Create.Init,
+            c.Create.StopTimeoutSeconds,
+            c.Create.StopSignal);
+
+        return Checked<Plan>.Of(new Plan(spec, RelaxationsOf(c, user)), findings.ToSeq());
+    }
+
+    /// <summary>The image tag: job.toml's image_name, else <c>boinc-persist/job:&lt;hash&gt;</c> of what it is built from.</summary>
+    public static ImagePlan ImagePlanOf(PlanInput input)
+    {
+        var c = input.Job.Config;
+        var hash = ContentHash(input.Dockerfile.Text, c.Build);
+        var tag = c.ImageName.IfNone($"boinc-persist/job:{hash[..32]}");
+        var labels = Seq(new KeyValue(Labels.Owner, Labels.OwnerValue), new KeyValue(Labels.ContentHash, hash)) + c.Build.Labels;
+        return new ImagePlan(tag, hash, c.ImageName.IsSome, input.Dockerfile.FileName, c.Build, labels);
+    }
+
+    /// <summary>SHA-256 (hex) over the Dockerfile text and the build options, in a form with no ambiguity.</summary>
+    public static string ContentHash(string dockerfileText, BuildOptions build)
+    {
+        var canonical = new StringBuilder();
+        canonical.Append("boinc-persist image v1\0dockerfile\0").Append(dockerfileText.Length).Append('\0').Append(dockerfileText);
+        canonical.Append("\0build\0").Append(CreateArgs.FormatBuild(build));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+    }
+
+    private static Seq<Relaxation> RelaxationsOf(JobConfig c, Option<string> user)
+    {
+        var r = new List<Relaxation>();
+        var k = c.Confinement;
+        if (k.Network != NetworkMode.None)
+            r.Add(new("confinement.network", $"the container has a network ({k.Network.ToString().ToLowerInvariant()})"));
+        if (!k.ReadOnlyRootfs) r.Add(new("confinement.read_only_rootfs", "the root file system is writable (writes outside WORKDIR are lost with the container)"));
+        if (!k.NoNewPrivileges) r.Add(new("confinement.no_new_privileges", "processes may gain privileges (setuid binaries work)"));
+        if (!k.CapAdd.IsEmpty) r.Add(new("confinement.cap_add", $"capabilities added back: {string.Join(", ", k.CapAdd)}"));
+        if (k.User is not UserMode.SlotOwner)
+            r.Add(new("confinement.user", $"runs as {user.IfNone("the image's default user (root unless the image says otherwise)")}, not as the slot's owner"));
+        if (k.ProjectDirWritable && c.ProjectDirMount.IsSome) r.Add(new("confinement.project_dir_writable", "the project directory is writable"));
+        if (k.AllowWorkdirMismatch) r.Add(new("confinement.allow_workdir_mismatch", "workdir may differ from the Dockerfile's WORKDIR"));
+        if (k.AllowHostMounts) r.Add(new("confinement.allow_host_mounts", "mounts may come from anywhere on the host"));
+        if (c.UseGpu) r.Add(new("use_gpu", "the container gets the host's GPUs"));
+        if (!c.PortMaps.IsEmpty) r.Add(new("portmap", $"ports published: {string.Join(", ", c.PortMaps.Map(p => $"{p.HostIp}:{p.HostPort}->{p.ContainerPort}"))}"));
+        return r.ToSeq();
+    }
+
+    private static Seq<KeyValue> Seq(params KeyValue[] items) => items.ToSeq();
+}
