@@ -35,6 +35,10 @@ public sealed class EngineFixture : IAsyncLifetime
 {
     public const string TestLabel = "org.boinc-persist.test";
     public const string RunLabel = "org.boinc-persist.run";
+    public const string SessionLabel = "org.boinc-persist.session";
+
+    /// <summary>Set by scripts/test.sh so it can tell its own leftovers from a colleague's running tests.</summary>
+    public const string SessionVariable = "BOINC_PERSIST_TEST_SESSION";
     public const string DefaultBaseImage = "boinc-persist/busybox:1";
 
     /// <summary>Where scripts/test.sh wants to hear about leaked containers (the fixture removes them first).</summary>
@@ -58,12 +62,24 @@ public sealed class EngineFixture : IAsyncLifetime
         RunId = Guid.NewGuid().ToString("N")[..12];
         BaseImage = NonEmpty(Environment.GetEnvironmentVariable("BOINC_PERSIST_BASE_IMAGE")) ?? DefaultBaseImage;
         Endpoint = new Uri(NonEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) ?? "unix:///var/run/docker.sock");
-        TestLabels = new Dictionary<string, string> { [TestLabel] = "true", [RunLabel] = RunId };
+        SessionId = NonEmpty(Environment.GetEnvironmentVariable(SessionVariable)) ?? "manual";
+        TestLabels = new Dictionary<string, string>
+        {
+            [TestLabel] = "true",
+            [RunLabel] = RunId,
+            [SessionLabel] = SessionId,
+        };
         Docker = new DockerClientBuilder().WithEndpoint(Endpoint).Build();
     }
 
-    /// <summary>Distinguishes this test run's containers from other runs sharing the engine.</summary>
+    /// <summary>
+    /// Unique to this fixture instance: test assemblies run in parallel processes, and one fixture's cleanup
+    /// must never remove another's live containers.
+    /// </summary>
     public string RunId { get; }
+
+    /// <summary>The scripts/test.sh invocation this fixture belongs to ("manual" outside it).</summary>
+    public string SessionId { get; }
 
     public string BaseImage { get; }
 
