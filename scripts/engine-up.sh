@@ -135,33 +135,41 @@ else
 fi
 
 # --- 3. Start it -------------------------------------------------------------------------------------
-# A pid file whose process is gone makes dockerd refuse to start; one whose process is a live dockerd
-# means an engine is still coming up (or stuck): wait for it rather than start a second one.
-start_needed=1
-if [[ -f $PIDFILE ]]; then
+# The pid of a live (not zombie) dockerd named by the pid file, or nothing.
+live_dockerd_pid() {
+  local pid
   pid=$(cat "$PIDFILE" 2>/dev/null || true)
-  if [[ -n "$pid" ]] && [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == dockerd ]]; then
-    log "dockerd (pid $pid) is running but not answering yet; waiting for it"
-    start_needed=0
-  else
-    log "removing stale $PIDFILE (pid '${pid}' is not a running dockerd)"
-    rm -f "$PIDFILE"
-  fi
-fi
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == dockerd ]] || return 0
+  # A killed daemon stays a zombie until its parent reaps it: it will never answer.
+  [[ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)" != Z ]] || return 0
+  echo "$pid"
+}
 
-if [[ $start_needed -eq 1 ]]; then
-  log "starting dockerd (no bridge, no iptables: containers get loopback only); log: $LOG"
-  # setsid+nohup: the daemon must outlive this script, the test run and the shell that called it.
-  # 9>&-: the daemon must not inherit our lock, or every later run would wait on it forever.
-  setsid nohup "$DOCKERD" --bridge=none --iptables=false --ip6tables=false \
-    >>"$LOG" 2>&1 </dev/null 9>&- &
-  disown || true
-fi
-
+started=0
 for ((i = 0; i < START_TIMEOUT_S; i++)); do
   if engine_ok; then
     log "engine up after ${i} s, API $(server_api)"
     exit 0
+  fi
+  # A live dockerd that does not answer yet is still coming up: wait rather than start a second one.
+  # A pid file without one is stale and makes dockerd refuse to start, so it goes. Re-checked every
+  # second, so a daemon that dies while we wait is replaced (once).
+  pid=$(live_dockerd_pid)
+  if [[ -n "$pid" ]]; then
+    [[ $i -eq 0 ]] && log "dockerd (pid $pid) is running but not answering yet; waiting for it"
+  elif [[ $started -eq 0 ]]; then
+    if [[ -e $PIDFILE ]]; then
+      log "removing stale $PIDFILE (pid '$(cat "$PIDFILE" 2>/dev/null || true)' is not a live dockerd)"
+      rm -f "$PIDFILE"
+    fi
+    log "starting dockerd (no bridge, no iptables: containers get loopback only); log: $LOG"
+    # setsid+nohup: the daemon must outlive this script, the test run and the shell that called it.
+    # 9>&-: it must not inherit our lock either, or every later run would wait on it forever.
+    setsid nohup "$DOCKERD" --bridge=none --iptables=false --ip6tables=false \
+      >>"$LOG" 2>&1 </dev/null 9>&- &
+    disown || true
+    started=1
   fi
   sleep 1
 done
