@@ -191,7 +191,8 @@ public static partial class Generators
         from c in SlotContextGen
         from tokens in Gen.Elements("..", ".", "/", "/", "/", "projects", c.ProjectDirName, c.ProjectDir, "other", "a",
                 "&#46;", "&#47;", "%2e", " ", "\\", "\t", "&amp;", "..", "x.y").ArrayOf()
-        select new FuzzedLink(c, string.Concat(tokens));
+        from prefix in Gen.Elements("", $"../../projects/{c.ProjectDirName}/", $"{c.ProjectDir}/")
+        select new FuzzedLink(c, prefix + string.Concat(tokens));
 
     public static Arbitrary<FuzzedLink> FuzzedLinkArb() => Arb.From(FuzzedLinkGen);
 
