@@ -1,0 +1,39 @@
+using System;
+using System.IO;
+using System.Text;
+using Boinc.Persist.Core.Diagnostics;
+using Boinc.Persist.Core.Slots;
+
+namespace Boinc.Persist.Shell.Slots;
+
+/// <summary>Reads <c>init_data.xml</c> from the slot and hands its text to <see cref="SlotContexts.Parse"/>.</summary>
+public static class InitDataReader
+{
+    public const string FileName = "init_data.xml";
+
+    /// <summary>Larger than any file the client writes (project preferences included).</summary>
+    public const long MaxBytes = 4 * 1024 * 1024;
+
+    public static Checked<SlotContext> Read(string slotDir)
+    {
+        var path = Path.Combine(slotDir, FileName);
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+                return Checked<SlotContext>.Fail(Diagnostic.Error(
+                    SlotCodes.InitDataNotFound, Location.InFile(FileName),
+                    $"{FileName} is not in {slotDir}; the wrapper must be started by the BOINC client in a slot directory."));
+            if (info.Length > MaxBytes)
+                return Checked<SlotContext>.Fail(Diagnostic.Error(
+                    SlotCodes.InitDataUnreadable, Location.InFile(FileName),
+                    $"{FileName} is {info.Length} bytes, more than the {MaxBytes} a client ever writes."));
+            return SlotContexts.Parse(FileName, File.ReadAllText(path, Encoding.UTF8));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Checked<SlotContext>.Fail(Diagnostic.Error(
+                SlotCodes.InitDataUnreadable, Location.InFile(FileName), $"cannot read {FileName}: {e.Message}"));
+        }
+    }
+}
