@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Boinc.Persist.Core.Config;
+using Ulimit = Docker.DotNet.Models.Ulimit;
 using Boinc.Persist.Core.Planning;
 using Docker.DotNet.Models;
 using ContainerSpec = Boinc.Persist.Core.Planning.ContainerSpec;
@@ -58,7 +59,7 @@ public static class ContainerSpecConverter
             Labels = spec.Labels.GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value),
             Hostname = spec.Hostname.IfNone(""),
             StopSignal = spec.StopSignal.IfNone(""),
-            StopTimeout = spec.StopTimeoutSeconds.Match(s => (long?)s, () => null),
+            StopTimeout = spec.StopTimeoutSeconds.Match(s => (System.TimeSpan?)System.TimeSpan.FromSeconds(s), () => null),
             ExposedPorts = ExposedPorts(spec),
             HostConfig = host,
         };
