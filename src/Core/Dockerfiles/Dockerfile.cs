@@ -45,7 +45,7 @@ public static class Dockerfile
     {
         if (!Instructions.IsKnown(ins.Keyword))
             return state.Report(DockerfileDiagnostics.UnknownInstruction(state.File, ins.Line, ins.Keyword));
-        state = state.Report(ContextRules.Check(state.File, ins));
+        state = state.Report(ContextRules.Check(state.File, ins) + NotJson(state.File, ins));
         return (ins.Name, state.Current.IsSome) switch
         {
             ("FROM", _) => From(state, ins),
@@ -86,6 +86,12 @@ public static class Dockerfile
             () => StageState.Fresh(stage));
         return state with { Done = earlier, Current = next };
     }
+
+    /// <summary>CMD/ENTRYPOINT that look like exec form but are not valid JSON run in shell form: say so.</summary>
+    private static Seq<Diagnostic> NotJson(string file, Instruction ins) =>
+        ins.Name is "CMD" or "ENTRYPOINT" && ins.Rest.TrimStart().StartsWith('[') && Words.JsonStringArray(ins.Rest).IsNone
+            ? Seq<Diagnostic>.Empty.Add(DockerfileDiagnostics.NotJson(file, ins.Line, ins.Name))
+            : Seq<Diagnostic>.Empty;
 
     private static Option<Located<ImageCommand>> Command(Instruction ins) =>
         new Located<ImageCommand>(
