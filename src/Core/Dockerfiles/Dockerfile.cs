@@ -59,7 +59,7 @@ public static class Dockerfile
     {
         "ARG" => s with { Args = DeclareArgs(state, ins, s.Args, state.GlobalArgs, s.Lookup) },
         "ENV" => s with { Env = DeclareEnv(state, ins, s) },
-        "WORKDIR" => s with { Workdir = Workdirs.Apply(state.File, s.Workdir, ins, state.Escape, s.Lookup, s.Stage.Base) },
+        "WORKDIR" => s with { Workdir = Workdirs.Apply(state.File, s.Workdir, ins, state.Escape, s.Lookup, s.Image) },
         "USER" => s with { User = new Located<string>(Substitution.Process(ins.Rest.Trim(), state.Escape, s.Lookup).Text, ins.Line) },
         "CMD" => s with { Cmd = Command(ins), CmdSetHere = true },
         "ENTRYPOINT" => s with { Entrypoint = Command(ins), Cmd = s.CmdSetHere ? s.Cmd : Option<Located<ImageCommand>>.None },
@@ -156,9 +156,13 @@ public static class Dockerfile
     }
 }
 
-/// <summary>What one stage has set so far; ENV, WORKDIR, USER, CMD and ENTRYPOINT pass to stages built on it.</summary>
+/// <summary>
+/// What one stage has set so far; ENV, WORKDIR, USER, CMD and ENTRYPOINT pass to stages built on it.
+/// <see cref="Image"/> is the image at the root of the chain of stages.
+/// </summary>
 internal sealed record StageState(
     Stage Stage,
+    string Image,
     WorkdirState Workdir,
     Option<Located<string>> User,
     Option<Located<ImageCommand>> Cmd,
@@ -168,7 +172,7 @@ internal sealed record StageState(
     HashMap<string, Option<string>> Args)
 {
     public static StageState Fresh(Stage stage) => new(
-        stage, WorkdirState.Initial, Option<Located<string>>.None, Option<Located<ImageCommand>>.None,
+        stage, stage.Base, WorkdirState.Initial, Option<Located<string>>.None, Option<Located<ImageCommand>>.None,
         Option<Located<ImageCommand>>.None, false, HashMap<string, Option<string>>.Empty, HashMap<string, Option<string>>.Empty);
 
     /// <summary>ENV wins over ARG; a name declared in neither may come from the base image, so it is unknown.</summary>
