@@ -13,10 +13,8 @@ namespace Boinc.Persist.Core.Dockerfiles;
 internal static class ContextRules
 {
     /// <summary>Flags that take a value; written without <c>=value</c> docker build fails.</summary>
-    private static readonly string[] ValueFlags =
-    [
-        "from", "chown", "chmod", "exclude", "checksum", "mount", "network", "security", "platform", "device",
-    ];
+    private static bool NeedsValue(string flag) => flag is
+        "from" or "chown" or "chmod" or "exclude" or "checksum" or "mount" or "network" or "security" or "platform" or "device";
 
     public static Seq<Diagnostic> Check(string file, Instruction instruction) =>
         Check(file, instruction.Line, instruction.Keyword, instruction.Rest, "");
@@ -55,7 +53,7 @@ internal static class ContextRules
     {
         var (rawFlags, remainder) = Words.ExtractFlags(rest);
         var flags = rawFlags.Map(Words.SplitFlag);
-        var missing = flags.Filter(f => f.Value.IsNone && ValueFlags.Contains(f.Name));
+        var missing = flags.Filter(f => f.Value.IsNone && NeedsValue(f.Name));
         if (!missing.IsEmpty)
             return missing.Map(f => DockerfileDiagnostics.Malformed(file, line, name,
                 $"flag --{f.Name} needs a value; Docker only accepts --{f.Name}=<value>"));

@@ -27,27 +27,19 @@ internal sealed record Lexed(char Escape, Seq<Instruction> Instructions, Seq<Dia
 /// </summary>
 internal static class DockerfileLexer
 {
-    private static readonly System.Collections.Generic.HashSet<string> HeredocInstructions = new(StringComparer.Ordinal)
-    {
-        "RUN", "COPY", "ADD",
-    };
-
     public static Lexed Lex(string file, string text)
     {
         var lines = SplitLines(text);
-        var findings = new List<Diagnostic>();
+        var (i, escape, directiveFindings) = ReadDirectives(file, lines);
+        var findings = new List<Diagnostic>(directiveFindings);
         var instructions = new List<Instruction>();
-        var directives = new Directives(file);
-        var i = 0;
         while (i < lines.Length)
         {
             var startLine = i + 1;
             var first = Words.TrimLeftSpace(lines[i++]);
-            if (directives.Accept(first, startLine, findings))
-                continue;
             if (IsComment(first))
                 continue;
-            var (line, ended) = TrimContinuation(first, directives.Escape);
+            var (line, ended) = TrimContinuation(first, escape);
             if (ended && line.Length == 0)
                 continue;
             var logical = new StringBuilder(line);
@@ -57,7 +49,7 @@ internal static class DockerfileLexer
                 var trimmed = Words.TrimLeftSpace(next);
                 if (IsComment(trimmed) || trimmed.Length == 0)
                     continue;
-                (line, ended) = TrimContinuation(next, directives.Escape);
+                (line, ended) = TrimContinuation(next, escape);
                 logical.Append(line);
             }
             var (keyword, rest) = Words.SplitKeyword(logical.ToString());
@@ -79,7 +71,7 @@ internal static class DockerfileLexer
             }
             instructions.Add(new Instruction(startLine, keyword, rest, heredocs.ToSeq()));
         }
-        return new Lexed(directives.Escape, instructions.ToSeq(), findings.ToSeq());
+        return new Lexed(escape, instructions.ToSeq(), findings.ToSeq());
     }
 
     /// <summary>Lines without their newline (and a UTF-8 byte order mark on the first).</summary>
@@ -111,7 +103,7 @@ internal static class DockerfileLexer
     {
         if (keyword.Equals("ONBUILD", StringComparison.OrdinalIgnoreCase))
             (keyword, rest) = Words.SplitKeyword(rest);
-        if (!HeredocInstructions.Contains(keyword.ToUpperInvariant()))
+        if (keyword.ToUpperInvariant() is not ("RUN" or "COPY" or "ADD"))
             return false;
         var (_, args) = Words.ExtractFlags(rest);
         return Words.JsonStringArray(args).IsNone;
@@ -133,62 +125,48 @@ internal static class DockerfileLexer
 
     /// <summary>
     /// Parser directives (<c># syntax=</c>, <c># escape=</c>, <c># check=</c>) are read only before the first
-    /// comment, blank line or instruction; keys are case-insensitive, each may appear once.
+    /// comment, blank line or instruction; keys are case-insensitive, each may appear once. Returns how many
+    /// lines they take, the escape token and any problems.
     /// </summary>
-    private sealed class Directives(string file)
+    private static (int Count, char Escape, Seq<Diagnostic> Findings) ReadDirectives(string file, string[] lines)
     {
-        private readonly System.Collections.Generic.HashSet<string> seen = new(StringComparer.Ordinal);
-        private bool done;
-
-        public char Escape { get; private set; } = '\\';
-
-        /// <summary>True when the line was a directive (and so is consumed).</summary>
-        public bool Accept(string line, int lineNumber, List<Diagnostic> findings)
+        var escape = '\\';
+        var seen = Seq<string>.Empty;
+        var findings = Seq<Diagnostic>.Empty;
+        var count = 0;
+        while (count < lines.Length && Directive(Words.TrimLeftSpace(lines[count])) is var (key, value))
         {
-            if (done)
-                return false;
-            var parsed = Parse(line);
-            if (parsed is not var (key, value) || key is not ("syntax" or "escape" or "check"))
-            {
-                done = true;
-                return false;
-            }
-            if (!seen.Add(key))
-            {
-                findings.Add(DockerfileDiagnostics.BadDirective(file, lineNumber, $"only one {key} parser directive can be used"));
-                return true;
-            }
-            if (key == "escape")
-            {
-                if (value is "\\" or "`")
-                    Escape = value[0];
-                else
-                    findings.Add(DockerfileDiagnostics.BadDirective(file, lineNumber,
-                        $"invalid escape token '{value}': use ` or \\"));
-            }
-            return true;
+            count++;
+            if (seen.Contains(key))
+                findings = findings.Add(DockerfileDiagnostics.BadDirective(file, count, $"only one {key} parser directive can be used"));
+            else if (key == "escape" && value is not ("\\" or "`"))
+                findings = findings.Add(DockerfileDiagnostics.BadDirective(file, count, $"invalid escape token '{value}': use ` or \\"));
+            else if (key == "escape")
+                escape = value[0];
+            seen = seen.Add(key);
         }
+        return (count, escape, findings);
+    }
 
-        /// <summary><c>^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$</c>, the key lower-cased.</summary>
-        private static (string Key, string Value)? Parse(string line)
-        {
-            if (!line.StartsWith('#'))
-                return null;
-            var i = 1;
-            while (i < line.Length && char.IsWhiteSpace(line[i]))
-                i++;
-            var start = i;
-            if (i >= line.Length || !char.IsAsciiLetter(line[i]))
-                return null;
-            while (i < line.Length && char.IsAsciiLetterOrDigit(line[i]))
-                i++;
-            var key = line[start..i].ToLowerInvariant();
-            while (i < line.Length && char.IsWhiteSpace(line[i]))
-                i++;
-            if (i >= line.Length || line[i] != '=')
-                return null;
-            var value = line[(i + 1)..].Trim();
-            return value.Length == 0 ? null : (key, value);
-        }
+    /// <summary><c>^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$</c> with a known key (lower-cased); null otherwise.</summary>
+    private static (string Key, string Value)? Directive(string line)
+    {
+        if (!line.StartsWith('#'))
+            return null;
+        var i = 1;
+        while (i < line.Length && char.IsWhiteSpace(line[i]))
+            i++;
+        var start = i;
+        if (i >= line.Length || !char.IsAsciiLetter(line[i]))
+            return null;
+        while (i < line.Length && char.IsAsciiLetterOrDigit(line[i]))
+            i++;
+        var key = line[start..i].ToLowerInvariant();
+        while (i < line.Length && char.IsWhiteSpace(line[i]))
+            i++;
+        if (i >= line.Length || line[i] != '=' || key is not ("syntax" or "escape" or "check"))
+            return null;
+        var value = line[(i + 1)..].Trim();
+        return value.Length == 0 ? null : (key, value);
     }
 }

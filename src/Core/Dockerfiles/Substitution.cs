@@ -20,7 +20,13 @@ internal sealed record Substituted(string Text, Seq<string> Unresolved)
 /// </summary>
 internal static class Substitution
 {
-    public static Substituted Process(string word, char escape, Func<string, Option<string>> lookup)
+    /// <summary>Deeper <c>${a:-${b:-...}}</c> nesting than this counts as unresolved (keeps the stack bounded on junk).</summary>
+    private const int MaxDepth = 32;
+
+    public static Substituted Process(string word, char escape, Func<string, Option<string>> lookup) =>
+        Process(word, escape, lookup, 0);
+
+    private static Substituted Process(string word, char escape, Func<string, Option<string>> lookup, int depth)
     {
         var text = new StringBuilder();
         var missing = new List<string>();
@@ -55,14 +61,14 @@ internal static class Substitution
                         i += 2;
                     }
                     else if (word[i] == '$')
-                        i = Dollar(word, i, escape, lookup, text, missing);
+                        i = Dollar(word, i, escape, lookup, text, missing, depth);
                     else
                         text.Append(word[i++]);
                 }
                 i++;
             }
             else if (c == '$')
-                i = Dollar(word, i, escape, lookup, text, missing);
+                i = Dollar(word, i, escape, lookup, text, missing, depth);
             else
             {
                 text.Append(c);
@@ -76,7 +82,7 @@ internal static class Substitution
 
     /// <summary>Expands the variable at <paramref name="i"/> (a <c>$</c>) and returns the index after it.</summary>
     private static int Dollar(
-        string word, int i, char escape, Func<string, Option<string>> lookup, StringBuilder text, List<string> missing)
+        string word, int i, char escape, Func<string, Option<string>> lookup, StringBuilder text, List<string> missing, int depth)
     {
         if (i + 1 < word.Length && IsNameChar(word[i + 1]))
         {
@@ -100,7 +106,7 @@ internal static class Substitution
         var name = inner[..n];
         var op = inner[n..];
         var value = lookup(name);
-        if (close >= word.Length || name.Length == 0)
+        if (close >= word.Length || name.Length == 0 || depth >= MaxDepth)
         {
             text.Append(raw);
             missing.Add(raw);
@@ -120,7 +126,7 @@ internal static class Substitution
                         text.Append(set ? v : "");
                     else
                     {
-                        var sub = Process(alternative, escape, lookup);
+                        var sub = Process(alternative, escape, lookup, depth + 1);
                         text.Append(sub.Text);
                         missing.AddRange(sub.Unresolved);
                     }
