@@ -162,4 +162,13 @@ public sealed class DockerfileExamples
         Assert.Contains(openArray.Warnings, w => w.Code == DockerfileDiagnostics.NotJsonCode);
         Assert.False(Analyze("\0\u0001\uFFFF<<\n`\\").IsOk);
     }
+
+    [Fact]
+    public void Deeply_nested_substitutions_do_not_overflow_the_stack()
+    {
+        var nested = string.Concat(Enumerable.Repeat("${A:+", 100_000)) + "/x" + new string('}', 100_000);
+        var info = Info("FROM scratch\nENV A=y\nWORKDIR " + nested + "\n");
+
+        Assert.IsType<WorkdirSetting.Unresolved>(info.Workdir);
+    }
 }
