@@ -75,7 +75,7 @@ public static partial class Generators
     private static Gen<T> Frequency<T>(params (int Weight, Gen<T> Gen)[] choices) =>
         Gen.Frequency(choices.Where(c => c.Weight > 0).ToArray());
 
-    private static Gen<List<T>> Between<T>(this Gen<T> gen, int min, int max) =>
+    private static Gen<List<T>> BetweenList<T>(this Gen<T> gen, int min, int max) =>
         Gen.Choose(min, max).SelectMany(n => gen.ListOf(n)).Select(l => l.ToList());
 
     private static Gen<string> Cased(string keyword) =>
@@ -102,7 +102,7 @@ public static partial class Generators
         from breaks in Frequency(
                 (5, Gen.Constant(Array.Empty<string>())),
                 (2, from trailing in Gen.Elements("", " ", "\t ")
-                    from fillers in Gen.Elements("", "   ", "# a comment", "  # COPY . /app", "\t").Between(0, 2)
+                    from fillers in Gen.Elements("", "   ", "# a comment", "  # COPY . /app", "\t").BetweenList(0, 2)
                     select new[] { $" {escape}{trailing}" }.Concat(fillers).ToArray()))
             .ArrayOf(words.Length - 1)
         select Render(keyword, words.Skip(1).ToArray(), breaks);
@@ -139,7 +139,7 @@ public static partial class Generators
 
     private static Gen<DockerfileFragment> ContextReading(char escape) => Gen.OneOf(
         Reads(from flags in SomeFlags()
-              from sources in Gen.Elements("in.dat", ".", "src/", "a b", "*.py").Between(1, 3)
+              from sources in Gen.Elements("in.dat", ".", "src/", "a b", "*.py").BetweenList(1, 3)
               from lines in Instruction(escape, new[] { "COPY" }.Concat(flags).Concat(sources).Append("/app/").ToArray())
               select lines),
         Reads(from flags in SomeFlags()
@@ -215,7 +215,7 @@ public static partial class Generators
     private static Gen<(string Marker, string[] Lines)> HeredocBody(char escape, string name) =>
         from chomp in Gen.Elements(false, true)
         from quote in Gen.Elements("", "\"", "'")
-        from body in Gen.Elements(Decoys).Between(0, 4)
+        from body in Gen.Elements(Decoys).BetweenList(0, 4)
         from tabs in Gen.Elements("", "\t", "\t\t")
         let lines = body.Where(l => l != name && !(chomp && l.TrimStart('\t') == name)).ToArray()
         select ($"<<{(chomp ? "-" : "")}{quote}{name}{quote}",
@@ -233,7 +233,7 @@ public static partial class Generators
     public static Gen<WorkdirCase> WorkdirCases() =>
         from steps in Gen.OneOf(
                 from absolute in Gen.Elements(false, true)
-                from segments in Gen.Elements("a", "b", "data", ".", "..", "x.y").Between(1, 4)
+                from segments in Gen.Elements("a", "b", "data", ".", "..", "x.y").BetweenList(1, 4)
                 from separator in Gen.Elements("/", "//")
                 from trailing in Gen.Elements("", "/")
                 select (Hop: false, Absolute: absolute, Segments: segments.ToArray(),
