@@ -1,1 +1,127 @@
-namespace Boinc.Persist.Shell; public static class Program { public static int Main(string[] args) { return 0; } }
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Reflection;
+using Boinc.Persist.Shell.Cli;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell;
+
+/// <summary>The <c>boinc-persist</c> command line.</summary>
+public static class Program
+{
+    public const int Ok = 0;
+    public const int Errors = 1;
+    public const int Usage = 2;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length > 0 && args[0] is "--version" or "version")
+        {
+            stdout.WriteLine($"boinc-persist {Version}");
+            return Ok;
+        }
+
+        if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
+        {
+            stdout.Write(HelpText);
+            return Ok;
+        }
+
+        if (args.Length > 0 && args[0] is "check" or "plan")
+            return CheckOrPlan(args[0], args[1..], stdout, stderr);
+
+        // Started by the BOINC client (docker_wrapper's command line): running a job is not built yet.
+        stderr.WriteLine("boinc-persist: running a job is not implemented yet; use `boinc-persist check` or `plan` (see --help)");
+        return Errors;
+    }
+
+    public static string Version =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static int CheckOrPlan(string command, string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        string? dir = null;
+        var config = "job.toml";
+        var dockerfile = "Dockerfile";
+        var json = false;
+        var appArgs = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--json":
+                    json = true;
+                    break;
+                case "--config" when i + 1 < args.Length:
+                    config = args[++i];
+                    break;
+                case "--dockerfile" when i + 1 < args.Length:
+                    dockerfile = args[++i];
+                    break;
+                case "--":
+                    appArgs.AddRange(args[(i + 1)..]);
+                    i = args.Length;
+                    break;
+                default:
+                    if (args[i].StartsWith('-'))
+                    {
+                        stderr.WriteLine($"boinc-persist {command}: unknown option {args[i]} (see --help)");
+                        return Usage;
+                    }
+
+                    if (dir is not null)
+                    {
+                        stderr.WriteLine($"boinc-persist {command}: one directory at a time ({dir}, {args[i]})");
+                        return Usage;
+                    }
+
+                    dir = args[i];
+                    break;
+            }
+        }
+
+        if (config.Contains('/') || dockerfile.Contains('/'))
+        {
+            stderr.WriteLine($"boinc-persist {command}: --config and --dockerfile name files in the job directory, not paths");
+            return Usage;
+        }
+
+        var report = JobDirectory.Load(new JobDirectoryOptions(dir ?? ".", config, dockerfile, appArgs.ToSeq()));
+        if (json)
+        {
+            stdout.WriteLine(ReportWriter.Json(report));
+        }
+        else
+        {
+            ReportWriter.Findings(command == "check" ? stdout : stderr, report);
+            if (command == "plan" && !report.HasErrors)
+            {
+                stdout.WriteLine();
+                ReportWriter.PlanText(stdout, report);
+            }
+        }
+
+        return report.HasErrors ? Errors : Ok;
+    }
+
+    private const string HelpText = """
+        boinc-persist: a drop-in replacement for BOINC's docker_wrapper that keeps committed checkpoints.
+
+        Usage:
+          boinc-persist check [DIR] [--config FILE] [--dockerfile FILE] [--json]
+              Lint a job directory (a BOINC slot, or a project's job directory on its own): job.toml,
+              the Dockerfile and the link files. Exits 1 if there is any error, 0 otherwise (warnings allowed).
+          boinc-persist plan [DIR] [--config FILE] [--dockerfile FILE] [--json] [-- ARGS...]
+              Print what would be built, mounted and run, and why. ARGS are the app's arguments
+              (passed to the container as ARGS, as docker_wrapper does).
+          boinc-persist --version
+          boinc-persist --help
+
+        DIR defaults to the current directory. Neither command needs a container engine.
+        Exit codes: 0 ok, 1 errors found, 2 bad command line.
+
+        """;
+}

@@ -1,0 +1,181 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security;
+using System.Text;
+using Boinc.Persist.Core;
+using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core.Diagnostics;
+using Boinc.Persist.Core.Dockerfiles;
+using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Core.Slots;
+using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Shell.Slots;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Cli;
+
+/// <summary>Where <c>check</c>/<c>plan</c> look and what they call the files.</summary>
+public sealed record JobDirectoryOptions(string Directory, string ConfigName, string DockerfileName, Seq<string> AppArgs);
+
+/// <summary>Everything read from a job directory and decided about it.</summary>
+public sealed record JobReport(
+    string Directory,
+    bool Standalone,
+    Option<Plan> Plan,
+    Option<DockerfileInfo> Dockerfile,
+    Seq<ResolvedInput> Inputs,
+    Seq<Diagnostic> Findings)
+{
+    public bool HasErrors => Diagnostics.HasErrors(Findings);
+}
+
+/// <summary>
+/// The imperative shell of <c>check</c> and <c>plan</c>: reads a job directory (a BOINC slot, or a project's
+/// job directory on its own), hands the texts to Core, and collects what Core says. No engine is needed.
+/// </summary>
+public static class JobDirectory
+{
+    /// <summary>A job.toml or Dockerfile larger than this is not a config file.</summary>
+    public const long MaxConfigBytes = 1024 * 1024;
+
+    public static JobReport Load(JobDirectoryOptions o)
+    {
+        var dir = Path.GetFullPath(o.Directory);
+        var findings = Seq<Diagnostic>.Empty;
+        JobReport Fail(Seq<Diagnostic> f) =>
+            new(dir, true, Option<Plan>.None, Option<DockerfileInfo>.None, Seq<ResolvedInput>.Empty, f);
+
+        if (!System.IO.Directory.Exists(dir))
+            return Fail(Seq1(Diagnostic.Error("BP-DIR001", Location.InFile(dir), "no such directory")));
+
+        var listing = SlotReader.Read(dir);
+        findings += listing.Findings;
+        if (listing.Value.IsNone) return Fail(findings);
+        var entries = listing.Value.IfNone(new SlotListing(Seq<SlotEntry>.Empty));
+
+        // A slot has init_data.xml; a project's job directory checked on its own does not.
+        var standalone = entries.Find(InitDataReader.FileName).IsNone;
+        var context = standalone ? StandaloneContext(dir) : InitDataReader.Read(dir);
+        findings += context.Findings;
+        if (context.Value.IsNone) return Fail(findings);
+        var ctx = context.Value.IfNone(() => throw new InvalidOperationException());
+        if (standalone)
+            findings = findings.Add(Diagnostic.Warning("BP-DIR002", Location.InFile(dir),
+                "no init_data.xml: checked as a job directory on its own (task names and limits are stand-ins; link files are checked against ./project)"));
+
+        // job.toml: missing means docker_wrapper's defaults.
+        var jobText = ReadJobFile(dir, entries, ctx, o.ConfigName, required: false);
+        findings += jobText.Findings;
+        var job = jobText.Value.Match(
+            t => t.Map(text => JobConfigReader.Parse(o.ConfigName, text))
+                  .IfNone(() => Checked<JobFile>.Ok(JobConfigReader.Missing(o.ConfigName))),
+            () => Checked<JobFile>.Fail(jobText.Errors));
+        if (jobText.Value.IsSome) findings += job.Findings;
+
+        // Dockerfile: required unless job.toml names a prebuilt image.
+        var needDockerfile = job.Value.Map(j => j.Config.ImageName.IsNone).IfNone(true);
+        var dfText = ReadJobFile(dir, entries, ctx, o.DockerfileName, required: needDockerfile);
+        findings += dfText.Findings;
+        var dfSource = dfText.Value.Bind(t => t);
+        var dockerfile = dfSource.Map(text => Core.Dockerfiles.Dockerfile.Analyze(o.DockerfileName, text));
+        dockerfile.Iter(d => findings += d.Findings);
+
+        if (job.Value.IsNone || dfText.Value.IsNone || dockerfile.Exists(d => d.Value.IsNone))
+            return new JobReport(dir, standalone, Option<Plan>.None, dockerfile.Bind(d => d.Value),
+                Seq<ResolvedInput>.Empty, findings);
+
+        var jobFile = job.Value.IfNone(() => throw new InvalidOperationException());
+        var info = dockerfile.Bind(d => d.Value);
+        var workdir = info.Map(i => i.Workdir).IfNone(WorkdirSetting.NotSet.Value);
+        if (workdir is WorkdirSetting.Unresolved u && jobFile.Config.Workdir.IsNone)
+            findings = findings.Add(Diagnostic.Error("BP-PLAN014", Location.At(o.DockerfileName, u.Line),
+                $"WORKDIR {u.Text} uses {string.Join(", ", u.Variables)}, which only the base image knows; set workdir in {o.ConfigName}"));
+
+        var (uid, gid) = FileOwner.Of(dir);
+        var projectPath = Path.GetFullPath(ctx.ProjectDir, dir);
+        var input = new PlanInput(
+            jobFile,
+            new DockerfileFacts(
+                o.DockerfileName,
+                dfSource.IfNone(""),
+                workdir is WorkdirSetting.Resolved r ? Option<(string, int)>.Some((r.Path, r.Line)) : Option<(string, int)>.None,
+                info.Bind(i => i.User.Map(l => l.Value))),
+            new TaskIdentity(ctx.ProjectDirName, ctx.WuName, ctx.ResultName, ctx.Slot, ctx.Ncpus, ctx.RscMemoryBound),
+            new HostFacts(dir, projectPath, uid, gid),
+            o.AppArgs);
+        var plan = Planner.Make(input);
+        // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
+        findings += standalone ? plan.Findings.Filter(d => d.Code != "BP-PLAN009") : plan.Findings;
+
+        // Where each input lives inside the container, with the plan's WORKDIR and project mount.
+        var inputs = Seq<ResolvedInput>.Empty;
+        plan.Value.Iter(p =>
+        {
+            var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount);
+            var resolved = LinkFiles.Resolve(entries, ctx, mounts, WrapperFiles.Of(o.ConfigName, o.DockerfileName));
+            findings += resolved.Findings;
+            inputs = resolved.Value.IfNone(Seq<ResolvedInput>.Empty);
+        });
+
+        var ok = !Diagnostics.HasErrors(findings);
+        return new JobReport(dir, standalone, ok ? plan.Value : Option<Plan>.None, info, inputs, findings);
+    }
+
+    /// <summary>
+    /// Reads job.toml or the Dockerfile from the slot: a physical copy, or a BOINC link file / symlink into the
+    /// project directory. Some(None) when it is absent and not required.
+    /// </summary>
+    private static Checked<Option<string>> ReadJobFile(string dir, SlotListing entries, SlotContext ctx, string name, bool required)
+    {
+        var entry = entries.Find(name);
+        if (entry.IsNone)
+        {
+            return required
+                ? Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR003", Location.InFile(name),
+                    $"{name} is missing from {dir}; the image is built from it (or name a prebuilt image with image_name in job.toml)"))
+                : Checked<Option<string>>.Ok(Option<string>.None);
+        }
+
+        var isLink = entry.Exists(e => e.Kind is SlotEntryKind.Symlink ||
+                                       (e.Kind is SlotEntryKind.RegularFile f && LinkFiles.ReadSoftLink(name, f.Head).Match(l => l.IsSome, _ => true)));
+        var hostPath = isLink
+            ? LinkFiles.ResolveHostPath(entries, name, ctx).Map(p => Path.GetFullPath(p, dir))
+            : Checked<string>.Ok(Path.Combine(dir, name));
+        return hostPath.Bind(path =>
+        {
+            try
+            {
+                var info = new FileInfo(path);
+                if (!info.Exists)
+                    return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR004", Location.InFile(name),
+                        $"{name} points to {path}, which does not exist"));
+                if (info.Length > MaxConfigBytes)
+                    return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR005", Location.InFile(name),
+                        $"{name} is {info.Length} bytes; a job file larger than {MaxConfigBytes} bytes is refused"));
+                var bytes = File.ReadAllBytes(path);
+                var text = new UTF8Encoding(false, true).GetString(bytes);
+                if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+                return Checked<Option<string>>.Ok(Option<string>.Some(text));
+            }
+            catch (DecoderFallbackException)
+            {
+                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR006", Location.InFile(name), $"{name} is not UTF-8 text"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR007", Location.InFile(name), $"cannot read {name}: {e.Message}"));
+            }
+        });
+    }
+
+    /// <summary>docker_wrapper's standalone mode: the project directory is ./project, names are stand-ins.</summary>
+    private static Checked<SlotContext> StandaloneContext(string dir)
+    {
+        var xml = "<app_init_data><project_dir>" + SecurityElement.Escape(Path.Combine(dir, "project")) +
+                  "</project_dir><wu_name>standalone</wu_name><result_name>standalone_0</result_name></app_init_data>";
+        return SlotContexts.Parse("(standalone)", xml);
+    }
+
+    private static Seq<Diagnostic> Seq1(Diagnostic d) => new[] { d }.ToSeq();
+}
