@@ -71,9 +71,9 @@ public static class JobConfigReader
             var useGpu = Bool(root, "use_gpu").IfNone(false);
             var webPort = Int(root, "web_graphics_guest_port").Bind(p => Port(p, "web_graphics_guest_port"));
             var mounts = StrArray(root, "mount").Map(ms => ms.Select((m, i) => ParseMount(m, $"mount[{i}]"))
-                .Somes().ToSeq()).IfNone(Seq<MountSpec>.Empty);
+                .Somes().ToArray().ToSeq()).IfNone(Seq<MountSpec>.Empty);
             var portmaps = StrArray(root, "portmap").Map(ps => ps.Select((p, i) => ParsePortMap(p, $"portmap[{i}]"))
-                .Somes().ToSeq()).IfNone(Seq<PortMap>.Empty);
+                .Somes().ToArray().ToSeq()).IfNone(Seq<PortMap>.Empty);
 
             var checkpoint = Table(root, "checkpoint").Map(ReadCheckpoint).IfNone(CheckpointConfig.Default);
             var confinement = Table(root, "confinement").Map(ReadConfinement).IfNone(Confinement.Default);
@@ -105,14 +105,14 @@ public static class JobConfigReader
                 workdir, projectMount, imageName, build.Value, create.Value.Options, useGpu, webPort,
                 mounts, portmaps, verbose.IfNone(JobConfig.DefaultVerbose), checkpoint, confinement, limits, lifecycle);
             var fileLines = lines.Aggregate(Map<string, int>.Empty, (m, kv) => m.AddOrUpdate(kv.Key, kv.Value));
-            return Checked<JobFile>.Of(new JobFile(file, config, fileLines), findings.ToSeq());
+            return Checked<JobFile>.Of(new JobFile(file, config, fileLines), findings.ToArray().ToSeq());
         }
 
         private CheckpointConfig ReadCheckpoint(TomlNode.Table t)
         {
             Unknown(t, "checkpoint.", CheckpointKeys);
             var files = StrArray(t, "files", "checkpoint.").Map(fs => fs.Where((f, i) =>
-                SlotRelativeName(f, $"checkpoint.files[{i}]", allowGlob: true)).ToSeq()).IfNone(Seq<string>.Empty);
+                SlotRelativeName(f, $"checkpoint.files[{i}]", allowGlob: true)).ToArray().ToSeq()).IfNone(Seq<string>.Empty);
             var marker = Str(t, "done_marker", "checkpoint.").Filter(m => SlotRelativeName(m, "checkpoint.done_marker", false));
             var quiescence = Duration(t, "quiescence", "checkpoint.").IfNone(CheckpointConfig.Default.Quiescence);
             var keep = Int(t, "keep", "checkpoint.").IfNone(CheckpointConfig.Default.Keep);
@@ -140,7 +140,7 @@ public static class JobConfigReader
                 "host" => NetworkMode.Host,
                 _ => Bad<NetworkMode>("BP-CFG004", p + "network", $"network must be \"none\", \"bridge\" or \"host\", not \"{s}\""),
             }).IfNone(d.Network);
-            var caps = StrArray(t, "cap_add", p).Map(cs => cs.Select((c, i) => Capability(c, $"{p}cap_add[{i}]")).Somes().ToSeq())
+            var caps = StrArray(t, "cap_add", p).Map(cs => cs.Select((c, i) => Capability(c, $"{p}cap_add[{i}]")).Somes().ToArray().ToSeq())
                 .IfNone(Seq<string>.Empty);
             var user = Str(t, "user", p).Bind(s => UserModeOf(s, p + "user")).IfNone(d.User);
             return new Confinement(

@@ -207,7 +207,7 @@ public static class Planner
             c.Create.StopTimeoutSeconds,
             c.Create.StopSignal);
 
-        return Checked<Plan>.Of(new Plan(spec, RelaxationsOf(c, user)), findings.ToSeq());
+        return Checked<Plan>.Of(new Plan(spec, RelaxationsOf(c, user)), findings.ToArray().ToSeq());
     }
 
     /// <summary>The image tag: job.toml's image_name, else <c>boinc-persist/job:&lt;hash&gt;</c> of what it is built from.</summary>
