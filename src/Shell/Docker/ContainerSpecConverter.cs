@@ -59,7 +59,11 @@ public static class ContainerSpecConverter
             Labels = spec.Labels.GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value),
             Hostname = spec.Hostname.IfNone(""),
             StopSignal = spec.StopSignal.IfNone(""),
-            StopTimeout = spec.StopTimeoutSeconds.Match(s => (System.TimeSpan?)System.TimeSpan.FromSeconds(s), () => null),
+            // Not Match: LanguageExt's Match throws ResultIsNullException when a branch returns null, which made
+            // every plan without a stop timeout (the default) fail to convert.
+            StopTimeout = spec.StopTimeoutSeconds.IsSome
+                ? System.TimeSpan.FromSeconds(spec.StopTimeoutSeconds.IfNone(0))
+                : null,
             ExposedPorts = ExposedPorts(spec),
             HostConfig = host,
         };
