@@ -11,16 +11,6 @@ public static class Naming
     /// <summary>The prefix BOINC gives its containers and images (<c>lib/util.cpp</c>).</summary>
     public const string BoincPrefix = "boinc__";
 
-    /// <summary>Files the BOINC client or the wrapper keep in a slot; never job inputs or checkpoint files.</summary>
-    public static readonly Seq<string> BoincSlotFiles = new[]
-    {
-        "init_data.xml", "boinc_mmap_file", "boinc_lockfile", "boinc_finish_called", "boinc_temporary_exit",
-        "boinc_task_state.xml", "stderr.txt", "stdout.txt", "boinc_graphics_lockfile", "graphics_app",
-        "boinc_abort", "boinc_quit", "boinc_suspend", "boinc_resume",
-    }.ToSeq();
-
-    public static bool IsBoincSlotFile(string name) => BoincSlotFiles.Contains(name);
-
     /// <summary>
     /// BOINC's container name <c>boinc__&lt;projdir&gt;__&lt;result&gt;</c>, lower-cased (<c>docker_container_name</c>).
     /// Docker allows <c>[a-zA-Z0-9][a-zA-Z0-9_.-]*</c>; any other character becomes <c>_</c>, so that a strange

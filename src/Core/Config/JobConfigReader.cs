@@ -322,7 +322,7 @@ public static class JobConfigReader
                 return false;
             }
 
-            if (Naming.IsBoincSlotFile(norm.IfNone(name)))
+            if (Slots.LinkFiles.IsBoincFile(norm.IfNone(name)))
             {
                 Error("BP-CFG012", key, $"\"{name}\" is one of BOINC's own slot files and cannot be part of a checkpoint");
                 return false;
