@@ -63,8 +63,12 @@ public static class Planner
         {
             var at = job.Where("project_dir_mount");
             if (Paths.IsAtOrUnder(workdir, target))
+            {
                 Error("BP-PLAN002", at, $"project_dir_mount {target} is on or above WORKDIR {workdir}; it would hide the slot");
-            else if (Paths.IsAtOrUnder(target, workdir))
+                return;
+            }
+
+            if (Paths.IsAtOrUnder(target, workdir))
                 Warn("BP-PLAN003", at,
                     $"project_dir_mount {target} is inside WORKDIR {workdir}: an empty directory of that name appears in the slot");
             var ro = !c.Confinement.ProjectDirWritable;

@@ -88,8 +88,9 @@ public static class JobDirectory
         var jobFile = job.Value.IfNone(() => throw new InvalidOperationException());
         var info = dockerfile.Bind(d => d.Value);
         var workdir = info.Map(i => i.Workdir).IfNone(WorkdirSetting.NotSet.Value);
+        // The analyzer only warns (job.toml may name the workdir); with no workdir there, it is an error, said once.
         if (workdir is WorkdirSetting.Unresolved u && jobFile.Config.Workdir.IsNone)
-            findings = findings.Add(Diagnostic.Error("BP-PLAN014", Location.At(o.DockerfileName, u.Line),
+            findings = findings.Filter(d => d.Code != DockerfileDiagnostics.WorkdirUnresolvedCode).Add(Diagnostic.Error("BP-PLAN014", Location.At(o.DockerfileName, u.Line),
                 $"WORKDIR {u.Text} uses {string.Join(", ", u.Variables)}, which only the base image knows; set workdir in {o.ConfigName}"));
 
         var (uid, gid) = FileOwner.Of(dir);
