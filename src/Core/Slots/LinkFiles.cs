@@ -148,7 +148,7 @@ public static class LinkFiles
             Left: Failed,
             Right: l => l.Match(
                 None: () => Checked<Option<ResolvedInput>>.Ok(
-                    new ResolvedInput.Copied(name, Join(mounts.Workdir, name))),
+                    new ResolvedInput.Copied(name, Paths.Join(mounts.Workdir, name))),
                 Some: ts => Target(name, ts.Item1, context).Match(
                     Left: Failed,
                     Right: t => Linked(name, t.Physical, ts.Item2, mounts, wrapper))));
@@ -161,7 +161,7 @@ public static class LinkFiles
             return Checked<Option<ResolvedInput>>.Ok(Option<ResolvedInput>.None);
         return mounts.ProjectMount.Match(
             Some: m => Checked<Option<ResolvedInput>>.Ok(
-                new ResolvedInput.Linked(name, physical, style, Join(m, physical))),
+                new ResolvedInput.Linked(name, physical, style, Paths.Join(m, physical))),
             None: () => Failed(Diagnostic.Error(
                 SlotCodes.ProjectDirNotMounted, Location.InFile(name),
                 $"'{name}' links to '{physical}' in the project directory, which is not mounted in the container; "
@@ -172,7 +172,7 @@ public static class LinkFiles
         Target(entryName, target, context).Match(
             Left: Checked<string>.Fail,
             Right: t => Checked<string>.Ok(t.Absolute
-                ? Join(context.ProjectDir, t.Physical)
+                ? Paths.Join(context.ProjectDir, t.Physical)
                 : $"../../projects/{context.ProjectDirName}/{t.Physical}"));
 
     private static Either<Diagnostic, LinkTarget> Target(string entryName, string target, SlotContext context)
@@ -238,8 +238,6 @@ public static class LinkFiles
                 $"{key} '{Printable(path)}' must be an absolute container path without '.' or '..' segments."));
     }
 
-    /// <summary>Joins a checked relative path under an absolute directory: <c>/</c> + <c>a</c> is <c>/a</c>.</summary>
-    public static string Join(string dir, string relative) => dir.TrimEnd('/') + "/" + relative;
 
     private static string KindName(SlotEntryKind kind) => kind switch
     {

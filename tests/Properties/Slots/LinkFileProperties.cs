@@ -29,8 +29,8 @@ public class LinkFileProperties
         var byName = inputs.ToDictionary(i => i.LogicalName);
         var expectedOk = s.Expected.ForAll(e => byName.TryGetValue(e.Logical, out var got) && e.Physical.Match(
             p => got is ResolvedInput.Linked l && l.PhysicalName == p
-                 && s.Mounts.ProjectMount.Exists(m => l.ContainerPath == LinkFiles.Join(m, p)),
-            () => got is ResolvedInput.Copied cp && cp.ContainerPath == LinkFiles.Join(s.Mounts.Workdir, e.Logical)));
+                 && s.Mounts.ProjectMount.Exists(m => l.ContainerPath == Boinc.Persist.Core.Paths.Join(m, p)),
+            () => got is ResolvedInput.Copied cp && cp.ContainerPath == Boinc.Persist.Core.Paths.Join(s.Mounts.Workdir, e.Logical)));
         return (result.IsOk && result.Findings.IsEmpty).Label($"ok: {string.Join("; ", result.Findings)}")
             .And((inputs.Count == s.Expected.Count).Label("one input per copied file or link, none for BOINC files"))
             .And(expectedOk.Label("each input resolves to its file"))
