@@ -15,7 +15,7 @@ proj=example.org_demo
 mkdir -p "$data/projects/$proj" "$data/slots/0"
 cp samples/demo/job.toml "$data/projects/$proj/job_1.toml"
 cp samples/demo/Dockerfile "$data/projects/$proj/Dockerfile_1"
-cp samples/demo/count.sh "$data/projects/$proj/count.sh"
+cp samples/demo/lcg.sh "$data/projects/$proj/lcg.sh"
 echo "hello from the project directory" > "$data/projects/$proj/in_1.txt"
 
 slot=$data/slots/0
