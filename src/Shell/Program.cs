@@ -33,6 +33,15 @@ public static class Program
         if (args.Length > 0 && args[0] is "check" or "plan")
             return CheckOrPlan(args[0], args[1..], stdout, stderr);
 
+        if (args.Length > 0 && args[0] == "checkpoints")
+            return Checkpoints.CheckpointsCommand.Run(args[1..], stdout, stderr, TimeProvider.System);
+
+        if (args.Length > 0 && args[0] == "model-check")
+            return Checkpoints.ModelCheckCommand.Run(args[1..], stdout, stderr);
+
+        if (args.Length > 0 && args[0] == Checkpoints.TortureCommand.Name)
+            return Checkpoints.TortureCommand.Run(args[1..], stdout, stderr);
+
         // Started by the BOINC client (docker_wrapper's command line): running a job is not built yet.
         stderr.WriteLine("boinc-persist: running a job is not implemented yet; use `boinc-persist check` or `plan` (see --help)");
         return Errors;
@@ -117,6 +126,14 @@ public static class Program
           boinc-persist plan [DIR] [--config FILE] [--dockerfile FILE] [--json] [-- ARGS...]
               Print what would be built, mounted and run, and why. ARGS are the app's arguments
               (passed to the container as ARGS, as docker_wrapper does).
+          boinc-persist checkpoints [SLOT] [--json]
+              List the slot's checkpoint generations (age, size, CPU time) and verify their files.
+              Exits 1 if a listed generation is broken.
+          boinc-persist model-check [--sequences N] [--length L] [--states K] [--seed S] [--keep K]
+                                    [--variant all|Correct|NoFileFsync|NoDirFsync|ManifestInPlace|DeleteBeforeDurable]
+                                    [--explain]
+              Explore crash sequences of the checkpoint protocol against the model file system; print the
+              sequences and crash states explored and shrunk counterexamples. --explain prints the model.
           boinc-persist --version
           boinc-persist --help
 

@@ -1,0 +1,113 @@
+using System.Linq;
+using LanguageExt;
+using LanguageExt.Common;
+
+namespace Boinc.Persist.Core.Checkpoints;
+
+/// <summary>The first half of a commit: the new generation's number, the manifest it extends, its files, and the effects that stage them.</summary>
+public sealed record StagePlan(long Number, Manifest Current, Seq<string> Files, Seq<FsEffect> Effects);
+
+/// <summary>What the shell knows at commit time: CPU time, fraction done, engine/boot identity, and the time (Unix ms).</summary>
+public sealed record CommitFacts(double CpuTimeSeconds, double FractionDone, string EngineIdentity, long NowUnixMs);
+
+/// <summary>
+/// The second half: the generation, the manifest that lists it, the effects that make it durable (after which,
+/// and only after which, the checkpoint may be acknowledged to BOINC), and the retention effects that follow.
+/// </summary>
+public sealed record SealPlan(Generation Generation, Manifest Next, Seq<FsEffect> Durable, Seq<FsEffect> Retention);
+
+/// <summary>
+/// Commit of generation N+1 as file-system effects. Two steps, because the manifest records the hashes of
+/// the stored copies (hashing the copies, not the app's files, means an app writing during the copy cannot
+/// make the manifest lie): <see cref="Stage"/> copies and fsyncs, the shell hashes what landed, <see cref="Seal"/>
+/// writes the manifest durably and then retires old generations.
+/// </summary>
+public static class CommitProtocol
+{
+    public static Fin<StagePlan> Stage(StoreState state, Seq<string> files, ProtocolVariant variant = ProtocolVariant.Correct)
+    {
+        if (files.IsEmpty)
+            return Error.New("no file in WORKDIR matches the [checkpoint] files patterns; nothing to commit");
+        var bad = files.Find(f => Paths.NormaliseRelative(f).Map(n => n != f).IfNone(true) || StoreLayout.IsWrapperPath(f) || f.Contains('\n'));
+        if (bad.IsSome)
+            return Error.New($"checkpoint file name {bad.IfNone("")} is not a plain WORKDIR-relative name");
+
+        var current = state.ManifestText.Match(
+            text => ManifestText.Parse(text).Match(
+                Fin<Manifest>.Succ,
+                e => Fin<Manifest>.Fail(Error.New($"{StoreLayout.ManifestPath}: {e.Message}; run recovery first"))),
+            () => Fin<Manifest>.Succ(Manifest.Empty));
+        return current.Map(m =>
+        {
+            var listed = m.Generations.Map(g => g.Number);
+            var number = (listed + state.GenerationDirs).Fold(0L, System.Math.Max) + 1;
+            var gen = StoreLayout.GenerationDir(number);
+            var dirSync = variant != ProtocolVariant.NoDirFsync;
+            var e = new System.Collections.Generic.List<FsEffect>();
+            if (!state.StoreExists)
+            {
+                e.Add(new FsEffect.CreateDir(StoreLayout.StateDirName));
+                e.Add(new FsEffect.CreateDir(StoreLayout.StoreDir));
+                if (dirSync) { e.Add(new FsEffect.FsyncDir(".")); e.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName)); }
+            }
+
+            // Leftovers of commits that never sealed: not in the manifest, so nothing refers to them.
+            foreach (var stray in state.GenerationDirs.Filter(n => !listed.Contains(n)))
+                e.Add(new FsEffect.DeleteTree(StoreLayout.GenerationDir(stray)));
+            e.Add(new FsEffect.CreateDir(gen));
+            if (dirSync) e.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            if (variant == ProtocolVariant.DeleteBeforeDurable)
+            {
+                foreach (var g in m.Generations) e.Add(new FsEffect.DeleteTree(StoreLayout.GenerationDir(g.Number)));
+                e.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            }
+
+            var i = 0;
+            foreach (var f in files)
+            {
+                var to = StoreLayout.StoredFile(number, i++);
+                e.Add(new FsEffect.CopyFile(f, to));
+                if (variant != ProtocolVariant.NoFileFsync) e.Add(new FsEffect.Fsync(to));
+            }
+
+            if (dirSync) e.Add(new FsEffect.FsyncDir(gen));
+            return new StagePlan(number, m, files, e.ToSeq());
+        });
+    }
+
+    /// <summary>
+    /// Seal a staged generation. <paramref name="staged"/> are the facts of the stored copies, in file order.
+    /// Keeps the <paramref name="keep"/> newest generations (the new one included).
+    /// </summary>
+    public static Fin<SealPlan> Seal(StagePlan stage, Seq<FileFacts> staged, CommitFacts facts, int keep, ProtocolVariant variant = ProtocolVariant.Correct)
+    {
+        if (staged.Count != stage.Files.Count)
+            return Error.New($"{staged.Count} staged files observed for {stage.Files.Count} checkpoint files");
+        if (keep < 2)
+            return Error.New($"keep must be at least 2 (it is {keep})");
+        var files = stage.Files.Zip(staged).Select((p, i) => new StoredFile(i, p.Item1, p.Item2.Size, p.Item2.Sha256)).ToSeq();
+        var generation = new Generation(stage.Number, facts.NowUnixMs, facts.CpuTimeSeconds, facts.FractionDone,
+            ManifestText.OneLine(facts.EngineIdentity), files);
+        var kept = variant == ProtocolVariant.DeleteBeforeDurable
+            ? Seq<Generation>.Empty
+            : stage.Current.Generations.Skip(System.Math.Max(0, stage.Current.Generations.Count - (keep - 1))).ToSeq();
+        var next = new Manifest(kept.Add(generation));
+        var text = ManifestText.Format(next);
+        var dirSync = variant != ProtocolVariant.NoDirFsync;
+
+        var durable = variant == ProtocolVariant.ManifestInPlace
+            ? Effects(new FsEffect.WriteFile(StoreLayout.ManifestPath, text), new FsEffect.Fsync(StoreLayout.ManifestPath))
+            : Effects(new FsEffect.WriteFile(StoreLayout.TempManifestPath, text), new FsEffect.Fsync(StoreLayout.TempManifestPath),
+                new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
+        if (dirSync) durable = durable.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+
+        var dropped = stage.Current.Generations.Filter(g => !kept.Exists(k => k.Number == g.Number));
+        var retention = variant == ProtocolVariant.DeleteBeforeDurable || dropped.IsEmpty
+            ? Seq<FsEffect>.Empty
+            : dropped.Map(g => (FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(g.Number)));
+        if (dirSync && !retention.IsEmpty) retention = retention.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        return new SealPlan(generation, next, durable, retention);
+    }
+
+    private static Seq<FsEffect> Effects(params FsEffect[] items) => items.ToSeq();
+}

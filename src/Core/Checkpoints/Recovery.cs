@@ -1,0 +1,138 @@
+using System.Collections.Generic;
+using System.Linq;
+using LanguageExt;
+
+namespace Boinc.Persist.Core.Checkpoints;
+
+/// <summary>A generation recovery looked at and did not take, and why.</summary>
+public sealed record Rejected(long Number, string Why);
+
+/// <summary>
+/// What recovery decided: the generation to restart from (None: start from zero), the effects that make
+/// WORKDIR hold exactly its files, the CPU time and fraction to report, what was restored or removed, and why.
+/// </summary>
+public sealed record RecoveryDecision(
+    Option<Generation> Chosen,
+    Seq<FsEffect> Effects,
+    double CpuTimeSeconds,
+    double FractionDone,
+    Seq<string> Restored,
+    Seq<string> Removed,
+    Seq<Rejected> RejectedGenerations,
+    Seq<long> IntactGenerations,
+    string Why);
+
+/// <summary>
+/// Recovery as a pure decision from what is on disk. Take the manifest (or, if it is missing or invalid, a
+/// valid temp manifest, which is then promoted); verify every generation it lists against the stored files'
+/// sizes and hashes; choose the newest intact one; restore each of its files whose WORKDIR copy differs
+/// (copy to a temp name, fsync, rename, fsync the directory) and remove declared files it does not have.
+/// Since a generation is acknowledged only once durable, the newest intact one is never older than the last
+/// acknowledged one.
+/// </summary>
+public static class Recovery
+{
+    public static RecoveryDecision Decide(RecoveryInput input)
+    {
+        var effects = new List<FsEffect>();
+        var why = new List<string>();
+
+        // What a killed wrapper left visible may not be durable yet (it died between an operation and the
+        // directory fsync after it). Make the store's names durable before anything is chosen or reported.
+        if (input.Store.StoreExists)
+        {
+            effects.Add(new FsEffect.FsyncDir("."));
+            effects.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
+            effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            effects.AddRange(input.Store.GenerationDirs.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
+        }
+        var manifest = Manifest.Empty;
+        var main = input.Store.ManifestText.Map(ManifestText.Parse);
+        var temp = input.Store.TempManifestText.Map(ManifestText.Parse);
+        if (main.Map(m => m.IsSucc).IfNone(false))
+        {
+            manifest = main.Bind(m => m.ToOption()).IfNone(Manifest.Empty);
+        }
+        else if (temp.Map(t => t.IsSucc).IfNone(false))
+        {
+            manifest = temp.Bind(t => t.ToOption()).IfNone(Manifest.Empty);
+            why.Add("the manifest is missing or invalid; a complete temp manifest was found and is promoted");
+            effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
+            effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        }
+        else if (main.IsSome)
+        {
+            main.Iter(m => m.IfFail(e => why.Add($"{StoreLayout.ManifestPath}: {e.Message}; set aside as MANIFEST.bad")));
+            effects.Add(new FsEffect.Rename(StoreLayout.ManifestPath, StoreLayout.StoreDir + "/MANIFEST.bad"));
+            effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        }
+
+        var rejected = new List<Rejected>();
+        var intact = new List<Generation>();
+        foreach (var g in manifest.Generations.Reverse())
+        {
+            var problem = Verify(g, input.StoredFiles);
+            if (problem.IsNone) intact.Add(g);
+            problem.Iter(p => rejected.Add(new Rejected(g.Number, p)));
+        }
+
+        var chosen = intact.Count > 0 ? Option<Generation>.Some(intact[0]) : Option<Generation>.None;
+
+        var restored = new List<string>();
+        var removed = new List<string>();
+        var dirs = new List<string>();
+        chosen.Iter(g =>
+        {
+            foreach (var f in g.Files)
+            {
+                var here = input.WorkFiles.Find(f.Name);
+                if (here.Map(h => h.Size == f.Size && h.Sha256 == f.Sha256).IfNone(false)) continue;
+                foreach (var d in Ancestors(f.Name)) effects.Add(new FsEffect.CreateDir(d));
+                var tmp = f.Name + StoreLayout.RestoreSuffix;
+                effects.Add(new FsEffect.CopyFile(g.StoredPath(f), tmp));
+                effects.Add(new FsEffect.Fsync(tmp));
+                effects.Add(new FsEffect.Rename(tmp, f.Name));
+                dirs.Add(StoreLayout.Parent(f.Name));
+                restored.Add(f.Name + (here.IsSome ? " (differed from the generation)" : " (was missing)"));
+            }
+
+            foreach (var name in input.WorkFiles.Keys.Where(n => !g.Files.Exists(f => f.Name == n)).OrderBy(n => n, System.StringComparer.Ordinal))
+            {
+                effects.Add(new FsEffect.Delete(name));
+                dirs.Add(StoreLayout.Parent(name));
+                removed.Add(name);
+            }
+        });
+        effects.AddRange(dirs.Distinct().Select(d => (FsEffect)new FsEffect.FsyncDir(d)));
+
+        var summary = chosen.Match(
+            g => $"restart from generation {g.Number} (CPU time {g.CpuTimeSeconds:0.###} s): {(restored.Count + removed.Count == 0 ? "WORKDIR already matches it" : $"{restored.Count} file(s) restored, {removed.Count} removed")}",
+            () => manifest.Generations.IsEmpty ? "no committed generation: start from zero" : "no intact generation: start from zero");
+        why.Insert(0, summary);
+        why.AddRange(rejected.Select(r => $"generation {r.Number} rejected: {r.Why}"));
+        return new RecoveryDecision(chosen, effects.ToSeq(), chosen.Map(g => g.CpuTimeSeconds).IfNone(0),
+            chosen.Map(g => g.FractionDone).IfNone(0), restored.ToSeq(), removed.ToSeq(), rejected.ToSeq(), intact.Select(g => g.Number).ToSeq(), string.Join("; ", why));
+    }
+
+    /// <summary>None when every stored file of the generation has the manifest's size and hash; else what is wrong.</summary>
+    public static Option<string> Verify(Generation g, HashMap<string, FileFacts> stored)
+    {
+        foreach (var f in g.Files)
+        {
+            var path = g.StoredPath(f);
+            var facts = stored.Find(path);
+            if (facts.IsNone) return $"{path} ({f.Name}) is missing";
+            if (facts.Map(x => x.Size != f.Size).IfNone(true)) return $"{path} ({f.Name}) has {facts.Map(x => x.Size).IfNone(0)} bytes, the manifest says {f.Size}";
+            if (facts.Map(x => x.Sha256 != f.Sha256).IfNone(true)) return $"{path} ({f.Name}) does not match its SHA-256";
+        }
+
+        return Option<string>.None;
+    }
+
+    private static IEnumerable<string> Ancestors(string name)
+    {
+        var parts = name.Split('/');
+        for (var i = 1; i < parts.Length; i++)
+            yield return string.Join('/', parts.Take(i));
+    }
+}

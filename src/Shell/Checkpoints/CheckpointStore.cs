@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Boinc.Persist.Core.Checkpoints;
+using Boinc.Persist.Core.Config;
+using LanguageExt;
+using LanguageExt.Common;
+
+namespace Boinc.Persist.Shell.Checkpoints;
+
+/// <summary>A committed generation as the wrapper reports it.</summary>
+public sealed record GenerationInfo(long Number, DateTimeOffset CommittedAt, double CpuTimeSeconds, double FractionDone, long Bytes, int Files, string EngineIdentity)
+{
+    public static GenerationInfo Of(Generation g) =>
+        new(g.Number, DateTimeOffset.FromUnixTimeMilliseconds(g.CommittedAtUnixMs), g.CpuTimeSeconds, g.FractionDone, g.TotalBytes, g.Files.Count, g.EngineIdentity);
+}
+
+/// <summary>What <see cref="CheckpointStore.Recover"/> did: the generation restarted from (None: from zero), the CPU time to report, and why.</summary>
+public sealed record RecoveryReport(Option<GenerationInfo> Chosen, double CpuTimeSeconds, double FractionDone, Seq<string> Restored, Seq<string> Removed, Seq<Rejected> Rejected, string Why);
+
+/// <summary>One line of <c>boinc-persist checkpoints</c>: a generation and whether its stored files verify.</summary>
+public sealed record GenerationStatus(GenerationInfo Info, Option<string> Problem);
+
+/// <summary>
+/// The checkpoint store of one slot, the wrapper's facade over Core's protocols: read the disk, ask Core,
+/// run the effects with <see cref="DiskEffects"/>. Commit acknowledges (returns) only after the generation is
+/// durable. Not for concurrent use by several processes (the wrapper holds the slot lock).
+/// </summary>
+public sealed class CheckpointStore
+{
+    private readonly object gate = new();
+    private readonly ProtocolVariant variant;
+
+    private CheckpointStore(string slotDir, CheckpointConfig config, TimeProvider time, ProtocolVariant variant)
+    {
+        SlotDir = slotDir;
+        Config = config;
+        Time = time;
+        this.variant = variant;
+        Latest = ReadManifest().Bind(m => m.Latest).Map(GenerationInfo.Of);
+    }
+
+    public string SlotDir { get; }
+
+    public CheckpointConfig Config { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>The newest generation the manifest lists (set by Recover and Commit).</summary>
+    public Option<GenerationInfo> Latest { get; private set; }
+
+    public static CheckpointStore Open(string slotDir, CheckpointConfig config, TimeProvider time) =>
+        new(Path.GetFullPath(slotDir), config, time, ProtocolVariant.Correct);
+
+    /// <summary>For the crash tests only: a store running one of the deliberately broken protocols.</summary>
+    internal static CheckpointStore OpenWithVariant(string slotDir, CheckpointConfig config, TimeProvider time, ProtocolVariant variant) =>
+        new(Path.GetFullPath(slotDir), config, time, variant);
+
+    public RecoveryReport Recover()
+    {
+        lock (gate)
+        {
+            var state = ObserveStore();
+            var stored = StoredFiles();
+            var work = WorkFiles().Fold(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, DiskEffects.Facts(Path.Combine(SlotDir, n))));
+            var d = Recovery.Decide(new RecoveryInput(state, stored, work));
+            var ran = DiskEffects.Run(SlotDir, d.Effects);
+            var why = ran.Match(_ => d.Why, e => $"{d.Why}; RESTORE FAILED: {e.Message}");
+            Latest = ReadManifest().Bind(m => m.Latest).Map(GenerationInfo.Of);
+            return new RecoveryReport(d.Chosen.Map(GenerationInfo.Of), d.CpuTimeSeconds, d.FractionDone, d.Restored, d.Removed, d.RejectedGenerations, why);
+        }
+    }
+
+    /// <summary>
+    /// Commit the declared files as generation N+1. Returns only once the generation is durable (then BOINC may
+    /// be told). An error (ENOSPC included) names the file and leaves the previous generations intact.
+    /// </summary>
+    public Fin<GenerationInfo> Commit(double cpuTimeSeconds, double fractionDone, string engineIdentity)
+    {
+        lock (gate)
+        {
+            var files = WorkFiles();
+            var stage = CommitProtocol.Stage(ObserveStore(), files, variant);
+            if (stage.IsFail) return stage.Map(_ => default(GenerationInfo)!);
+            var plan = stage.IfFail(default(StagePlan)!);
+            var staged = DiskEffects.Run(SlotDir, plan.Effects);
+            if (staged.IsFail) return Abandon(plan, staged);
+
+            var facts = plan.Files.Select((_, i) => DiskEffects.Facts(DiskEffects.Resolve(SlotDir, StoreLayout.StoredFile(plan.Number, i)))).ToSeq();
+            var seal = CommitProtocol.Seal(plan, facts,
+                new CommitFacts(cpuTimeSeconds, fractionDone, engineIdentity, Time.GetUtcNow().ToUnixTimeMilliseconds()), Config.Keep, variant);
+            if (seal.IsFail) return Abandon(plan, seal.Map(_ => Unit.Default));
+            var s = seal.IfFail(default(SealPlan)!);
+            var durable = DiskEffects.Run(SlotDir, s.Durable);
+            if (durable.IsFail) return Abandon(plan, durable);
+
+            var info = GenerationInfo.Of(s.Generation);
+            Latest = info;
+            // Retention failing leaves old generations as strays, which the next commit removes; the commit stands.
+            var retention = DiskEffects.Run(SlotDir, s.Retention);
+            RetentionProblem = retention.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message));
+            return info;
+        }
+    }
+
+    /// <summary>Why the last commit's retention failed, if it did (the commit itself stood).</summary>
+    public Option<string> RetentionProblem { get; private set; }
+
+    /// <summary>Every generation the manifest lists, newest first, each verified against its stored files.</summary>
+    public Fin<Seq<GenerationStatus>> List()
+    {
+        lock (gate)
+        {
+            var state = ObserveStore();
+            if (state.ManifestText.IsNone) return Seq<GenerationStatus>.Empty;
+            return state.ManifestText.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Succ(Manifest.Empty)).Map(m =>
+            {
+                var stored = StoredFiles();
+                return m.Generations.Reverse().Map(g => new GenerationStatus(GenerationInfo.Of(g), Recovery.Verify(g, stored))).ToSeq();
+            });
+        }
+    }
+
+    /// <summary>WORKDIR-relative names of the files matching the [checkpoint] patterns, sorted.</summary>
+    public Seq<string> WorkFiles()
+    {
+        var found = new List<string>();
+        void Walk(string dir, string rel)
+        {
+            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            {
+                var name = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
+                if (StoreLayout.IsWrapperPath(name)) continue;
+                if (entry is DirectoryInfo d && d.LinkTarget is null) Walk(d.FullName, name);
+                else if (entry is FileInfo && Globs.MatchesAny(Config.Files, name)) found.Add(name);
+            }
+        }
+
+        Walk(SlotDir, "");
+        return found.OrderBy(n => n, StringComparer.Ordinal).ToSeq();
+    }
+
+    private Fin<GenerationInfo> Abandon(StagePlan plan, Fin<Unit> failure)
+    {
+        // The half-written generation is not in the manifest: remove it now so a full disk gets its space back.
+        var cleanup = DiskEffects.Run(SlotDir, new FsEffect.DeleteTree(StoreLayout.GenerationDir(plan.Number)));
+        return failure.Match(
+            _ => Fin<GenerationInfo>.Fail(Error.New("commit failed")),
+            e => Fin<GenerationInfo>.Fail(Error.New(e.Code,
+                $"checkpoint commit of generation {plan.Number} failed: {e.Message}; the previous generation is intact" +
+                cleanup.Match(_ => "", c => $" (cleanup failed too: {c.Message})"))));
+    }
+
+    private StoreState ObserveStore()
+    {
+        var store = DiskEffects.Resolve(SlotDir, StoreLayout.StoreDir);
+        if (!Directory.Exists(store)) return StoreState.Missing;
+        var gens = new DirectoryInfo(store).EnumerateDirectories().Select(d => StoreLayout.ParseGenerationDirName(d.Name)).Somes().OrderBy(n => n).ToSeq();
+        return new StoreState(true, ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath), gens);
+    }
+
+    private Option<Manifest> ReadManifest() =>
+        ReadText(StoreLayout.ManifestPath).Bind(t => ManifestText.Parse(t).ToOption());
+
+    private Option<string> ReadText(string relative)
+    {
+        var path = DiskEffects.Resolve(SlotDir, relative);
+        return File.Exists(path) ? File.ReadAllText(path) : Option<string>.None;
+    }
+
+    private HashMap<string, FileFacts> StoredFiles()
+    {
+        var store = DiskEffects.Resolve(SlotDir, StoreLayout.StoreDir);
+        var map = HashMap<string, FileFacts>.Empty;
+        if (!Directory.Exists(store)) return map;
+        foreach (var dir in new DirectoryInfo(store).EnumerateDirectories().Where(d => StoreLayout.ParseGenerationDirName(d.Name).IsSome))
+            foreach (var f in dir.EnumerateFiles())
+                map = map.AddOrUpdate($"{StoreLayout.StoreDir}/{dir.Name}/{f.Name}", DiskEffects.Facts(f.FullName));
+        return map;
+    }
+}
