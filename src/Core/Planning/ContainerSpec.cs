@@ -14,6 +14,15 @@ public enum MountRole
 
     /// <summary>An entry of job.toml's <c>mount</c>.</summary>
     Extra,
+
+    /// <summary>A project file over its <c>&lt;soft_link&gt;</c> link file at WORKDIR/&lt;logical name&gt;, read-only (an input).</summary>
+    LinkedInput,
+
+    /// <summary>A task's output file (in the project directory) over its link file, read-write.</summary>
+    LinkedOutput,
+
+    /// <summary>The project directory, read-only, where the slot's real symlinks (<c>use_symlinks</c>) point.</summary>
+    SymlinkTarget,
 }
 
 /// <summary>A bind mount from an absolute host path. Invariant: <see cref="Target"/> is normalised and absolute.</summary>

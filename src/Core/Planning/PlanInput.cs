@@ -28,4 +28,8 @@ public sealed record PlanInput(
     DockerfileFacts Dockerfile,
     TaskIdentity Task,
     HostFacts Host,
-    Seq<string> AppArgs);
+    Seq<string> AppArgs)
+{
+    /// <summary>The slot's links into the project directory, mounted by <see cref="InputMounts"/> (none by default).</summary>
+    public LinkFacts Links { get; init; } = LinkFacts.None;
+}

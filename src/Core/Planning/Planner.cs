@@ -80,6 +80,9 @@ public static class Planner
             Warn("BP-PLAN004", job.Where("confinement.project_dir_writable"),
                 "project_dir_writable has no effect without project_dir_mount");
 
+        // Link files and symlinks: each logical name works inside the container (InputMounts).
+        mounts.AddRange(InputMounts.Plan(input, workdir));
+
         // job.toml's extra mounts.
         var i = 0;
         foreach (var m in c.Mounts)

@@ -1,0 +1,105 @@
+using System;
+using System.Text;
+using LanguageExt;
+
+namespace Boinc.Persist.Core.Protocol;
+
+/// <summary>
+/// One status message for the <c>app_status</c> channel. Invariants (enforced by <see cref="Of"/>): both CPU
+/// times are finite and &gt;= 0 and <see cref="CheckpointCpuTime"/> &lt;= <see cref="CurrentCpuTime"/>;
+/// <see cref="FractionDone"/> is in [0, 1] (0 means "no news": the client ignores it); optional values are
+/// finite and non-negative. NaN, infinities and negatives never reach the client.
+/// </summary>
+public sealed record AppStatus
+{
+    /// <summary>Channel capacity: 1024 bytes minus the flag byte, and the text needs its NUL.</summary>
+    public const int MaxTextLength = 1022;
+
+    private AppStatus(double current, double checkpoint, double fraction, Option<double> wss, Option<int> otherPid, Option<bool> wantNetwork)
+    {
+        CurrentCpuTime = current;
+        CheckpointCpuTime = checkpoint;
+        FractionDone = fraction;
+        WorkingSetBytes = wss;
+        OtherPid = otherPid;
+        WantNetwork = wantNetwork;
+    }
+
+    public double CurrentCpuTime { get; }
+    public double CheckpointCpuTime { get; }
+    public double FractionDone { get; }
+    public Option<double> WorkingSetBytes { get; }
+    public Option<int> OtherPid { get; }
+    public Option<bool> WantNetwork { get; }
+
+    /// <summary>
+    /// A status with every value made safe to send: non-finite or negative CPU times become 0, the checkpoint
+    /// time is capped at the current one, the fraction is clamped to [0, 1] (NaN becomes 0 = no news),
+    /// a non-finite or negative working set is left out, a pid &lt;= 0 is left out.
+    /// </summary>
+    public static AppStatus Of(
+        double currentCpuTime,
+        double checkpointCpuTime,
+        double fractionDone,
+        Option<double> workingSetBytes = default,
+        Option<int> otherPid = default,
+        Option<bool> wantNetwork = default)
+    {
+        var current = Sane(currentCpuTime);
+        var checkpoint = Math.Min(Sane(checkpointCpuTime), current);
+        return new AppStatus(
+            current,
+            checkpoint,
+            FractionDoneText.Clamp(fractionDone),
+            workingSetBytes.Filter(w => double.IsFinite(w) && w >= 0),
+            otherPid.Filter(p => p > 0),
+            wantNetwork);
+    }
+
+    /// <summary>
+    /// The text exactly as the BOINC API writes it (<c>boinc_api.cpp</c> <c>update_app_progress</c>): both CPU
+    /// times always (the client zeroes them before parsing each message), <c>%e</c> numbers in the C locale.
+    /// Always shorter than <see cref="MaxTextLength"/>.
+    /// </summary>
+    public string Format()
+    {
+        var b = new StringBuilder(256);
+        b.Append("<current_cpu_time>").Append(ClientText.FormatE(CurrentCpuTime)).Append("</current_cpu_time>\n");
+        b.Append("<checkpoint_cpu_time>").Append(ClientText.FormatE(CheckpointCpuTime)).Append("</checkpoint_cpu_time>\n");
+        b.Append("<fraction_done>").Append(ClientText.FormatE(FractionDone)).Append("</fraction_done>\n");
+        WorkingSetBytes.Iter(w => b.Append("<wss>").Append(ClientText.FormatE(w)).Append("</wss>\n"));
+        OtherPid.Iter(p => b.Append("<other_pid>").Append(p).Append("</other_pid>\n"));
+        WantNetwork.Iter(n => b.Append("<want_network>").Append(n ? 1 : 0).Append("</want_network>\n"));
+        return b.ToString();
+    }
+
+    private static double Sane(double v) => double.IsFinite(v) && v > 0 ? Math.Min(v, 1e15) : 0;
+}
+
+/// <summary>
+/// What the client records from one app_status message, read the way <c>ACTIVE_TASK::get_app_status_msg</c>
+/// reads it: CPU times reset to 0 first, negative ones become 0, a fraction of 0 is ignored (None; any
+/// other value is taken, the client only logs one outside [0, 1]), tags found by substring and numbers by strtod. The fake client uses it.
+/// </summary>
+public sealed record ClientStatusReading(
+    double CurrentCpuTime,
+    double CheckpointCpuTime,
+    Option<double> FractionDone,
+    Option<double> WorkingSetBytes,
+    Option<long> OtherPid,
+    Option<long> WantNetwork)
+{
+    public static ClientStatusReading Parse(string text)
+    {
+        var fraction = ClientText.Double(text, "<fraction_done>").Filter(f => f != 0);
+        var current = ClientText.Double(text, "<current_cpu_time>").Map(v => v < 0 ? 0 : v).IfNone(0);
+        var checkpoint = ClientText.Double(text, "<checkpoint_cpu_time>").Map(v => v < 0 ? 0 : v).IfNone(0);
+        return new ClientStatusReading(
+            current,
+            checkpoint,
+            fraction,
+            ClientText.Double(text, "<wss>"),
+            ClientText.Integer(text, "<other_pid>"),
+            ClientText.Integer(text, "<want_network>"));
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using Boinc.Persist.Core.Protocol;
+using Boinc.Persist.Core.Slots;
+using Boinc.Persist.Shell.Host;
+using LanguageExt;
+using LanguageExt.Common;
+
+namespace Boinc.Persist.Shell.Boinc;
+
+/// <summary>
+/// The app's end of the conversation with the BOINC client: the shared memory of the slot, the heartbeat
+/// clock and the client's pid. Call <see cref="Poll"/> about once a second (the client's own rhythm), send a
+/// status after each poll. Not thread-safe: one loop owns it.
+/// </summary>
+public sealed class ClientLink : IDisposable
+{
+    private readonly SharedMemory _shm;
+    private readonly SlotContext _context;
+    private readonly TimeProvider _time;
+    private readonly Func<int, bool> _processExists;
+    private DateTimeOffset _lastHeartbeat;
+
+    private ClientLink(SharedMemory shm, SlotContext context, TimeProvider time, Func<int, bool> processExists)
+    {
+        _shm = shm;
+        _context = context;
+        _time = time;
+        _processExists = processExists;
+        _lastHeartbeat = time.GetUtcNow();
+    }
+
+    /// <summary>The last heartbeat received (None before the first).</summary>
+    public Option<Heartbeat> LastHeartbeat { get; private set; }
+
+    /// <summary>When the last heartbeat arrived (the open time until one does).</summary>
+    public DateTimeOffset LastHeartbeatAt => _lastHeartbeat;
+
+    /// <summary>
+    /// Maps <c>boinc_mmap_file</c> in the slot. Fails when init_data.xml names a System V shared-memory key
+    /// (<c>shm_key</c> other than -1): only the mmap file, which every Linux client uses, is supported.
+    /// </summary>
+    public static Fin<ClientLink> Open(string slotDir, SlotContext context, TimeProvider time) =>
+        Open(slotDir, context, time, Libc.ProcessExists);
+
+    /// <summary>As <see cref="Open(string, SlotContext, TimeProvider)"/>, with the pid check given (for tests).</summary>
+    public static Fin<ClientLink> Open(string slotDir, SlotContext context, TimeProvider time, Func<int, bool> processExists)
+    {
+        if (context.ShmKey.Exists(k => k != -1))
+            return Error.New($"init_data.xml gives shm_key {context.ShmKey.IfNone(0)}: System V shared memory is not supported, only {SharedMemory.FileName}");
+        return SharedMemory.Open(System.IO.Path.Combine(slotDir, SharedMemory.FileName))
+            .Map(shm => new ClientLink(shm, context, time, processExists));
+    }
+
+    /// <summary>
+    /// Reads the heartbeat channel (remembering when one came) and the control channel; returns the control
+    /// requests found (usually none, at most one message's worth).
+    /// </summary>
+    public Seq<ControlMessage> Poll()
+    {
+        _shm.Receive(Channel.Heartbeat).Iter(text =>
+        {
+            _lastHeartbeat = _time.GetUtcNow();
+            Heartbeat.Parse(text).Iter(h => LastHeartbeat = h);
+        });
+        return _shm.Receive(Channel.ProcessControlRequest).Match(ControlMessages.Parse, () => Seq<ControlMessage>.Empty);
+    }
+
+    /// <summary>The client's state now: lost after 30 s without a heartbeat or when its pid has gone.</summary>
+    public ClientState State =>
+        Liveness.Judge(_lastHeartbeat, _time.GetUtcNow(), _context.ClientPid.Map(_processExists));
+
+    public bool ClientLost => State == ClientState.Lost;
+
+    /// <summary>Sends a status unless the client has not read the previous one yet (then false; try next second).</summary>
+    public bool TrySendStatus(AppStatus status) => _shm.Send(Channel.AppStatus, status.Format());
+
+    public void Dispose() => _shm.Dispose();
+}

@@ -1,0 +1,92 @@
+using System.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+using LanguageExt;
+
+namespace Boinc.Persist.Properties;
+
+/// <summary>A status built from any doubles, including NaN, infinities, negatives and huge values.</summary>
+public sealed record WildStatus(double Current, double Checkpoint, double Fraction, Option<double> Wss);
+
+/// <summary>Text as a hostile or broken peer could put on a channel or into a file.</summary>
+public sealed record HostileText(string Text)
+{
+    public override string ToString() => $"HostileText({System.Text.Json.JsonSerializer.Serialize(Text)})";
+}
+
+/// <summary>One step of a CPU-accounting story across container and wrapper restarts.</summary>
+public abstract record CpuStep
+{
+    private CpuStep() { }
+
+    /// <summary>The job uses this much CPU in the current container run.</summary>
+    public sealed record Use(double Seconds) : CpuStep { public override string ToString() => $"use {Seconds:0.###}"; }
+
+    /// <summary>The wrapper reads the engine's counter.</summary>
+    public sealed record Sample : CpuStep { public override string ToString() => "sample"; }
+
+    /// <summary>The container starts again (engine restart, OOM kill...): its counter starts at 0.</summary>
+    public sealed record RestartContainer : CpuStep { public override string ToString() => "container-restart"; }
+
+    /// <summary>A generation is captured and becomes durable.</summary>
+    public sealed record Commit : CpuStep { public override string ToString() => "commit"; }
+
+    /// <summary>A status message reaches the client.</summary>
+    public sealed record Report : CpuStep { public override string ToString() => "report"; }
+
+    /// <summary>The wrapper dies and the client starts it again with the checkpoint CPU time it recorded.</summary>
+    public sealed record RestartWrapper : CpuStep { public override string ToString() => "wrapper-restart"; }
+}
+
+public sealed record CpuStory(double WuCpuTime, Seq<CpuStep> Steps)
+{
+    public override string ToString() => $"wu_cpu_time {WuCpuTime:0.###}: {string.Join(" -> ", Steps)}";
+}
+
+public static partial class Generators
+{
+    public static Gen<double> WildDouble =>
+        Gen.Frequency(
+            (1, Gen.Elements(double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 0.0, double.MaxValue,
+                double.MinValue, double.Epsilon, 1e300, -1e-300, 1.0, 0.5)),
+            (3, Gen.Choose(-1_000_000, 100_000_000).Select(i => i / 1000.0)),
+            (1, ArbMap.Default.GeneratorFor<double>()));
+
+    public static Arbitrary<WildStatus> WildStatusArb() => Arb.From(
+        from c in WildDouble
+        from k in WildDouble
+        from f in WildDouble
+        from w in Gen.OneOf(Gen.Constant(Option<double>.None), WildDouble.Select(Option<double>.Some))
+        select new WildStatus(c, k, f, w));
+
+    private static readonly string[] Fragments =
+    {
+        "<suspend/>", "<resume/>", "<quit/>", "<abort/>", "<heartbeat/>", "<wss>", "</wss>", "<max_wss>", "<network_suspended/>",
+        "<fraction_done>", "<current_cpu_time>", "nan", "inf", "-", "+", "e", "E", ".", ",", "0x1p3", "1e999", "\n", "\0",
+        " ", "\t", "é", "\uFEFF", "12", "0.5", "<", ">", "/",
+    };
+
+    public static Arbitrary<HostileText> HostileTextArb() => Arb.From(
+        Gen.Frequency(
+            (3, Gen.Elements(Fragments).ListOf().Select(l => string.Concat(l))),
+            (1, ArbMap.Default.GeneratorFor<string>().Select(s => s ?? "")))
+        .Select(s => new HostileText(s)));
+
+    public static Gen<CpuStep> CpuStepGen =>
+        Gen.Frequency(
+            (5, Gen.Choose(0, 50_000).Select(i => (CpuStep)new CpuStep.Use(i / 1000.0))),
+            (5, Gen.Constant((CpuStep)new CpuStep.Sample())),
+            (1, Gen.Constant((CpuStep)new CpuStep.RestartContainer())),
+            (2, Gen.Constant((CpuStep)new CpuStep.Commit())),
+            (3, Gen.Constant((CpuStep)new CpuStep.Report())),
+            (1, Gen.Constant((CpuStep)new CpuStep.RestartWrapper())));
+
+    public static Arbitrary<CpuStory> CpuStoryArb() => Arb.From(
+        from wu in Gen.Choose(0, 100_000).Select(i => i / 10.0)
+        from steps in CpuStepGen.ListOf()
+        select new CpuStory(wu, steps.ToSeq()),
+        story => story.Steps.Count == 0
+            ? Enumerable.Empty<CpuStory>()
+            : Enumerable.Range(0, story.Steps.Count).Select(i => story with { Steps = story.Steps.Take(i).Concat(story.Steps.Skip(i + 1)).ToSeq() })
+                .Prepend(story with { Steps = story.Steps.Take(story.Steps.Count / 2).ToSeq() }));
+}
