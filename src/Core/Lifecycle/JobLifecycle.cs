@@ -12,7 +12,7 @@ namespace Boinc.Persist.Core.Lifecycle;
 /// the effect whose outcome it must explain (a stop, a finish, an abort), and every effect is a no-op when
 /// already done.
 /// </summary>
-public static class Lifecycle
+public static class JobLifecycle
 {
     public static StartDecision Start(StartInput input)
     {
@@ -28,9 +28,9 @@ public static class Lifecycle
         return input.Observed switch
         {
             Observation.Absent => CreateFromNewest(StartCase.CreateFromNewest, facts, journal, input.Store, Seq<Effect>.Empty),
-            Observation.Created c => Keep(StartCase.StartCreated, facts, journal, c.Id, new Effect.StartContainer(facts.Container)),
-            Observation.Running r => Keep(StartCase.ReattachRunning, facts, journal, r.Id, Status(journal, "re-attached to the running container")),
-            Observation.Paused p => Keep(StartCase.UnpausePaused, facts, journal, p.Id, new Effect.UnpauseContainer(facts.Container)),
+            Observation.Created c => Keep(StartCase.StartCreated, input, journal, c.Id, new Effect.StartContainer(facts.Container)),
+            Observation.Running r => Keep(StartCase.ReattachRunning, input, journal, r.Id, Status(journal, "re-attached to the running container")),
+            Observation.Paused p => Keep(StartCase.UnpausePaused, input, journal, p.Id, new Effect.UnpauseContainer(facts.Container)),
             Observation.Exited => CreateFromNewest(
                 StartCase.RestartAfterUnrecordedExit, facts, journal, input.Store, Remove(facts)),
             Observation.Dead or Observation.Unknown => CreateFromNewest(
@@ -116,10 +116,18 @@ public static class Lifecycle
         return new StartDecision(why, new LifecycleState(facts, next, new Phase.Running(), 0), effects);
     }
 
-    /// <summary>The container survives: record its id and boot, go back to wanting it to run, then <paramref name="effect"/>.</summary>
-    private static StartDecision Keep(StartCase why, TaskFacts facts, Journal journal, string id, Effect effect)
+    /// <summary>
+    /// The container survives: record its id and boot, catch up with a commit the journal missed (we died between
+    /// commit and journal write), go back to wanting it to run, then <paramref name="effect"/>.
+    /// </summary>
+    private static StartDecision Keep(StartCase why, StartInput input, Journal journal, string id, Effect effect)
     {
-        var next = journal with { ContainerId = id, BootId = facts.BootId, Intent = Intent.Run };
+        var facts = input.Facts;
+        var committed = input.Store.Latest.Map(g => g.Number);
+        var generation = committed.IsSome && committed.IfNone(0) > journal.CommittedGeneration.IfNone(-1)
+            ? committed
+            : journal.CommittedGeneration;
+        var next = journal with { ContainerId = id, BootId = facts.BootId, Intent = Intent.Run, CommittedGeneration = generation };
         var write = next == journal ? Seq<Effect>.Empty : List<Effect>(new Effect.WriteJournal(next));
         return new StartDecision(why, new LifecycleState(facts, next, new Phase.Running(), 0), write.Add(effect));
     }
