@@ -1,0 +1,64 @@
+using LanguageExt;
+
+namespace Boinc.Persist.Core.Lifecycle;
+
+/// <summary>Where the running wrapper is. A closed union.</summary>
+public abstract record Phase
+{
+    private Phase() { }
+
+    /// <summary>The container runs (or was just created and started).</summary>
+    public sealed record Running : Phase;
+
+    /// <summary>BOINC suspended the task: the container is paused.</summary>
+    public sealed record Suspended : Phase;
+
+    /// <summary>Quit asked with checkpoint-and-stop: waiting for a generation newer than <see cref="Baseline"/>.</summary>
+    public sealed record Quitting(Option<long> Baseline) : Phase;
+
+    /// <summary>A last effect (finish, temporary exit, quit, abort) was emitted: nothing more happens.</summary>
+    public sealed record Done : Phase;
+}
+
+/// <summary>The lifecycle's state: the task's facts, the journal as last written, the phase, the current container's CPU.</summary>
+public sealed record LifecycleState(TaskFacts Facts, Journal Journal, Phase Phase, long ContainerCpuNanos)
+{
+    public long CpuNanos => Journal.CpuBaseNanos + ContainerCpuNanos;
+}
+
+/// <summary>The named decisions taken at start (each one a tested case).</summary>
+public enum StartCase
+{
+    /// <summary>The journal records the job's exit code: report it again, never re-run.</summary>
+    ReportFinishedAgain,
+
+    /// <summary>The journal records an abort we did not finish: complete it.</summary>
+    CompleteAbort,
+
+    /// <summary>No container: restore the newest generation, create, start.</summary>
+    CreateFromNewest,
+
+    /// <summary>Created but never started: start it.</summary>
+    StartCreated,
+
+    /// <summary>Running: re-attach and keep it running (docker_wrapper would kill and restart it).</summary>
+    ReattachRunning,
+
+    /// <summary>Paused (our quit policy "pause", or a suspend before we died): unpause it.</summary>
+    UnpausePaused,
+
+    /// <summary>Exited with no recorded result (host reboot, daemon restart, our own stop): recover, start again.</summary>
+    RestartAfterUnrecordedExit,
+
+    /// <summary>Dead, removing, or a status we do not know: remove and recreate from the newest generation.</summary>
+    RecreateDeadOrUnknown,
+
+    /// <summary>No engine answers: BOINC temporary exit with the reason (not a compute error).</summary>
+    EngineUnreachable,
+}
+
+/// <summary>A decision: the next state and the effects to run, in order.</summary>
+public sealed record Decision(LifecycleState State, Seq<Effect> Effects);
+
+/// <summary>The decision taken at start, with the case that produced it.</summary>
+public sealed record StartDecision(StartCase Case, LifecycleState State, Seq<Effect> Effects);
