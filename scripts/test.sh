@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that runs every test of Boinc.Persist (README: `scripts/test.sh`).
 #
-# Brings up the engine and the local base image, builds, runs all test assemblies, and ends with exactly one
+# Brings up the engine, the local base image and the real BOINC client, builds, runs all test assemblies, and ends with exactly one
 # line `N passed, N failed, N skipped` summed over all of them. Exit status is non-zero when the build
 # failed, any test failed, the test host crashed or hung, no test ran at all, or tests left containers behind:
 # a broken run must never look green.
@@ -43,6 +43,8 @@ export BOINC_PERSIST_LEAK_REPORT=$work/leaks.txt
 
 scripts/engine-up.sh
 scripts/base-image.sh >/dev/null
+# The real BOINC client (boinc, boinccmd) for tests/Integration/BoincClient; never its system daemon.
+scripts/boinc-up.sh
 
 # On CI the engine is ours alone: containers left by an earlier, crashed run are not this run's fault, so
 # clear them first and let the leak check below blame only what this run leaves. (On a shared developer
