@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Formats.Tar;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Boinc.Persist.Core.Planning;
+using Docker.DotNet.Models;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Engine;
+
+public sealed partial class DockerEngine
+{
+    // fcntl locks do not exclude threads of one process, so one process also serialises by tag in memory.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> LocalBuildLocks = new();
+
+    public async Task<Either<EngineError, EnsuredImage>> EnsureImage(
+        ImagePlan image, string dockerfile, TextWriter log, CancellationToken ct)
+    {
+        var present = await ImageId(image.Tag, ct).ConfigureAwait(false);
+        if (present.Exists(id => id.IsSome))
+            return present.Map(id => new EnsuredImage(id.IfNone(""), false));
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(policy.BuildLimit);
+        var local = LocalBuildLocks.GetOrAdd(image.Tag, _ => new SemaphoreSlim(1, 1));
+        try
+        {
+            await local.WaitAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new EngineError.Timeout("wait for the build of " + image.Tag, policy.BuildLimit);
+        }
+
+        try
+        {
+            HostLock hostLock;
+            try
+            {
+                hostLock = await HostLock.Acquire("image:" + image.Tag, limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new EngineError.Timeout("wait for the host-wide build lock of " + image.Tag, policy.BuildLimit);
+            }
+
+            using (hostLock)
+            {
+                // Another wrapper may have built it while we waited.
+                var again = await ImageId(image.Tag, ct).ConfigureAwait(false);
+                if (again.Exists(id => id.IsSome))
+                    return again.Map(id => new EnsuredImage(id.IfNone(""), false));
+                var built = await Build(image, dockerfile, log, ct).ConfigureAwait(false);
+                if (built.IsLeft)
+                    return built.Map(_ => new EnsuredImage("", true));
+                var id = await ImageId(image.Tag, ct).ConfigureAwait(false);
+                return id.Bind<EnsuredImage>(o => o.Match<Either<EngineError, EnsuredImage>>(
+                    i => new EnsuredImage(i, true),
+                    () => new EngineError.Failed("build " + image.Tag, "the build ended but the tag does not exist")));
+            }
+        }
+        finally
+        {
+            local.Release();
+        }
+    }
+
+    private async Task<Either<EngineError, Option<string>>> ImageId(string tag, CancellationToken ct)
+    {
+        var r = await Call("inspect image " + tag, ct, t => client.Images.InspectImageAsync(tag, t)).ConfigureAwait(false);
+        return r.Match<Either<EngineError, Option<string>>>(
+            i => Option<string>.Some(i.ID),
+            e => e is EngineError.NotFound ? Option<string>.None : e);
+    }
+
+    private async Task<Either<EngineError, Unit>> Build(ImagePlan image, string dockerfile, TextWriter log, CancellationToken ct)
+    {
+        var op = "build " + image.Tag;
+        var parameters = new ImageBuildParameters
+        {
+            Dockerfile = "Dockerfile",
+            Tags = new List<string> { image.Tag },
+            Labels = image.Labels.Concat(image.Build.Labels).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+            BuildArgs = image.Build.BuildArgs.ToDictionary(a => a.Key, a => a.Value),
+            NoCache = image.Build.NoCache,
+            Remove = true,
+            ForceRemove = true,
+        };
+        image.Build.Target.Iter(t => parameters.Target = t);
+        image.Build.Platform.Iter(p => parameters.Platform = p);
+
+        string? failure = null;
+        var progress = new JsonProgress(m =>
+        {
+            if (!string.IsNullOrEmpty(m.Stream))
+                log.Write(m.Stream);
+            var error = m.Error?.Message;
+            if (!string.IsNullOrEmpty(error))
+            {
+                failure = error;
+                log.WriteLine("build error: " + error);
+            }
+        });
+
+        var r = await EngineCalls.Run(op, policy, policy.BuildLimit, ct, async t =>
+        {
+            using var context = EmptyContext(dockerfile);
+            await client.Images.BuildImageFromDockerfileAsync(
+                parameters, context, Array.Empty<AuthConfig>(), new Dictionary<string, string>(), progress, t).ConfigureAwait(false);
+            return Unit.Default;
+        }).ConfigureAwait(false);
+        await log.FlushAsync(ct).ConfigureAwait(false);
+        return r.Bind<Unit>(u => failure is null ? u : new EngineError.Failed(op, failure));
+    }
+
+    /// <summary>A tar holding only the Dockerfile: nothing on the host can reach the build.</summary>
+    public static MemoryStream EmptyContext(string dockerfile)
+    {
+        var tar = new MemoryStream();
+        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var entry = new PaxTarEntry(TarEntryType.RegularFile, "Dockerfile")
+            {
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(dockerfile)),
+                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+                ModificationTime = DateTimeOffset.UnixEpoch,
+            };
+            writer.WriteEntry(entry);
+        }
+
+        tar.Position = 0;
+        return tar;
+    }
+
+    private sealed class JsonProgress(Action<JSONMessage> report) : IProgress<JSONMessage>
+    {
+        public void Report(JSONMessage value) => report(value);
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Engine;
+
+public sealed partial class DockerEngine
+{
+    public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct)
+    {
+        var opened = await Call("logs " + name, ct, t => client.Containers.GetContainerLogsAsync(
+            name,
+            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true, Timestamps = false },
+            t)).ConfigureAwait(false);
+        if (opened.Case is not MultiplexedStream stream)
+            return opened.Map(_ => Unit.Default);
+
+        using (stream)
+        {
+            var lines = new LineSplitter(prefix, sink);
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false);
+                    if (read.EOF)
+                        break;
+                    lines.Add(read.Target == MultiplexedStream.TargetStream.StandardError, buffer.AsSpan(0, read.Count));
+                    await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The wrapper stops following: a normal end.
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                lines.Flush();
+                return EngineCalls.Classify("logs " + name, e);
+            }
+
+            lines.Flush();
+            await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return Unit.Default;
+        }
+    }
+
+    /// <summary>Turns the two byte streams into whole prefixed lines (a partial line waits for its end).</summary>
+    private sealed class LineSplitter(string prefix, TextWriter sink)
+    {
+        private readonly Decoder outDecoder = Encoding.UTF8.GetDecoder();
+        private readonly Decoder errDecoder = Encoding.UTF8.GetDecoder();
+        private readonly StringBuilder outLine = new();
+        private readonly StringBuilder errLine = new();
+
+        public void Add(bool stderr, ReadOnlySpan<byte> bytes)
+        {
+            var decoder = stderr ? errDecoder : outDecoder;
+            var line = stderr ? errLine : outLine;
+            var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
+            var n = decoder.GetChars(bytes, chars, flush: false);
+            foreach (var c in chars.AsSpan(0, n))
+            {
+                if (c == '\n')
+                    Emit(line);
+                else
+                    line.Append(c);
+            }
+        }
+
+        public void Flush()
+        {
+            if (outLine.Length > 0) Emit(outLine);
+            if (errLine.Length > 0) Emit(errLine);
+        }
+
+        private void Emit(StringBuilder line)
+        {
+            sink.Write(prefix);
+            sink.WriteLine(line.ToString().TrimEnd('\r'));
+            line.Clear();
+        }
+    }
+}

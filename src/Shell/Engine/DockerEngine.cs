@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Shell.Docker;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using LanguageExt;
+using ContainerSpec = Boinc.Persist.Core.Planning.ContainerSpec;
+
+namespace Boinc.Persist.Shell.Engine;
+
+/// <summary>
+/// <see cref="IEngine"/> over Docker.DotNet (Docker Engine API, also served by Podman). Unversioned requests, so
+/// Docker 20.10 (API 1.41) and Podman work as well as current engines.
+/// </summary>
+public sealed partial class DockerEngine : IEngine
+{
+    private readonly DockerClient client;
+    private readonly EnginePolicy policy;
+
+    public DockerEngine(EngineEndpoint endpoint, EnginePolicy? policy = null)
+    {
+        Endpoint = endpoint;
+        this.policy = policy ?? EnginePolicy.Default;
+        client = new DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
+    }
+
+    public EngineEndpoint Endpoint { get; }
+
+    public static DockerEngine Connect(EnginePolicy? policy = null) => new(EngineEndpoint.Resolve(), policy);
+
+    public Task<Either<EngineError, EngineVersion>> Version(CancellationToken ct) =>
+        Call("version", ct, async t =>
+        {
+            var v = await client.System.GetVersionAsync(t).ConfigureAwait(false);
+            return new EngineVersion(v.Version ?? "", v.APIVersion ?? "", v.Os ?? "");
+        });
+
+    public async Task<Either<EngineError, Observation>> Inspect(string name, CancellationToken ct)
+    {
+        var r = await Call("inspect " + name, ct, t => client.Containers.InspectContainerAsync(name, t)).ConfigureAwait(false);
+        return r.Match<Either<EngineError, Observation>>(
+            c => Observation.From(c.ID, c.State?.Status ?? "", (int)(c.State?.ExitCode ?? 0)),
+            e => e is EngineError.NotFound ? new Observation.Absent() : e);
+    }
+
+    public async Task<Either<EngineError, string>> Create(ContainerSpec spec, IReadOnlyList<string> command, CancellationToken ct)
+    {
+        var parameters = ContainerSpecConverter.ToCreateParameters(spec, spec.Image.Tag);
+        if (command.Count > 0)
+            parameters.Cmd = command.ToList();
+        var created = await Call("create " + spec.Name, ct, t => client.Containers.CreateContainerAsync(parameters, t))
+            .ConfigureAwait(false);
+        // Idempotent by name: a container of that name exists already (we created it before being killed).
+        return await created.MatchAsync<Either<EngineError, string>>(
+            r => r.ID,
+            async e => e is EngineError.Conflict
+                ? (await Inspect(spec.Name, ct).ConfigureAwait(false)).Bind<string>(o => IdOf(o) is { } id ? id : e)
+                : e).ConfigureAwait(false);
+    }
+
+    public Task<Either<EngineError, Unit>> Start(string name, CancellationToken ct) =>
+        Call("start " + name, ct, async t =>
+        {
+            // false = 304: already running.
+            await client.Containers.StartContainerAsync(name, new ContainerStartParameters(), t).ConfigureAwait(false);
+            return Unit.Default;
+        });
+
+    public Task<Either<EngineError, Unit>> Pause(string name, CancellationToken ct) =>
+        AlreadyIsOk(Call("pause " + name, ct, async t =>
+        {
+            await client.Containers.PauseContainerAsync(name, t).ConfigureAwait(false);
+            return Unit.Default;
+        }), "is already paused");
+
+    public Task<Either<EngineError, Unit>> Unpause(string name, CancellationToken ct) =>
+        AlreadyIsOk(Call("unpause " + name, ct, async t =>
+        {
+            await client.Containers.UnpauseContainerAsync(name, t).ConfigureAwait(false);
+            return Unit.Default;
+        }), "is not paused");
+
+    public Task<Either<EngineError, Unit>> Stop(string name, TimeSpan grace, CancellationToken ct) =>
+        EngineCalls.Run("stop " + name, policy, grace + policy.CallLimit, ct, async t =>
+        {
+            var seconds = (uint)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
+            await client.Containers.StopContainerAsync(name, new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, t)
+                .ConfigureAwait(false);
+            return Unit.Default;
+        });
+
+    public Task<Either<EngineError, Unit>> Kill(string name, CancellationToken ct) =>
+        AlreadyIsOk(Call("kill " + name, ct, async t =>
+        {
+            await client.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, t)
+                .ConfigureAwait(false);
+            return Unit.Default;
+        }), "is not running");
+
+    public async Task<Either<EngineError, Unit>> Remove(string name, CancellationToken ct)
+    {
+        var r = await Call("remove " + name, ct, async t =>
+        {
+            await client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, t)
+                .ConfigureAwait(false);
+            return Unit.Default;
+        }).ConfigureAwait(false);
+        return Recover(r, e => e is EngineError.NotFound || (e is EngineError.Conflict && e.Message.Contains("already in progress")), Unit.Default);
+    }
+
+    public async Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct)
+    {
+        var users = await Call("list containers of " + tag, ct, t => client.Containers.ListContainersAsync(
+            new ContainersListParameters { All = true, Filters = Filter("ancestor", tag) }, t)).ConfigureAwait(false);
+        if (users.IsLeft)
+            return users.Map(_ => false);
+        if (users.Exists(list => list.Count > 0))
+            return false;
+        var removed = await Call("remove image " + tag, ct, async t =>
+        {
+            await client.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = false }, t).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        // Absent already, or a container started using it meanwhile (409): not removed, not an error.
+        return Recover(removed, e => e is EngineError.NotFound or EngineError.Conflict, false);
+    }
+
+    public Task<Either<EngineError, int>> WaitForExit(string name, TimeSpan limit, CancellationToken ct) =>
+        EngineCalls.Run("wait " + name, policy, limit, ct, async t =>
+            (int)(await client.Containers.WaitContainerAsync(name, t).ConfigureAwait(false)).StatusCode);
+
+    public Task<Either<EngineError, long>> CpuNanos(string name, CancellationToken ct) =>
+        Call("stats " + name, ct, async t =>
+        {
+            ContainerStatsResponse? last = null;
+            await client.Containers.GetContainerStatsAsync(
+                name,
+                new ContainerStatsParameters { Stream = false, OneShot = true },
+                new Progress(r => last = r),
+                t).ConfigureAwait(false);
+            return (long)(last?.CPUStats?.CPUUsage?.TotalUsage ?? 0);
+        });
+
+    public Task<Either<EngineError, Seq<ListedContainer>>> ListContainers(string label, CancellationToken ct) =>
+        Call("list containers", ct, async t =>
+            (await client.Containers.ListContainersAsync(
+                new ContainersListParameters { All = true, Filters = Filter("label", label) }, t).ConfigureAwait(false))
+            .Select(c => new ListedContainer(
+                c.ID,
+                c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
+                c.State ?? "",
+                c.Image ?? "",
+                (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>())))
+            .ToSeq().Strict());
+
+    public Task<Either<EngineError, Seq<ListedImage>>> ListImages(string label, CancellationToken ct) =>
+        Call("list images", ct, async t =>
+            (await client.Images.ListImagesAsync(
+                new ImagesListParameters { All = false, Filters = Filter("label", label) }, t).ConfigureAwait(false))
+            .Select(i => new ListedImage(
+                i.ID,
+                (i.RepoTags ?? new List<string>()).ToSeq().Strict(),
+                (IReadOnlyDictionary<string, string>)(i.Labels ?? new Dictionary<string, string>())))
+            .ToSeq().Strict());
+
+    public void Dispose() => client.Dispose();
+
+    private Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
+        EngineCalls.Run(op, policy, policy.CallLimit, ct, call);
+
+    private static async Task<Either<EngineError, Unit>> AlreadyIsOk(Task<Either<EngineError, Unit>> call, string already)
+    {
+        var r = await call.ConfigureAwait(false);
+        return Recover(r, e => (e is EngineError.Conflict or EngineError.Failed) && e.Message.Contains(already, StringComparison.Ordinal), Unit.Default);
+    }
+
+    /// <summary>An error that means "already so" becomes the value.</summary>
+    private static Either<EngineError, T> Recover<T>(Either<EngineError, T> r, Func<EngineError, bool> already, T value) =>
+        r.Match(v => Either<EngineError, T>.Right(v), e => already(e) ? Either<EngineError, T>.Right(value) : Either<EngineError, T>.Left(e));
+
+    private static string? IdOf(Observation o) => o switch
+    {
+        Observation.Created c => c.Id,
+        Observation.Running r => r.Id,
+        Observation.Paused p => p.Id,
+        Observation.Exited x => x.Id,
+        Observation.Dead d => d.Id,
+        Observation.Unknown u => u.Id,
+        _ => null,
+    };
+
+    private static IDictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>
+        new Dictionary<string, IDictionary<string, bool>> { [key] = new Dictionary<string, bool> { [value] = true } };
+
+    private sealed class Progress(Action<ContainerStatsResponse> report) : IProgress<ContainerStatsResponse>
+    {
+        public void Report(ContainerStatsResponse value) => report(value);
+    }
+}

@@ -1,0 +1,91 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Docker.DotNet;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Engine;
+
+/// <summary>How long engine calls may take and how transient failures are retried.</summary>
+public sealed record EnginePolicy(TimeSpan CallLimit, TimeSpan BuildLimit, int Attempts, TimeSpan FirstBackoff)
+{
+    public static EnginePolicy Default { get; } =
+        new(TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(30), 4, TimeSpan.FromMilliseconds(250));
+}
+
+/// <summary>
+/// The one place engine exceptions become <see cref="EngineError"/> values: each call runs under its limit and
+/// the caller's token, connection failures are retried with exponential backoff (every operation we issue is
+/// idempotent by container name), and what is left is classified.
+/// </summary>
+internal static class EngineCalls
+{
+    public static async Task<Either<EngineError, T>> Run<T>(
+        string op, EnginePolicy policy, TimeSpan limit, CancellationToken ct, Func<CancellationToken, Task<T>> call)
+    {
+        var backoff = policy.FirstBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (limit != System.Threading.Timeout.InfiniteTimeSpan)
+                cts.CancelAfter(limit);
+            EngineError error;
+            try
+            {
+                return await call(cts.Token).WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+                error = new EngineError.Timeout(op, limit);
+            }
+            catch (Exception e)
+            {
+                error = Classify(op, e);
+            }
+
+            if (error is not EngineError.Unreachable || attempt >= policy.Attempts)
+                return error;
+            await Task.Delay(backoff, ct).ConfigureAwait(false);
+            backoff *= 2;
+        }
+    }
+
+    public static EngineError Classify(string op, Exception e)
+    {
+        switch (e)
+        {
+            case DockerContainerNotFoundException or DockerImageNotFoundException:
+                return new EngineError.NotFound(op, Message(e));
+            case DockerApiException api when api.StatusCode == HttpStatusCode.NotFound:
+                return new EngineError.NotFound(op, Message(e));
+            case DockerApiException api when api.StatusCode == HttpStatusCode.Conflict:
+                return new EngineError.Conflict(op, Message(e));
+            case DockerApiException api:
+                return new EngineError.Failed(op, $"{(int)api.StatusCode} {Message(e)}");
+        }
+
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException s)
+                return new EngineError.Unreachable(op, $"{s.SocketErrorCode}: {s.Message}");
+            if (inner is HttpRequestException h && h.HttpRequestError is HttpRequestError.ConnectionError)
+                return new EngineError.Unreachable(op, h.Message);
+        }
+
+        if (e is HttpRequestException or IOException)
+            return new EngineError.Unreachable(op, $"{e.GetType().Name}: {e.Message}");
+        return new EngineError.Failed(op, $"{e.GetType().Name}: {e.Message}");
+    }
+
+    /// <summary>The engine's own message (its JSON body carries it) without the library's boilerplate.</summary>
+    private static string Message(Exception e) =>
+        e is DockerApiException api && !string.IsNullOrWhiteSpace(api.ResponseBody) ? api.ResponseBody.Trim() : e.Message;
+}

@@ -1,0 +1,81 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Boinc.Persist.Shell.Host;
+
+namespace Boinc.Persist.Shell.Engine;
+
+/// <summary>
+/// A host-wide lock by key: an fcntl write lock on a file in /var/lock/boinc-persist (else
+/// /tmp/boinc-persist-locks), named by a hash of the key. Held by the process until disposed; the kernel drops
+/// it if the process dies, so a killed wrapper never leaves a stale lock.
+/// </summary>
+public sealed class HostLock : IDisposable
+{
+    public static readonly string[] Directories = { "/var/lock/boinc-persist", "/tmp/boinc-persist-locks" };
+
+    private int fd;
+
+    private HostLock(int fd, string path)
+    {
+        this.fd = fd;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Waits for the lock (polling every 100 ms so cancellation works) and returns it held.</summary>
+    public static async Task<HostLock> Acquire(string key, CancellationToken ct)
+    {
+        var path = LockPath(key);
+        var fd = Libc.Open(path, Libc.ORdWr | Libc.OCreat, 0x1b6 /* 0666: every BOINC user shares it */);
+        try
+        {
+            while (!Libc.TryLockWholeFile(fd, path))
+                await Task.Delay(100, ct).ConfigureAwait(false);
+            return new HostLock(fd, path);
+        }
+        catch
+        {
+            Libc.Close(fd);
+            throw;
+        }
+    }
+
+    public static string LockPath(string key)
+    {
+        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] + ".lock";
+        foreach (var dir in Directories)
+        {
+            try
+            {
+                Directory.CreateDirectory(dir);
+                var probe = System.IO.Path.Combine(dir, name);
+                using (new FileStream(probe, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite))
+                {
+                }
+
+                return probe;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                // Not writable here (e.g. /var/lock for an unprivileged user): try the next directory.
+            }
+        }
+
+        throw new IOException($"no writable lock directory among {string.Join(", ", Directories)}");
+    }
+
+    public void Dispose()
+    {
+        var held = Interlocked.Exchange(ref fd, -1);
+        if (held >= 0)
+        {
+            Libc.UnlockWholeFile(held);
+            Libc.Close(held);
+        }
+    }
+}
