@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using Boinc.Persist.Shell.Cli;
+using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Run;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell;
@@ -42,9 +44,24 @@ public static class Program
         if (args.Length > 0 && args[0] == Checkpoints.TortureCommand.Name)
             return Checkpoints.TortureCommand.Run(args[1..], stdout, stderr);
 
-        // Started by the BOINC client (docker_wrapper's command line): running a job is not built yet.
-        stderr.WriteLine("boinc-persist: running a job is not implemented yet; use `boinc-persist check` or `plan` (see --help)");
-        return Errors;
+        // `run`, or no command at all: the wrapper mode, started by the BOINC client with docker_wrapper's
+        // command line in the slot directory.
+        var runArgs = args.Length > 0 && args[0] == "run" ? args[1..] : args;
+        return RunJob(runArgs, stderr);
+    }
+
+    private static int RunJob(string[] args, TextWriter stderr)
+    {
+        var parsed = RunOptions.Parse(args, Directory.GetCurrentDirectory());
+        if (parsed.IsLeft)
+        {
+            stderr.WriteLine($"boinc-persist: {parsed.LeftToSeq().Head()} (see --help)");
+            return Usage;
+        }
+
+        var options = parsed.RightToSeq().Head();
+        return JobRunner.Run(options, stderr, TimeProvider.System, () => DockerEngine.Connect())
+            .GetAwaiter().GetResult();
     }
 
     public static string Version =>
@@ -120,6 +137,11 @@ public static class Program
         boinc-persist: a drop-in replacement for BOINC's docker_wrapper that keeps committed checkpoints.
 
         Usage:
+          boinc-persist [--config FILE] [--dockerfile FILE] [--verbose] [--sporadic] [ARGS...]
+          boinc-persist run [--slot DIR] [--config FILE] [--dockerfile FILE] [--verbose] [-- ARGS...]
+              Run the task in the slot (the current directory, or DIR): docker_wrapper's command line, as
+              the BOINC client starts it. ARGS reach the container as the environment variable ARGS.
+              Without init_data.xml it runs standalone (no client; Ctrl-C quits as the quit policy says).
           boinc-persist check [DIR] [--config FILE] [--dockerfile FILE] [--json]
               Lint a job directory (a BOINC slot, or a project's job directory on its own): job.toml,
               the Dockerfile and the link files. Exits 1 if there is any error, 0 otherwise (warnings allowed).

@@ -25,7 +25,10 @@ public sealed record JobReport(
     Option<Plan> Plan,
     Option<DockerfileInfo> Dockerfile,
     Seq<ResolvedInput> Inputs,
-    Seq<Diagnostic> Findings)
+    Seq<Diagnostic> Findings,
+    Option<SlotContext> Context = default,
+    Option<JobConfig> Config = default,
+    Option<string> DockerfileText = default)
 {
     public bool HasErrors => Diagnostics.HasErrors(Findings);
 }
@@ -120,7 +123,8 @@ public static class JobDirectory
         });
 
         var ok = !Diagnostics.HasErrors(findings);
-        return new JobReport(dir, standalone, ok ? plan.Value : Option<Plan>.None, info, inputs, findings);
+        return new JobReport(dir, standalone, ok ? plan.Value : Option<Plan>.None, info, inputs, findings,
+            ctx, jobFile.Config, dfSource);
     }
 
     /// <summary>
