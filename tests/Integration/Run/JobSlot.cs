@@ -39,8 +39,8 @@ public sealed class JobSlot
     public string ContainerName => $"boinc__{ProjectDirName}__{ResultName}".ToLowerInvariant();
 
     /// <summary>
-    /// Lays out a task. <paramref name="jobToml"/> is appended to the test labels (so the fixture can find
-    /// leftovers); <paramref name="dockerfile"/> defaults to the demo's.
+    /// Lays out a task; <paramref name="dockerfile"/> defaults to the demo's. The wrapper labels its container
+    /// with the slot path (<c>org.boinc-persist.slot</c>), which is unique to the test: see <see cref="Leftovers"/>.
     /// </summary>
     public static JobSlot Create(
         TempRoot temp,
@@ -55,9 +55,7 @@ public sealed class JobSlot
         Directory.CreateDirectory(slot.ProjectDir);
         Directory.CreateDirectory(slot.SlotDir);
 
-        var labels = string.Join(" ", engine.TestLabels.Select(l => $"--label {l.Key}={l.Value}"));
-        var toml = $"create_args = \"{labels}\"\nbuild_args = \"{labels}\"\n" + jobToml;
-        slot.WriteProjectFile("job_1.toml", toml);
+        slot.WriteProjectFile("job_1.toml", jobToml);
         slot.WriteProjectFile("Dockerfile_1", dockerfile ?? DemoFile("Dockerfile").Replace(
             "boinc-persist/busybox:1", engine.BaseImage, StringComparison.Ordinal));
         slot.WriteProjectFile("lcg.sh", DemoFile("lcg.sh"));
@@ -69,6 +67,9 @@ public sealed class JobSlot
         slot.WriteInitData(wuCpuTime);
         return slot;
     }
+
+    /// <summary>The label filter that finds every container the wrapper created for this slot.</summary>
+    public string SlotLabel => $"org.boinc-persist.slot={SlotDir}";
 
     public void WriteProjectFile(string name, string text) => File.WriteAllText(Path.Combine(ProjectDir, name), text);
 
