@@ -90,3 +90,30 @@ public static partial class Generators
             : Enumerable.Range(0, story.Steps.Count).Select(i => story with { Steps = story.Steps.Take(i).Concat(story.Steps.Skip(i + 1)).ToSeq() })
                 .Prepend(story with { Steps = story.Steps.Take(story.Steps.Count / 2).ToSeq() }));
 }
+
+/// <summary>A valid plan input plus the slot's links, and which physical files exist.</summary>
+public sealed record LinkedPlanInput(Boinc.Persist.Core.Planning.PlanInput Input)
+{
+    public override string ToString() =>
+        $"workdir {Input.Job.Config.Workdir}, links: {string.Join(", ", Input.Links.Links.Map(l => $"{l.LogicalName}->{l.PhysicalName} ({l.Style}{(Input.Links.ExistingPhysicalNames.Contains(l.PhysicalName) ? ", exists" : "")})"))}";
+}
+
+public static partial class Generators
+{
+    public static Arbitrary<LinkedPlanInput> LinkedPlanInputArb() => Arb.From(
+        from input in ValidPlanInputGen()
+        from names in SlotName.ListOf().Select(l => l.Distinct().Take(6).ToList())
+        from traits in (
+            from style in Gen.Elements(Boinc.Persist.Core.Slots.LinkStyle.LinkFile, Boinc.Persist.Core.Slots.LinkStyle.Symlink)
+            from physicalKind in Gen.Elements(0, 1, 2)
+            from exists in ArbMap.Default.GeneratorFor<bool>()
+            select (style, physicalKind, exists)).ListOf()
+        let links = names.Zip(traits, (n, t) => (
+            Link: new Boinc.Persist.Core.Planning.SlotLink(
+                n, t.physicalKind == 2 ? $"{input.Task.ResultName}_{names.IndexOf(n)}" : $"{n}_phys{t.physicalKind}", t.style),
+            Exists: t.exists)).ToList()
+        let facts = new Boinc.Persist.Core.Planning.LinkFacts(
+            links.Select(l => l.Link).ToSeq(),
+            new LanguageExt.HashSet<string>(links.Where(l => l.Exists).Select(l => l.Link.PhysicalName)))
+        select new LinkedPlanInput(input with { Links = facts }));
+}

@@ -50,8 +50,8 @@ public sealed record AppStatus
         return new AppStatus(
             current,
             checkpoint,
-            FractionDoneText.Clamp(fractionDone),
-            workingSetBytes.Filter(w => double.IsFinite(w) && w >= 0),
+            Tiny(FractionDoneText.Clamp(fractionDone)),
+            workingSetBytes.Filter(w => double.IsFinite(w) && w >= 0).Map(Tiny),
             otherPid.Filter(p => p > 0),
             wantNetwork);
     }
@@ -73,7 +73,11 @@ public sealed record AppStatus
         return b.ToString();
     }
 
-    private static double Sane(double v) => double.IsFinite(v) && v > 0 ? Math.Min(v, 1e15) : 0;
+    private static double Tiny(double v) => v < 1e-300 ? 0 : v;
+
+    /// <summary>Finite, non-negative, at most 1e15 s; below 1e-300 it is 0 (the client's strtod would reject a
+    /// subnormal with ERANGE and drop the value).</summary>
+    private static double Sane(double v) => double.IsFinite(v) && v > 1e-300 ? Math.Min(v, 1e15) : 0;
 }
 
 /// <summary>

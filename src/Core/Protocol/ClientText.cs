@@ -11,6 +11,9 @@ namespace Boinc.Persist.Core.Protocol;
 /// </summary>
 public static class ClientText
 {
+    /// <summary>The smallest normal double (DBL_MIN); below it glibc's strtod reports a range error.</summary>
+    public const double SmallestNormal = 2.2250738585072014e-308;
+
     /// <summary><c>parse_double</c>: the number right after the first occurrence of <paramref name="tag"/>;
     /// None when the tag is absent, nothing numeric follows, or the number is not finite.</summary>
     public static Option<double> Double(string text, string tag)
@@ -41,9 +44,16 @@ public static class ClientText
         var s = text.TrimStart(" \t\n\r\v\f");
         var i = NumberLength(s);
         if (i == 0) return Option<double>.None;
-        return double.TryParse(s[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-            ? Option<double>.Some(v)
-            : Option<double>.None;
+        if (!double.TryParse(s[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+            return Option<double>.None;
+        // glibc's strtod sets ERANGE when the result underflows (subnormal, or zero from non-zero digits), and
+        // parse_double then reports no value.
+        var number = s[..i];
+        var exponent = number.IndexOfAny("eE");
+        var mantissa = exponent < 0 ? number : number[..exponent];
+        if (Math.Abs(v) < SmallestNormal && mantissa.IndexOfAny("123456789") >= 0)
+            return Option<double>.None;
+        return Option<double>.Some(v);
     }
 
     /// <summary>How many characters of <paramref name="text"/> (after leading white space) form the number

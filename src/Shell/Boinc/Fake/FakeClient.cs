@@ -46,8 +46,14 @@ public sealed class FakeClient : IDisposable
     public int HeartbeatsSkipped { get; private set; }
     public int PendingRequests => _pending.Count;
 
-    public static Fin<FakeClient> Attach(string slotDir) =>
-        SharedMemory.Open(Path.Combine(slotDir, SharedMemory.FileName)).Map(shm => new FakeClient(slotDir, shm));
+    /// <summary>
+    /// Maps the slot's shared memory. <paramref name="wuCpuTime"/> is the CPU time the client handed the task
+    /// in init_data.xml: the real client starts the task with both its CPU times at that value
+    /// (<c>app_start.cpp</c>), so a first status that repeats it is not a new checkpoint.
+    /// </summary>
+    public static Fin<FakeClient> Attach(string slotDir, double wuCpuTime = 0) =>
+        SharedMemory.Open(Path.Combine(slotDir, SharedMemory.FileName))
+            .Map(shm => new FakeClient(slotDir, shm) { Record = new ClientRecord(wuCpuTime, wuCpuTime, 0, 0) });
 
     /// <summary>Queues a request (suspend, resume, quit, abort...).</summary>
     public void Request(ControlMessage message) => _pending.Enqueue(message);
