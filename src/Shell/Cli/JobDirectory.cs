@@ -107,7 +107,7 @@ public static class JobDirectory
                 info.Bind(i => i.User.Map(l => l.Value))),
             new TaskIdentity(ctx.ProjectDirName, ctx.WuName, ctx.ResultName, ctx.Slot, ctx.Ncpus, ctx.RscMemoryBound),
             new HostFacts(dir, projectPath, uid, gid),
-            o.AppArgs);
+            o.AppArgs) { Links = LinkFactsOf(entries, ctx, projectPath, WrapperFiles.Of(o.ConfigName, o.DockerfileName), ref findings) };
         var plan = Planner.Make(input);
         // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
         findings += standalone ? plan.Findings.Filter(d => d.Code != "BP-PLAN009") : plan.Findings;
@@ -172,6 +172,20 @@ public static class JobDirectory
                 return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR007", Location.InFile(name), $"cannot read {name}: {e.Message}"));
             }
         });
+    }
+
+    /// <summary>
+    /// The slot's links into the project directory and which of their physical files exist: the planner mounts
+    /// each at its logical name (inputs read-only, outputs writable).
+    /// </summary>
+    private static LinkFacts LinkFactsOf(SlotListing entries, SlotContext ctx, string projectPath, WrapperFiles wrapper, ref Seq<Diagnostic> findings)
+    {
+        var links = InputMounts.Links(entries, ctx, wrapper);
+        findings += links.Findings;
+        var seq = links.Value.IfNone(Seq<SlotLink>.Empty);
+        var existing = new LanguageExt.HashSet<string>(
+            seq.Map(l => l.PhysicalName).Filter(p => File.Exists(Path.Combine(projectPath, p))));
+        return new LinkFacts(seq, existing);
     }
 
     /// <summary>docker_wrapper's standalone mode: the project directory is ./project, names are stand-ins.</summary>

@@ -3,6 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Shell.Boinc;
 using Boinc.Persist.Shell.Engine;
@@ -47,6 +48,7 @@ public sealed partial class JobRunner
 
             case Effect.CreateContainer:
                 RemoveStaleRequest();
+                CreateOutputs();
                 return await Require(await engine.Create(plan.Container, Array.Empty<string>(), stopping.Token), "create the container");
 
             case Effect.StartContainer:
@@ -209,6 +211,19 @@ public sealed partial class JobRunner
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.Warn($"cannot write {CheckpointRequestFile}: {e.Message}");
+        }
+    }
+
+    /// <summary>A bind mount needs its source: output files named by link files are created empty (never truncated).</summary>
+    private void CreateOutputs()
+    {
+        foreach (var output in InputMounts.OutputsToCreate(plan))
+        {
+            using (new FileStream(output, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+            }
+
+            log.Debug($"created output file {output} for its bind mount");
         }
     }
 
