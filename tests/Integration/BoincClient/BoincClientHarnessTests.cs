@@ -47,6 +47,7 @@ public sealed class BoincClientHarnessTests(EngineFixture engine, BoincInstallat
         Assert.Equal("copied input content\n", await File.ReadAllTextAsync(Path.Combine(slot, "input_copy")));
         Assert.Contains($"<soft_link>../../projects/{BoincXml.ProjectDirName(scenario.Data.Job.ProjectUrl)}/in_link.txt</soft_link>",
             await File.ReadAllTextAsync(Path.Combine(slot, "input_link")));
+        await scenario.WaitForEvent("CHECKPOINT"); // logged after the inputs were read
         var inputs = scenario.Events().Where(e => e.Kind == "INPUT").Select(e => e.Detail).ToList();
         Assert.Contains("input_copy=copied input content", inputs);
         Assert.Contains("input_link=linked input content", inputs);
@@ -75,7 +76,9 @@ public sealed class BoincClientHarnessTests(EngineFixture engine, BoincInstallat
         Figure("boinccmd suspend -> app reads <suspend/>", suspended.UnixTime - asked);
 
         // Then the client shows it suspended and counts no CPU time while it stays so
-        var before = await scenario.WaitForTask(t => t.ActiveTaskState == BoincTask.Suspended, "task SUSPENDED");
+        await scenario.WaitForTask(t => t.ActiveTaskState == BoincTask.Suspended, "task SUSPENDED");
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // the client reads app status once a second: let the last one in
+        var before = await scenario.Task();
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         var later = await scenario.Task();
         Assert.Equal(BoincTask.Suspended, later.ActiveTaskState);
