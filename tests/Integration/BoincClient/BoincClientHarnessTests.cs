@@ -37,6 +37,7 @@ public sealed class BoincClientHarnessTests(EngineFixture engine, BoincInstallat
         await scenario.Client.Start();
         var started = await scenario.WaitForEvent("START");
         Figure("client launch -> app process running", started.UnixTime - scenario.Client.StartedAt.ToUnixTimeMilliseconds() / 1000.0);
+        output.WriteLine($"client in a private network namespace: {scenario.Client.InPrivateNetwork}");
 
         // Then the app runs in slots/0, with init_data.xml, the shared-memory file, a real copy of the
         // <copy_file/> input and a <soft_link> link file for the other, and it reads both inputs
