@@ -98,6 +98,7 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
             start.Environment[key] = value;
         }
 
+        process?.Dispose(); // the previous run's, already exited
         process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {options.Executable}");
         await Eventually.Until(
             async () => IsRunning ? await Cmd.Answers() : throw new InvalidOperationException(
