@@ -105,4 +105,6 @@ for tool in boinc boinccmd; do
   command -v "$tool" >/dev/null || die "$tool is not on PATH after installing $PACKAGE"
 done
 version=$(dpkg-query -W -f='${Version}' "$PACKAGE")
+# The harness writes client_state.xml for 7.20.5 (Debian 12); another version works but was not verified.
+[[ $version == 7.20.* ]] || log "warning: $PACKAGE $version is not the verified 7.20.x; the harness assumes 7.20.5"
 log "$PACKAGE $version ready in $((SECONDS - started_at)) s"

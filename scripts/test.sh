@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The one command that runs every test of Boinc.Persist (README: `scripts/test.sh`).
 #
-# Brings up the engine, the local base image and the real BOINC client, builds, runs all test assemblies, and ends with exactly one
-# line `N passed, N failed, N skipped` summed over all of them. Exit status is non-zero when the build
-# failed, any test failed, the test host crashed or hung, no test ran at all, or tests left containers behind:
-# a broken run must never look green.
+# Brings up the engine, the local base image and the real BOINC client, builds, runs all test assemblies, and
+# ends with exactly one line `N passed, N failed, N skipped` summed over all of them. Exit status is non-zero
+# when the build failed, any test failed, the test host crashed or hung, no test ran at all, or tests left
+# containers behind: a broken run must never look green.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -98,10 +98,11 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
             start.Environment[key] = value;
         }
 
+        process?.Dispose(); // the previous run's, already exited
         process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {options.Executable}");
         await Eventually.Until(
             async () => IsRunning ? await Cmd.Answers() : throw new InvalidOperationException(
-                $"the client exited with {process.ExitCode} before its GUI RPC answered"),
+                $"the client exited with {process.ExitCode} before its GUI RPC answered.\n{Logs.Tail(LogFile, 30)}"),
             rpcTimeout ?? TimeSpan.FromSeconds(30),
             "the client's GUI RPC answers",
             () => Logs.Tail(LogFile, 30));
@@ -176,6 +177,11 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
         {
             // Graceful first, so a wrapper under test gets its <quit/> and can clean up its container.
             await Stop(TimeSpan.FromSeconds(15));
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or IOException)
+        {
+            // SIGKILL follows; the reason stays in the log, and a failing test's own exception is not masked.
+            await File.AppendAllTextAsync(LogFile, $"=== harness: graceful stop failed, killing the client: {e.Message}\n");
         }
         finally
         {

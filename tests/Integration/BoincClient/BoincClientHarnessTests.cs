@@ -37,6 +37,7 @@ public sealed class BoincClientHarnessTests(EngineFixture engine, BoincInstallat
         await scenario.Client.Start();
         var started = await scenario.WaitForEvent("START");
         Figure("client launch -> app process running", started.UnixTime - scenario.Client.StartedAt.ToUnixTimeMilliseconds() / 1000.0);
+        output.WriteLine($"client in a private network namespace: {scenario.Client.InPrivateNetwork}");
 
         // Then the app runs in slots/0, with init_data.xml, the shared-memory file, a real copy of the
         // <copy_file/> input and a <soft_link> link file for the other, and it reads both inputs
@@ -47,6 +48,7 @@ public sealed class BoincClientHarnessTests(EngineFixture engine, BoincInstallat
         Assert.Equal("copied input content\n", await File.ReadAllTextAsync(Path.Combine(slot, "input_copy")));
         Assert.Contains($"<soft_link>../../projects/{BoincXml.ProjectDirName(scenario.Data.Job.ProjectUrl)}/in_link.txt</soft_link>",
             await File.ReadAllTextAsync(Path.Combine(slot, "input_link")));
+        await scenario.WaitForEvent("CHECKPOINT"); // logged after the inputs were read
         var inputs = scenario.Events().Where(e => e.Kind == "INPUT").Select(e => e.Detail).ToList();
         Assert.Contains("input_copy=copied input content", inputs);
         Assert.Contains("input_link=linked input content", inputs);
@@ -75,7 +77,9 @@ public sealed class BoincClientHarnessTests(EngineFixture engine, BoincInstallat
         Figure("boinccmd suspend -> app reads <suspend/>", suspended.UnixTime - asked);
 
         // Then the client shows it suspended and counts no CPU time while it stays so
-        var before = await scenario.WaitForTask(t => t.ActiveTaskState == BoincTask.Suspended, "task SUSPENDED");
+        await scenario.WaitForTask(t => t.ActiveTaskState == BoincTask.Suspended, "task SUSPENDED");
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // the client reads app status once a second: let the last one in
+        var before = await scenario.Task();
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         var later = await scenario.Task();
         Assert.Equal(BoincTask.Suspended, later.ActiveTaskState);

@@ -54,7 +54,15 @@ public sealed class BoincCmd(string dataDir, string executable = "boinccmd")
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // it exited just now
+            }
+
             throw new TimeoutException($"`boinccmd --unix_domain {string.Join(' ', args)}` in {DataDir} did not finish within {limit}.");
         }
 

@@ -111,9 +111,10 @@ public sealed class BoincDataDir
             throw new ArgumentException($"file name '{duplicate.Key}' is used twice in the job; project files need unique names.");
         }
 
-        foreach (var name in names.Where(n => n.Length == 0 || n.Contains('/') || n is "." or ".."))
+        var notPlain = names.FirstOrDefault(n => n.Length == 0 || n.Contains('/') || n is "." or "..");
+        if (notPlain is not null)
         {
-            throw new ArgumentException($"file name '{name}' is not a plain file name.");
+            throw new ArgumentException($"file name '{notPlain}' is not a plain file name.");
         }
 
         Unique(job.AppVersionFiles.Select(f => f.OpenName), "app version");

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.IO;
@@ -110,7 +111,9 @@ public sealed record AppEvent(double UnixTime, int Pid, string Kind, string Deta
             return [];
         }
 
-        return File.ReadAllLines(path)
+        // A line still being appended has no newline yet: it is read next time, whole.
+        var text = File.ReadAllText(path);
+        return text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' ', 4))
             .Where(parts => parts.Length >= 3)
             .Select(parts => new AppEvent(

@@ -51,9 +51,11 @@ public static class WrapperJobs
     /// <summary>
     /// Client options that hand the app what a wrapper under test needs: the engine endpoint, the base image
     /// and whatever labels the test passes on (the client's environment is inherited by its apps).
+    /// A TCP endpoint keeps the client out of a private network namespace, where that address would not exist.
     /// </summary>
     public static BoincClientOptions OptionsFor(Uri engineEndpoint, IReadOnlyDictionary<string, string>? environment = null) => new()
     {
+        PrivateNetwork = engineEndpoint.Scheme == "unix",
         Environment = ImmutableDictionary.CreateRange(environment ?? ImmutableDictionary<string, string>.Empty)
             .SetItem("DOCKER_HOST", engineEndpoint.ToString()),
     };
