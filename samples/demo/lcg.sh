@@ -9,17 +9,21 @@
 # docker_wrapper's apps do. Each start is logged to starts.log with the step it resumed from, so a test
 # (or a curious volunteer) can see exactly how much work a crash cost.
 #
-# Parameters come from the environment or from docker_wrapper's ARGS ("--steps N --work N --ckpt-every N").
+# Parameters come from the environment or from docker_wrapper's ARGS ("--steps N --work N --ckpt-every N
+# --out NAME"); the answer goes to NAME (default result.txt), its logical output file. At the end the shell's
+# own CPU times (`times`) go to cpu_times.txt, for checking the CPU time the wrapper reported.
 set -eu
 steps=${STEPS:-60}
 work=${WORK:-20000}
 every=${CKPT_EVERY:-5}
+out=${OUT:-result.txt}
 set -- ${ARGS:-}
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) steps=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --ckpt-every) every=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
     *) echo "lcg.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +55,7 @@ while [ "$step" -lt "$steps" ]; do
   fi
 done
 
-echo "$x" > result.txt
+echo "$x" > "$out"
+times > cpu_times.txt
 echo "done x=$x" >> starts.log
 echo "lcg.sh: done, x=$x" >&2

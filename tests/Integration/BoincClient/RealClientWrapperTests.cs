@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Boinc.Persist.Integration.Engine;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Boinc.Persist.Integration.BoincClient;
+
+/// <summary>
+/// boinc-persist as the main program of the real BOINC client (7.20.5), running the demo workload in a
+/// container: completion, suspend/resume, quit and restart, abort, and a client killed with SIGKILL.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallation installation, ITestOutputHelper output)
+    : IClassFixture<BoincInstallation>, IAsyncLifetime
+{
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Whatever a failed test left: the task's container, found by its name.</summary>
+    public async Task DisposeAsync()
+    {
+        foreach (var s in cleanups)
+        {
+            try
+            {
+                await engine.Call((docker, ct) => docker.Containers.RemoveContainerAsync(
+                    ContainerName(s), new ContainerRemoveParameters { Force = true }, ct));
+                output.WriteLine($"removed leftover container {ContainerName(s)}");
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // Nothing left: the normal case.
+            }
+        }
+    }
+
+    private const int Work = 20000;
+
+    private const string Checkpointed = """
+        project_dir_mount = "/project"
+
+        [checkpoint]
+        files = ["state.txt"]
+        done_marker = "checkpoint.done"
+
+        [lifecycle]
+        stop_grace = "5s"
+        """;
+
+    [Fact]
+    public async Task The_job_runs_to_completion_with_CPU_time_matching_the_containers_own()
+    {
+        await using var s = Scenario(Checkpointed, steps: 40);
+
+        // When
+        await s.Client.Start();
+        var started = Stopwatch.StartNew();
+        await s.WaitForTask(t => t.ActiveTaskState == BoincTask.Executing, "executing", TimeSpan.FromSeconds(60));
+        await WaitForContainer(s, "running", TimeSpan.FromSeconds(60));
+        output.WriteLine($"FIGURE client start -> container running: {started.Elapsed.TotalSeconds:0.00} s (image cached: {installation.Version})");
+        var done = await s.WaitForTask(t => t.ReadyToReport, "ready to report", TimeSpan.FromSeconds(120));
+
+        // Then
+        Assert.Equal(0, done.ExitStatus);
+        var answer = File.ReadAllText(s.Data.OutputFile).Trim();
+        Assert.Equal(Expected(40), answer);
+        var reported = done.FinalCpuTime ?? 0;
+        var own = ContainerCpu(s);
+        output.WriteLine($"FIGURE final CPU time reported {reported:0.000} s, the job's own `times` {own:0.000} s");
+        Assert.True(reported > 0, "CPU time > 0");
+        Assert.InRange(reported, own * 0.9, own * 1.1 + 0.1);
+        await NoContainer(s);
+    }
+
+    [Fact]
+    public async Task Suspend_pauses_the_container_within_2_s_and_resume_unpauses_it()
+    {
+        await using var s = Scenario(Checkpointed, steps: 150);
+        await s.Client.Start();
+        await WaitForContainer(s, "running", TimeSpan.FromSeconds(60));
+        await s.WaitForTask(t => (t.CurrentCpuTime ?? 0) > 0.5, "some CPU time", TimeSpan.FromSeconds(60));
+
+        // When
+        await s.Suspend();
+        var asked = Stopwatch.StartNew();
+        await WaitForContainer(s, "paused", TimeSpan.FromSeconds(10));
+        var toPaused = asked.Elapsed;
+        output.WriteLine($"FIGURE boinccmd suspend -> container paused: {toPaused.TotalSeconds:0.00} s");
+
+        // Then
+        Assert.True(toPaused < TimeSpan.FromSeconds(2), $"paused after {toPaused.TotalSeconds:0.00} s");
+        await Task.Delay(2000);
+        var before = (await s.Task()).CurrentCpuTime ?? 0;
+        await Task.Delay(4000);
+        var after = (await s.Task()).CurrentCpuTime ?? 0;
+        Assert.InRange(after - before, 0, 0.05);
+
+        await s.Resume();
+        asked.Restart();
+        await WaitForContainer(s, "running", TimeSpan.FromSeconds(10));
+        output.WriteLine($"FIGURE boinccmd resume -> container running: {asked.Elapsed.TotalSeconds:0.00} s");
+        await s.Abort();
+        await NoContainer(s, TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task Quit_and_a_client_restart_continue_from_the_last_committed_generation()
+    {
+        await using var s = Scenario(Checkpointed, steps: 100);
+        await s.Client.Start();
+        var checkpointed = await s.WaitForTask(t => (t.CheckpointCpuTime ?? 0) > 1, "a checkpoint", TimeSpan.FromSeconds(90));
+
+        // When the client quits, and starts again
+        Assert.True(await s.Client.Stop(TimeSpan.FromSeconds(60)), "the client exited by itself after --quit");
+        var carried = checkpointed.CheckpointCpuTime ?? 0;
+        await s.Client.Start();
+        var resumed = await s.WaitForTask(t => t.ActiveTaskState == BoincTask.Executing, "executing again", TimeSpan.FromSeconds(60));
+
+        // Then the checkpoint CPU time is carried over, not reset, and the job resumes from a committed step
+        Assert.True((resumed.CheckpointCpuTime ?? 0) >= carried, $"checkpoint CPU {resumed.CheckpointCpuTime} < {carried}");
+        var done = await s.WaitForTask(t => t.ReadyToReport, "ready to report", TimeSpan.FromSeconds(180));
+        Assert.Equal(0, done.ExitStatus);
+        Assert.Equal(Expected(100), File.ReadAllText(s.Data.OutputFile).Trim());
+        var resumes = ResumePoints(s);
+        Assert.True(resumes.Count == 2 && resumes[1] > 0, "resume points " + string.Join(",", resumes));
+        Assert.True(done.FinalCpuTime >= carried, $"final CPU {done.FinalCpuTime} below the carried {carried}");
+    }
+
+    [Fact]
+    public async Task Abort_removes_the_container_within_10_s_and_leaves_nothing_of_ours()
+    {
+        await using var s = Scenario(Checkpointed, steps: 400);
+        await s.Client.Start();
+        await WaitForContainer(s, "running", TimeSpan.FromSeconds(60));
+
+        // When
+        await s.Abort();
+        var asked = Stopwatch.StartNew();
+        await NoContainer(s, TimeSpan.FromSeconds(10));
+        output.WriteLine($"FIGURE boinccmd abort -> container gone: {asked.Elapsed.TotalSeconds:0.00} s");
+
+        // Then
+        var task = await s.WaitForTask(t => t.State.Contains("abort", StringComparison.OrdinalIgnoreCase) || t.ReadyToReport, "aborted", TimeSpan.FromSeconds(30));
+        output.WriteLine($"task after abort: {task}");
+        var images = await engine.Call((docker, ct) => docker.Images.ListImagesAsync(new ImagesListParameters { All = true }, ct));
+        var containers = await engine.Call((docker, ct) => docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
+        var users = containers.Select(c => c.Image).ToHashSet();
+        var unusedOurs = images.Where(i => (i.RepoTags ?? new List<string>()).Any(t => t.StartsWith("boinc-persist/job:", StringComparison.Ordinal))
+                                           && !users.Overlaps(i.RepoTags!) && !users.Contains(i.ID)).ToList();
+        Assert.True(unusedOurs.Count == 0, "unused images of ours: " + string.Join(", ", unusedOurs.SelectMany(i => i.RepoTags)));
+    }
+
+    [Fact]
+    public async Task A_client_killed_with_SIGKILL_makes_the_wrapper_follow_its_quit_policy_within_35_s()
+    {
+        await using var s = Scenario(Checkpointed, steps: 400);
+        await s.Client.Start();
+        await WaitForContainer(s, "running", TimeSpan.FromSeconds(60));
+        await s.WaitForTask(t => (t.CheckpointCpuTime ?? 0) > 0, "a checkpoint", TimeSpan.FromSeconds(60));
+
+        // When
+        s.Client.Kill();
+        var killed = Stopwatch.StartNew();
+        await WaitForContainer(s, "exited", TimeSpan.FromSeconds(60));
+        output.WriteLine($"FIGURE client SIGKILL -> container stopped (checkpoint-and-stop): {killed.Elapsed.TotalSeconds:0.00} s");
+
+        // Then
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(35), $"stopped after {killed.Elapsed.TotalSeconds:0.0} s");
+        await s.Client.Start();
+        await WaitForContainer(s, "running", TimeSpan.FromSeconds(60));
+        await s.Abort();
+        await NoContainer(s, TimeSpan.FromSeconds(15));
+    }
+
+    private BoincScenario Scenario(string jobToml, int steps)
+    {
+        var wu = "wu" + Guid.NewGuid().ToString("N")[..8];
+        var job = WrapperJobs.ForBoincPersist(
+            jobToml,
+            Demo("Dockerfile").Replace("boinc-persist/busybox:1", engine.BaseImage, StringComparison.Ordinal),
+            new[] { new JobFile("lcg.sh", "lcg.sh", new FileContent.Text(Demo("lcg.sh"))) },
+            commandLine: $"--steps {steps} --work {Work} --ckpt-every 5 --out output") with
+        {
+            WorkunitName = wu,
+            ResultName = wu + "_0",
+            Output = new OutputFile(wu + "_0_0", "output", 100_000_000),
+        };
+        var scenario = BoincScenario.Create(job, WrapperJobs.OptionsFor(engine.Endpoint), engine.RunId);
+        cleanups.Add(scenario);
+        return scenario;
+    }
+
+    private readonly List<BoincScenario> cleanups = new();
+
+    private static string Expected(int steps) => Run.JobSlot.ExpectedAnswer((long)steps * Work).ToString(CultureInfo.InvariantCulture);
+
+    private static string Demo(string name)
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Boinc.Persist.sln")))
+            dir = Path.GetDirectoryName(dir);
+        return File.ReadAllText(Path.Combine(dir ?? throw new InvalidOperationException("repository root"), "samples", "demo", name));
+    }
+
+    private static string Slot(BoincScenario s) => s.Data.SlotDir(s.LastSlot);
+
+    private string ContainerName(BoincScenario s) =>
+        $"boinc__{BoincXml.ProjectDirName(s.Data.Job.ProjectUrl)}__{s.Data.Job.ResultName}".ToLowerInvariant();
+
+    private async Task<string?> ContainerState(BoincScenario s)
+    {
+        try
+        {
+            var c = await engine.Call((docker, ct) => docker.Containers.InspectContainerAsync(ContainerName(s), ct));
+            return c.State?.Status;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task WaitForContainer(BoincScenario s, string status, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        string? now;
+        while ((now = await ContainerState(s)) != status)
+        {
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"container {ContainerName(s)} is {now ?? "absent"}, not {status}, after {timeout}\n{s.Diagnostics()}");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task NoContainer(BoincScenario s, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await ContainerState(s) is { } status)
+        {
+            if (clock.Elapsed > (timeout ?? TimeSpan.FromSeconds(10)))
+                throw new TimeoutException($"container {ContainerName(s)} still {status}\n{s.Diagnostics()}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The CPU time the workload's shell measured itself (`times`: user + sys of the shell and children).</summary>
+    private static double ContainerCpu(BoincScenario s)
+    {
+        var text = File.ReadAllText(Path.Combine(Slot(s), "cpu_times.txt"));
+        return text.Split(new[] { ' ', '\n' }, StringSplitOptions.RemoveEmptyEntries).Sum(Seconds);
+
+        static double Seconds(string t)
+        {
+            var m = t.IndexOf('m');
+            return double.Parse(t[..m], CultureInfo.InvariantCulture) * 60 +
+                   double.Parse(t[(m + 1)..].TrimEnd('s'), CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static IReadOnlyList<int> ResumePoints(BoincScenario s) =>
+        File.ReadAllLines(Path.Combine(Slot(s), "starts.log"))
+            .Where(l => l.StartsWith("start resumed_from=", StringComparison.Ordinal))
+            .Select(l => int.Parse(l["start resumed_from=".Length..], CultureInfo.InvariantCulture))
+            .ToList();
+}
