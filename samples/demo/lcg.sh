@@ -11,7 +11,7 @@
 #
 # Parameters come from the environment or from docker_wrapper's ARGS ("--steps N --work N --ckpt-every N
 # --out NAME"); the answer goes to NAME (default result.txt), its logical output file. At the end the shell's
-# own CPU times (`times`) go to cpu_times.txt, for checking the CPU time the wrapper reported.
+# own CPU times (`times`) go to cpu_times.txt and stderr, for checking the CPU time the wrapper reported.
 set -eu
 steps=${STEPS:-60}
 work=${WORK:-20000}
@@ -57,5 +57,6 @@ done
 
 echo "$x" > "$out"
 times > cpu_times.txt
+echo "lcg.sh: cpu_times $(tr '\n' ' ' < cpu_times.txt)" >&2
 echo "done x=$x" >> starts.log
 echo "lcg.sh: done, x=$x" >&2

@@ -57,7 +57,7 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
     [Fact]
     public async Task The_job_runs_to_completion_with_CPU_time_matching_the_containers_own()
     {
-        await using var s = Scenario(Checkpointed, steps: 40);
+        await using var s = Scenario(Checkpointed, steps: 80);
 
         // When
         await s.Client.Start();
@@ -69,8 +69,8 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
 
         // Then
         Assert.Equal(0, done.ExitStatus);
-        var answer = File.ReadAllText(s.Data.OutputFile).Trim();
-        Assert.Equal(Expected(40), answer);
+        var answer = File.ReadAllText(s.Data.OutputFile!).Trim();
+        Assert.Equal(Expected(80), answer);
         var reported = done.FinalCpuTime ?? 0;
         var own = ContainerCpu(s);
         output.WriteLine($"FIGURE final CPU time reported {reported:0.000} s, the job's own `times` {own:0.000} s");
@@ -127,7 +127,7 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         Assert.True((resumed.CheckpointCpuTime ?? 0) >= carried, $"checkpoint CPU {resumed.CheckpointCpuTime} < {carried}");
         var done = await s.WaitForTask(t => t.ReadyToReport, "ready to report", TimeSpan.FromSeconds(180));
         Assert.Equal(0, done.ExitStatus);
-        Assert.Equal(Expected(100), File.ReadAllText(s.Data.OutputFile).Trim());
+        Assert.Equal(Expected(100), File.ReadAllText(s.Data.OutputFile!).Trim());
         var resumes = ResumePoints(s);
         Assert.True(resumes.Count == 2 && resumes[1] > 0, "resume points " + string.Join(",", resumes));
         Assert.True(done.FinalCpuTime >= carried, $"final CPU {done.FinalCpuTime} below the carried {carried}");
@@ -149,11 +149,15 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         // Then
         var task = await s.WaitForTask(t => t.State.Contains("abort", StringComparison.OrdinalIgnoreCase) || t.ReadyToReport, "aborted", TimeSpan.FromSeconds(30));
         output.WriteLine($"task after abort: {task}");
+        // The task's image (its tag from the wrapper's log) is removed unless another container uses it
+        var stderr = Path.Combine(Slot(s), "stderr.txt");
+        var log = (File.Exists(stderr) ? await File.ReadAllTextAsync(stderr) : "") + await File.ReadAllTextAsync(s.Data.ClientStateFile);
+        var tag = System.Text.RegularExpressions.Regex.Match(log, @"image (boinc-persist/job:[0-9a-f]+)").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(tag), "the wrapper logged its image");
         var images = await engine.Call((docker, ct) => docker.Images.ListImagesAsync(new ImagesListParameters { All = true }, ct));
         var containers = await engine.Call((docker, ct) => docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
-        var users = containers.Select(c => c.Image).ToHashSet();
-        var unusedOurs = images.Where(i => (i.RepoTags ?? new List<string>()).Any(t => t.StartsWith("boinc-persist/job:", StringComparison.Ordinal))
-                                           && !users.Overlaps(i.RepoTags!) && !users.Contains(i.ID)).ToList();
+        var unusedOurs = images.Where(i => (i.RepoTags ?? new List<string>()).Contains(tag)
+                                           && !containers.Any(c => c.ImageID == i.ID || c.Image == tag)).ToList();
         Assert.True(unusedOurs.Count == 0, "unused images of ours: " + string.Join(", ", unusedOurs.SelectMany(i => i.RepoTags)));
     }
 
@@ -166,7 +170,7 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         await s.WaitForTask(t => (t.CheckpointCpuTime ?? 0) > 0, "a checkpoint", TimeSpan.FromSeconds(60));
 
         // When
-        s.Client.Kill();
+        await s.Client.Kill();
         var killed = Stopwatch.StartNew();
         await WaitForContainer(s, "exited", TimeSpan.FromSeconds(60));
         output.WriteLine($"FIGURE client SIGKILL -> container stopped (checkpoint-and-stop): {killed.Elapsed.TotalSeconds:0.00} s");
@@ -250,11 +254,20 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         }
     }
 
-    /// <summary>The CPU time the workload's shell measured itself (`times`: user + sys of the shell and children).</summary>
-    private static double ContainerCpu(BoincScenario s)
+    /// <summary>
+    /// The CPU time the workload's shell measured itself (`times`: user + sys of the shell and its children),
+    /// from the line it writes to stderr, which reaches the result's stderr_out in client_state.xml (the slot is
+    /// cleaned out once the task is done).
+    /// </summary>
+    private double ContainerCpu(BoincScenario s)
     {
-        var text = File.ReadAllText(Path.Combine(Slot(s), "cpu_times.txt"));
-        return text.Split(new[] { ' ', '\n' }, StringSplitOptions.RemoveEmptyEntries).Sum(Seconds);
+        var state = File.ReadAllText(s.Data.ClientStateFile);
+        const string tag = "lcg.sh: cpu_times ";
+        var at = state.LastIndexOf(tag, StringComparison.Ordinal);
+        Assert.True(at >= 0, "the workload's cpu_times line is in the result's stderr_out");
+        var line = state[(at + tag.Length)..].Split('\n')[0];
+        output.WriteLine($"the workload's times: {line}");
+        return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Sum(Seconds);
 
         static double Seconds(string t)
         {
@@ -264,9 +277,9 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         }
     }
 
+    /// <summary>Where each start of the workload began ("lcg.sh: starting at step N"), from the result's stderr_out.</summary>
     private static IReadOnlyList<int> ResumePoints(BoincScenario s) =>
-        File.ReadAllLines(Path.Combine(Slot(s), "starts.log"))
-            .Where(l => l.StartsWith("start resumed_from=", StringComparison.Ordinal))
-            .Select(l => int.Parse(l["start resumed_from=".Length..], CultureInfo.InvariantCulture))
+        System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(s.Data.ClientStateFile), @"lcg\.sh: starting at step (\d+)")
+            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
             .ToList();
 }
