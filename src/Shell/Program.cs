@@ -33,6 +33,9 @@ public static class Program
         if (args.Length > 0 && args[0] is "check" or "plan")
             return CheckOrPlan(args[0], args[1..], stdout, stderr);
 
+        if (args.Length > 0 && args[0] is "gc")
+            return Gc.GcCommand.Run(args[1..], stdout, stderr);
+
         // Started by the BOINC client (docker_wrapper's command line): running a job is not built yet.
         stderr.WriteLine("boinc-persist: running a job is not implemented yet; use `boinc-persist check` or `plan` (see --help)");
         return Errors;
@@ -117,10 +120,14 @@ public static class Program
           boinc-persist plan [DIR] [--config FILE] [--dockerfile FILE] [--json] [-- ARGS...]
               Print what would be built, mounted and run, and why. ARGS are the app's arguments
               (passed to the container as ARGS, as docker_wrapper does).
+          boinc-persist gc [--dry-run] [--label KEY[=VALUE]]
+              Remove our orphaned containers (slot gone, no journal naming them, job finished or aborted)
+              and our images no container uses. Only objects labelled org.boinc-persist.owner are touched;
+              --label narrows that further. Needs the container engine (DOCKER_HOST, else the standard socket).
           boinc-persist --version
           boinc-persist --help
 
-        DIR defaults to the current directory. Neither command needs a container engine.
+        DIR defaults to the current directory. check and plan need no container engine.
         Exit codes: 0 ok, 1 errors found, 2 bad command line.
 
         """;

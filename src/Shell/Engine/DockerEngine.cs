@@ -114,13 +114,15 @@ public sealed partial class DockerEngine : IEngine
         return Recover(r, e => e is EngineError.NotFound || (e is EngineError.Conflict && e.Message.Contains("already in progress")), Unit.Default);
     }
 
+    public Task<Either<EngineError, Seq<ListedContainer>>> ContainersUsing(string image, CancellationToken ct) =>
+        Listed("list containers of " + image, Filter("ancestor", image), ct);
+
     public async Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct)
     {
-        var users = await Call("list containers of " + tag, ct, t => client.Containers.ListContainersAsync(
-            new ContainersListParameters { All = true, Filters = Filter("ancestor", tag) }, t)).ConfigureAwait(false);
+        var users = await ContainersUsing(tag, ct).ConfigureAwait(false);
         if (users.IsLeft)
             return users.Map(_ => false);
-        if (users.Exists(list => list.Count > 0))
+        if (users.Exists(list => !list.IsEmpty))
             return false;
         var removed = await Call("remove image " + tag, ct, async t =>
         {
@@ -148,9 +150,13 @@ public sealed partial class DockerEngine : IEngine
         });
 
     public Task<Either<EngineError, Seq<ListedContainer>>> ListContainers(string label, CancellationToken ct) =>
-        Call("list containers", ct, async t =>
+        Listed("list containers", Filter("label", label), ct);
+
+    private Task<Either<EngineError, Seq<ListedContainer>>> Listed(
+        string op, IDictionary<string, IDictionary<string, bool>> filter, CancellationToken ct) =>
+        Call(op, ct, async t =>
             (await client.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = Filter("label", label) }, t).ConfigureAwait(false))
+                new ContainersListParameters { All = true, Filters = filter }, t).ConfigureAwait(false))
             .Select(c => new ListedContainer(
                 c.ID,
                 c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",

@@ -15,14 +15,14 @@ internal static class AdapterSpecs
     public static string NewName(EngineFixture engine, string what) =>
         $"bp-{what}-{engine.RunId}-{Guid.NewGuid().ToString("N")[..6]}";
 
-    public static Seq<KeyValue> Labels(EngineFixture engine, params (string Key, string Value)[] extra) =>
+    public static Seq<KeyValue> WithTestLabels(EngineFixture engine, params (string Key, string Value)[] extra) =>
         engine.TestLabels.Select(l => new KeyValue(l.Key, l.Value))
             .Concat(extra.Select(e => new KeyValue(e.Key, e.Value)))
             .ToSeq().Strict();
 
     public static ImagePlan Image(EngineFixture engine, string tag, params (string Key, string Value)[] extra) => new(
         tag, tag.Split(':').Last(), false, "Dockerfile", BuildOptions.None,
-        Labels(engine, extra).Add(new KeyValue(Core.Planning.Labels.Owner, Core.Planning.Labels.OwnerValue)));
+        WithTestLabels(engine, extra).Add(new KeyValue(Core.Planning.Labels.Owner, Core.Planning.Labels.OwnerValue)));
 
     /// <summary>A strictly confined container of <paramref name="image"/> (no network, read-only root).</summary>
     public static ContainerSpec Container(EngineFixture engine, string name, string image, params (string Key, string Value)[] labels) => new(
@@ -46,7 +46,7 @@ internal static class AdapterSpecs
         false,
         Seq<PortMap>.Empty,
         Option<int>.None,
-        Labels(engine, labels).Add(new KeyValue(Core.Planning.Labels.Owner, Core.Planning.Labels.OwnerValue)),
+        WithTestLabels(engine, labels).Add(new KeyValue(Core.Planning.Labels.Owner, Core.Planning.Labels.OwnerValue)),
         Option<string>.None,
         false,
         Option<int>.None,
