@@ -86,22 +86,30 @@ public sealed partial class DockerEngine : IEngine
             return Unit.Default;
         }), "is not paused");
 
-    public Task<Either<EngineError, Unit>> Stop(string name, TimeSpan grace, CancellationToken ct) =>
-        EngineCalls.Run("stop " + name, policy, grace + policy.CallLimit, ct, async t =>
+    /// <summary>Stopped already, or no such container: nothing runs, which is what stop means.</summary>
+    public async Task<Either<EngineError, Unit>> Stop(string name, TimeSpan grace, CancellationToken ct)
+    {
+        var r = await EngineCalls.Run("stop " + name, policy, grace + policy.CallLimit, ct, async t =>
         {
             var seconds = (uint)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
             await client.Containers.StopContainerAsync(name, new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, t)
                 .ConfigureAwait(false);
             return Unit.Default;
-        });
+        }).ConfigureAwait(false);
+        return Recover(r, e => e is EngineError.NotFound, Unit.Default);
+    }
 
-    public Task<Either<EngineError, Unit>> Kill(string name, CancellationToken ct) =>
-        AlreadyIsOk(Call("kill " + name, ct, async t =>
+    /// <summary>Not running, or no such container: nothing runs, which is what kill means.</summary>
+    public async Task<Either<EngineError, Unit>> Kill(string name, CancellationToken ct)
+    {
+        var r = await AlreadyIsOk(Call("kill " + name, ct, async t =>
         {
             await client.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, t)
                 .ConfigureAwait(false);
             return Unit.Default;
-        }), "is not running");
+        }), "is not running").ConfigureAwait(false);
+        return Recover(r, e => e is EngineError.NotFound, Unit.Default);
+    }
 
     public async Task<Either<EngineError, Unit>> Remove(string name, CancellationToken ct)
     {

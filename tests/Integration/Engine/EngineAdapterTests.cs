@@ -168,6 +168,14 @@ public sealed class EngineAdapterTests(EngineFixture engine) : IDisposable
 
             Assert.True(sw.Elapsed >= TimeSpan.FromSeconds(1.5), $"stopped after {sw.Elapsed}, before the grace");
             Assert.Equal(137, Assert.IsType<Observation.Exited>(Ok(await adapter.Inspect(name, Ct))).Code);
+
+            // And stop, kill and remove are idempotent: on the exited container and on an absent one
+            Ok(await adapter.Stop(name, TimeSpan.FromSeconds(1), Ct));
+            Ok(await adapter.Kill(name, Ct));
+            Ok(await adapter.Remove(name, Ct));
+            Ok(await adapter.Stop(name, TimeSpan.FromSeconds(1), Ct));
+            Ok(await adapter.Kill(name, Ct));
+            Ok(await adapter.Remove(name, Ct));
         }
         finally
         {

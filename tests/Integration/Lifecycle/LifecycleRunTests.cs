@@ -23,10 +23,10 @@ namespace Boinc.Persist.Integration.Lifecycle;
 [Collection(EngineCollection.Name)]
 public sealed class LifecycleRunTests(EngineFixture engine)
 {
-    // Counts to 40 in WORKDIR/state, 0.1 s a step, logging where each run started; writes out when done.
+    // Counts to 40 in WORKDIR/state (replaced atomically, as a checkpointing app does), 0.1 s a step, logging where each run started; writes out when done.
     private const string Job =
         "i=$(cat /slot/state 2>/dev/null || echo 0); echo \"start $i\" >> /slot/runs; " +
-        "while [ $i -lt 40 ]; do i=$((i+1)); echo $i > /slot/state; sleep 0.1; done; echo $i > /slot/out";
+        "while [ $i -lt 40 ]; do i=$((i+1)); echo $i > /slot/state.new; mv /slot/state.new /slot/state; sleep 0.1; done; echo $i > /slot/out";
 
     /// <summary>A checkpoint store reduced to what the test needs: generation n holds a copy of WORKDIR/state.</summary>
     private sealed class TestHost(string slot) : ILifecycleHost
