@@ -35,6 +35,9 @@ public static class Program
         if (args.Length > 0 && args[0] is "check" or "plan")
             return CheckOrPlan(args[0], args[1..], stdout, stderr);
 
+        if (args.Length > 0 && args[0] is "gc")
+            return Gc.GcCommand.Run(args[1..], stdout, stderr);
+
         if (args.Length > 0 && args[0] == "checkpoints")
             return Checkpoints.CheckpointsCommand.Run(args[1..], stdout, stderr, TimeProvider.System);
 
@@ -156,10 +159,14 @@ public static class Program
                                     [--explain]
               Explore crash sequences of the checkpoint protocol against the model file system; print the
               sequences and crash states explored and shrunk counterexamples. --explain prints the model.
+          boinc-persist gc [--dry-run] [--label KEY[=VALUE]]
+              Remove our orphaned containers (slot gone, no journal naming them, job finished or aborted)
+              and our images no container uses. Only objects labelled org.boinc-persist.owner are touched;
+              --label narrows that further. Needs the container engine (DOCKER_HOST, else the standard socket).
           boinc-persist --version
           boinc-persist --help
 
-        DIR defaults to the current directory. Neither command needs a container engine.
+        DIR defaults to the current directory. check and plan need no container engine.
         Exit codes: 0 ok, 1 errors found, 2 bad command line.
 
         """;

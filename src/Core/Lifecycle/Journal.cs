@@ -31,6 +31,9 @@ public sealed record Journal(
     Option<int> FinishedExitCode,
     Intent Intent)
 {
+    /// <summary>The journal's file name in the slot directory.</summary>
+    public const string FileName = "boinc_persist_journal.txt";
+
     public static Journal New(string container) =>
         new(container, Option<string>.None, Option<string>.None, Option<long>.None, Option<string>.None, 0,
             Option<int>.None, Intent.Run);

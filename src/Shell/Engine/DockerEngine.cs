@@ -86,22 +86,30 @@ public sealed partial class DockerEngine : IEngine
             return Unit.Default;
         }), "is not paused");
 
-    public Task<Either<EngineError, Unit>> Stop(string name, TimeSpan grace, CancellationToken ct) =>
-        EngineCalls.Run("stop " + name, policy, grace + policy.CallLimit, ct, async t =>
+    /// <summary>Stopped already, or no such container: nothing runs, which is what stop means.</summary>
+    public async Task<Either<EngineError, Unit>> Stop(string name, TimeSpan grace, CancellationToken ct)
+    {
+        var r = await EngineCalls.Run("stop " + name, policy, grace + policy.CallLimit, ct, async t =>
         {
             var seconds = (uint)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
             await client.Containers.StopContainerAsync(name, new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, t)
                 .ConfigureAwait(false);
             return Unit.Default;
-        });
+        }).ConfigureAwait(false);
+        return Recover(r, e => e is EngineError.NotFound, Unit.Default);
+    }
 
-    public Task<Either<EngineError, Unit>> Kill(string name, CancellationToken ct) =>
-        AlreadyIsOk(Call("kill " + name, ct, async t =>
+    /// <summary>Not running, or no such container: nothing runs, which is what kill means.</summary>
+    public async Task<Either<EngineError, Unit>> Kill(string name, CancellationToken ct)
+    {
+        var r = await AlreadyIsOk(Call("kill " + name, ct, async t =>
         {
             await client.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, t)
                 .ConfigureAwait(false);
             return Unit.Default;
-        }), "is not running");
+        }), "is not running").ConfigureAwait(false);
+        return Recover(r, e => e is EngineError.NotFound, Unit.Default);
+    }
 
     public async Task<Either<EngineError, Unit>> Remove(string name, CancellationToken ct)
     {
@@ -114,13 +122,15 @@ public sealed partial class DockerEngine : IEngine
         return Recover(r, e => e is EngineError.NotFound || (e is EngineError.Conflict && e.Message.Contains("already in progress")), Unit.Default);
     }
 
+    public Task<Either<EngineError, Seq<ListedContainer>>> ContainersUsing(string image, CancellationToken ct) =>
+        Listed("list containers of " + image, Filter("ancestor", image), ct);
+
     public async Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct)
     {
-        var users = await Call("list containers of " + tag, ct, t => client.Containers.ListContainersAsync(
-            new ContainersListParameters { All = true, Filters = Filter("ancestor", tag) }, t)).ConfigureAwait(false);
+        var users = await ContainersUsing(tag, ct).ConfigureAwait(false);
         if (users.IsLeft)
             return users.Map(_ => false);
-        if (users.Exists(list => list.Count > 0))
+        if (users.Exists(list => !list.IsEmpty))
             return false;
         var removed = await Call("remove image " + tag, ct, async t =>
         {
@@ -148,9 +158,13 @@ public sealed partial class DockerEngine : IEngine
         });
 
     public Task<Either<EngineError, Seq<ListedContainer>>> ListContainers(string label, CancellationToken ct) =>
-        Call("list containers", ct, async t =>
+        Listed("list containers", Filter("label", label), ct);
+
+    private Task<Either<EngineError, Seq<ListedContainer>>> Listed(
+        string op, IDictionary<string, IDictionary<string, bool>> filter, CancellationToken ct) =>
+        Call(op, ct, async t =>
             (await client.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = Filter("label", label) }, t).ConfigureAwait(false))
+                new ContainersListParameters { All = true, Filters = filter }, t).ConfigureAwait(false))
             .Select(c => new ListedContainer(
                 c.ID,
                 c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",

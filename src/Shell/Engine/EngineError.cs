@@ -28,5 +28,5 @@ public abstract record EngineError(string Operation, string Message)
     /// <summary>The engine is not usable right now (BOINC should retry later rather than fail the job).</summary>
     public bool IsTemporary => this is Unreachable or Timeout;
 
-    public override string ToString() => $"{Operation}: {Message}";
+    public sealed override string ToString() => $"{Operation}: {Message}";
 }

@@ -58,6 +58,9 @@ public interface IEngine : IDisposable
     /// <summary>Force-removes the container; absent is fine.</summary>
     Task<Either<EngineError, Unit>> Remove(string name, CancellationToken ct);
 
+    /// <summary>Every container (ours or not, any state) created from <paramref name="image"/> (tag or id).</summary>
+    Task<Either<EngineError, Seq<ListedContainer>>> ContainersUsing(string image, CancellationToken ct);
+
     /// <summary>Removes the image unless a container (any) uses it; returns whether it was removed.</summary>
     Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct);
 

@@ -1,0 +1,33 @@
+using System.IO;
+using System.Text;
+using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Shell.Host;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Engine;
+
+/// <summary>What reading the slot's journal found.</summary>
+public sealed record JournalRead(Option<Journal> Journal, Option<string> Problem);
+
+/// <summary>The slot's journal on disk: durable replace to write, checksum-verified parse to read.</summary>
+public static class JournalFile
+{
+    public static string PathIn(string slot) => System.IO.Path.Combine(slot, Journal.FileName);
+
+    public static void Write(string slot, Journal journal) =>
+        DurableFile.Replace(PathIn(slot), Encoding.UTF8.GetBytes(JournalText.Format(journal)));
+
+    /// <summary>
+    /// None without a problem when there is no journal; None with the reason when it cannot be trusted (durable
+    /// replace makes a torn journal impossible short of disk corruption, so the caller reports it loudly).
+    /// </summary>
+    public static JournalRead Read(string slot)
+    {
+        var path = PathIn(slot);
+        if (!File.Exists(path))
+            return new JournalRead(Option<Journal>.None, Option<string>.None);
+        return JournalText.Parse(File.ReadAllText(path, Encoding.UTF8)).Match(
+            j => new JournalRead(j, Option<string>.None),
+            e => new JournalRead(Option<Journal>.None, $"{path}: {e.Message}"));
+    }
+}
