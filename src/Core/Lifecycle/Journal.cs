@@ -32,7 +32,7 @@ public sealed record Journal(
     Intent Intent)
 {
     /// <summary>The journal's file name in the slot directory.</summary>
-    public const string FileName = "boinc_persist_journal.txt";
+    public const string FileName = Checkpoints.StoreLayout.StateDirName + "/journal";
 
     public static Journal New(string container) =>
         new(container, Option<string>.None, Option<string>.None, Option<long>.None, Option<string>.None, 0,

@@ -14,8 +14,25 @@ public static class JournalFile
 {
     public static string PathIn(string slot) => System.IO.Path.Combine(slot, Journal.FileName);
 
-    public static void Write(string slot, Journal journal) =>
+    /// <summary>Durable replace, in the slot's state directory (hidden from the container with the checkpoint store).</summary>
+    public static void Write(string slot, Journal journal)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(PathIn(slot))!);
         DurableFile.Replace(PathIn(slot), Encoding.UTF8.GetBytes(JournalText.Format(journal)));
+    }
+
+    /// <summary>This boot of the host (a new one after every reboot), for the journal.</summary>
+    public static string BootId()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+        }
+        catch (System.Exception e) when (e is IOException or System.UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
 
     /// <summary>
     /// None without a problem when there is no journal; None with the reason when it cannot be trusted (durable

@@ -143,6 +143,14 @@ public sealed partial class JobRunner : IAsyncDisposable
             return BoincExit.LockBusy(slot);
         }
 
+        // A temporary exit of an earlier run is spent: BOINC has restarted us.
+        var staleExit = Path.Combine(slot, BoincExit.TemporaryExitFileName);
+        if (File.Exists(staleExit))
+        {
+            log.Info($"removing {BoincExit.TemporaryExitFileName} left by the previous run");
+            File.Delete(staleExit);
+        }
+
         // The job directory: job.toml, the Dockerfile, init_data.xml, the link files, the plan.
         report = JobDirectory.Load(new JobDirectoryOptions(slot, options.ConfigName, options.DockerfileName, options.AppArgs));
         ReportWriter.Findings(log.Writer, report);
@@ -190,13 +198,9 @@ public sealed partial class JobRunner : IAsyncDisposable
     private async Task<Option<int>> StartOrRecover(string why)
     {
         var slot = report.Directory;
-        var journal = JournalFile.Read(slot).Match(
-            j => j,
-            problem =>
-            {
-                log.Warn($"{problem}; deciding from the engine and the checkpoint store alone");
-                return Option<Journal>.None;
-            });
+        var read = JournalFile.Read(slot);
+        read.Problem.Iter(problem => log.Warn($"the journal cannot be trusted ({problem}); deciding from the engine and the checkpoint store alone"));
+        var journal = read.Journal;
 
         var observed = await engine.Inspect(plan.Container.Name, stopping.Token);
         if (observed.IsLeft)

@@ -52,7 +52,7 @@ public sealed class GcTests(EngineFixture engine)
         {
             var dir = root.Directory(n);
             var text = journal?.Invoke(dir);
-            if (text is not null) File.WriteAllText(Path.Combine(dir, Journal.FileName), text);
+            if (text is not null) WriteJournalText(Path.Combine(dir, Journal.FileName), text);
             return dir;
         }
 
@@ -77,7 +77,7 @@ public sealed class GcTests(EngineFixture engine)
             string active = "", finished = "", torn = "", reused = "";
             var activeSlot = Slot("active", _ => JournalText.Format(Journal.New(active)));
             active = await Make("active", activeSlot, usedImage, run: true);
-            File.WriteAllText(Path.Combine(activeSlot, Journal.FileName), JournalText.Format(Journal.New(active)));
+            WriteJournalText(Path.Combine(activeSlot, Journal.FileName), JournalText.Format(Journal.New(active)));
             var goneSlot = Path.Combine(root.Path, "gone");
             var gone = await Make("gone", goneSlot, engine.BaseImage);
             var noJournal = await Make("nojournal", Slot("nojournal"), engine.BaseImage, run: true);
@@ -85,11 +85,11 @@ public sealed class GcTests(EngineFixture engine)
             reused = await Make("reused", reusedSlot, engine.BaseImage);
             var finishedSlot = Slot("finished");
             finished = await Make("finished", finishedSlot, engine.BaseImage);
-            File.WriteAllText(Path.Combine(finishedSlot, Journal.FileName), JournalText.Format(Journal.New(finished) with { FinishedExitCode = 0 }));
+            WriteJournalText(Path.Combine(finishedSlot, Journal.FileName), JournalText.Format(Journal.New(finished) with { FinishedExitCode = 0 }));
             var tornSlot = Slot("torn");
             torn = await Make("torn", tornSlot, engine.BaseImage);
             var tornText = JournalText.Format(Journal.New(torn));
-            File.WriteAllText(Path.Combine(tornSlot, Journal.FileName), tornText[..(tornText.Length / 2)]);
+            WriteJournalText(Path.Combine(tornSlot, Journal.FileName), tornText[..(tornText.Length / 2)]);
             var foreign = await Make("foreign", Path.Combine(root.Path, "gone-too"), engine.BaseImage, ours: false);
 
             // When gc runs dry (through the command line), then for real
@@ -142,5 +142,11 @@ public sealed class GcTests(EngineFixture engine)
         }
 
         return result;
+    }
+
+    private static void WriteJournalText(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
     }
 }

@@ -31,7 +31,11 @@ public sealed class WrapperProcess : IDisposable
             ? bin
             : Path.Combine(AppContext.BaseDirectory, "boinc-persist");
 
-    public static WrapperProcess Start(string slotDir, params string[] args)
+    public static WrapperProcess Start(string slotDir, params string[] args) =>
+        Start(slotDir, new System.Collections.Generic.Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string, string[])"/>, with extra environment (e.g. DOCKER_HOST of a private engine).</summary>
+    public static WrapperProcess Start(string slotDir, System.Collections.Generic.IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("/bin/sh")
         {
@@ -43,6 +47,8 @@ public sealed class WrapperProcess : IDisposable
         info.ArgumentList.Add(Binary);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment)
+            info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {Binary}");
         return new WrapperProcess(process, slotDir);
     }
