@@ -57,6 +57,8 @@ public static class Recovery
         {
             manifest = temp.Bind(t => t.ToOption()).IfNone(Manifest.Empty);
             why.Add("the manifest is missing or invalid; a complete temp manifest was found and is promoted");
+            // A killed commit may have written it without reaching its fsync: make its bytes durable first.
+            effects.Add(new FsEffect.Fsync(StoreLayout.TempManifestPath));
             effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
             effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
         }
@@ -83,6 +85,9 @@ public static class Recovery
         var dirs = new List<string>();
         chosen.Iter(g =>
         {
+            // Its copies were fsynced before its manifest was written; fsyncing again is cheap and makes recovery
+            // independent of how the generation got there.
+            foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
             foreach (var f in g.Files)
             {
                 var here = input.WorkFiles.Find(f.Name);

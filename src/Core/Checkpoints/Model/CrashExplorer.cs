@@ -4,7 +4,7 @@ using LanguageExt;
 
 namespace Boinc.Persist.Core.Checkpoints.Model;
 
-public sealed record ExploreOptions(ProtocolVariant Variant, int Sequences, int Length, int CrashStatesPerCrash, ulong Seed, int Keep = 2);
+public sealed record ExploreOptions(ProtocolVariant Variant, int Sequences, int Length, int CrashStatesPerCrash, ulong Seed, int Keep = 2, bool StopAtFirst = false);
 
 /// <summary>A failing sequence (shrunk), replayable with <see cref="CrashExplorer.Replay"/>, and what the property found.</summary>
 public sealed record Counterexample(Seq<Step> Steps, Seq<string> Violations, int OriginalLength)
@@ -73,6 +73,8 @@ public static class CrashExplorer
                 failing++;
                 if (first.IsNone) first = Shrink(o, f);
             });
+            if (o.StopAtFirst && first.IsSome)
+                return new ExploreResult(o.Variant, n + 1, steps, crashStates, restarts, failing, first);
         }
 
         return new ExploreResult(o.Variant, o.Sequences, steps, crashStates, restarts, failing, first);
