@@ -94,6 +94,9 @@ public static class Recovery
                 if (here.Map(h => h.Size == f.Size && h.Sha256 == f.Sha256).IfNone(false)) continue;
                 foreach (var d in Ancestors(f.Name)) effects.Add(new FsEffect.CreateDir(d));
                 var tmp = f.Name + StoreLayout.RestoreSuffix;
+                // The differing file is worthless (the store holds the truth) and may be all that stands between a
+                // full disk and the restore's temp copy; a crash after this just restores again.
+                if (here.IsSome) effects.Add(new FsEffect.Delete(f.Name));
                 effects.Add(new FsEffect.CopyFile(g.StoredPath(f), tmp));
                 effects.Add(new FsEffect.Fsync(tmp));
                 effects.Add(new FsEffect.Rename(tmp, f.Name));
