@@ -137,10 +137,13 @@ public static class Recovery
         return Option<string>.None;
     }
 
-    private static IEnumerable<string> Ancestors(string name)
+    // Not an iterator: compiler-generated iterators read the managed thread id (System.Environment).
+    private static List<string> Ancestors(string name)
     {
         var parts = name.Split('/');
+        var result = new List<string>();
         for (var i = 1; i < parts.Length; i++)
-            yield return string.Join('/', parts.Take(i));
+            result.Add(string.Join('/', parts.Take(i)));
+        return result;
     }
 }
