@@ -115,6 +115,22 @@ public static class CrashExplorer
             }
         }
 
+        // Then simplify parameters, so the story says only what matters: a kill that came after the last
+        // effect was no kill, and the first crash state is the one a reader expects.
+        for (var i = 0; i < current.Count; i++)
+        {
+            Step? simpler = current[i] switch
+            {
+                Step.Commit c when c.KillAfter >= 0 => new Step.Commit(-1),
+                Step.HostCrash h when h.State != 0 => new Step.HostCrash(h.Seed, 0),
+                _ => null,
+            };
+            if (simpler is null) continue;
+            var candidate = current.ToList();
+            candidate[i] = simpler;
+            if (!Replay(o.Variant, candidate.ToSeq(), o.Keep).IsEmpty) current = candidate;
+        }
+
         return new Counterexample(current.ToSeq(), Replay(o.Variant, current.ToSeq(), o.Keep), failing.Count);
     }
 
