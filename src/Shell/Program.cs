@@ -44,6 +44,9 @@ public static class Program
         if (args.Length > 0 && args[0] == "model-check")
             return Checkpoints.ModelCheckCommand.Run(args[1..], stdout, stderr);
 
+        if (args.Length > 0 && args[0] == Checkpoints.BenchCommand.Name)
+            return Checkpoints.BenchCommand.Run(args[1..], stdout, stderr);
+
         if (args.Length > 0 && args[0] == Checkpoints.TortureCommand.Name)
             return Checkpoints.TortureCommand.Run(args[1..], stdout, stderr);
 

@@ -57,6 +57,8 @@ public static class Recovery
         {
             manifest = temp.Bind(t => t.ToOption()).IfNone(Manifest.Empty);
             why.Add("the manifest is missing or invalid; a complete temp manifest was found and is promoted");
+            // A killed commit may have written it without reaching its fsync: make its bytes durable first.
+            effects.Add(new FsEffect.Fsync(StoreLayout.TempManifestPath));
             effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
             effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
         }
@@ -83,12 +85,18 @@ public static class Recovery
         var dirs = new List<string>();
         chosen.Iter(g =>
         {
+            // Its copies were fsynced before its manifest was written; fsyncing again is cheap and makes recovery
+            // independent of how the generation got there.
+            foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
             foreach (var f in g.Files)
             {
                 var here = input.WorkFiles.Find(f.Name);
                 if (here.Map(h => h.Size == f.Size && h.Sha256 == f.Sha256).IfNone(false)) continue;
                 foreach (var d in Ancestors(f.Name)) effects.Add(new FsEffect.CreateDir(d));
                 var tmp = f.Name + StoreLayout.RestoreSuffix;
+                // The differing file is worthless (the store holds the truth) and may be all that stands between a
+                // full disk and the restore's temp copy; a crash after this just restores again.
+                if (here.IsSome) effects.Add(new FsEffect.Delete(f.Name));
                 effects.Add(new FsEffect.CopyFile(g.StoredPath(f), tmp));
                 effects.Add(new FsEffect.Fsync(tmp));
                 effects.Add(new FsEffect.Rename(tmp, f.Name));
@@ -129,10 +137,13 @@ public static class Recovery
         return Option<string>.None;
     }
 
-    private static IEnumerable<string> Ancestors(string name)
+    // Not an iterator: compiler-generated iterators read the managed thread id (System.Environment).
+    private static List<string> Ancestors(string name)
     {
         var parts = name.Split('/');
+        var result = new List<string>();
         for (var i = 1; i < parts.Length; i++)
-            yield return string.Join('/', parts.Take(i));
+            result.Add(string.Join('/', parts.Take(i)));
+        return result;
     }
 }

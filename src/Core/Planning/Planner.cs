@@ -33,6 +33,9 @@ public static class Planner
 {
     private static readonly string[] SystemTargets = { "/proc", "/sys", "/dev" };
 
+    /// <summary>Size of the tmpfs that hides the slot's wrapper state directory: room for nothing useful.</summary>
+    public const long HiddenStateTmpfsBytes = 4096;
+
     public static Checked<Plan> Make(PlanInput input)
     {
         var job = input.Job;
@@ -130,6 +133,9 @@ public static class Planner
         if (!tmpfs.Exists(t => t.Target == "/tmp"))
             tmpfs.Add(new PlannedTmpfs("/tmp", c.Limits.TmpBytes,
                 "scratch space: the root file system is read-only and /tmp is not kept across restarts"));
+        // The wrapper's state (checkpoint generations, journal) lives in the slot but must be invisible to the job.
+        tmpfs.Add(new PlannedTmpfs(Paths.Join(workdir, Checkpoints.StoreLayout.StateDirName), HiddenStateTmpfsBytes,
+            $"hides the wrapper's {Checkpoints.StoreLayout.StateDirName} (checkpoint generations, journal) from the job: an empty tiny tmpfs over it, so the job can neither see nor change committed checkpoints"));
         foreach (var t in tmpfs.Where(t => Paths.IsAtOrUnder(workdir, t.Target)))
             Error("BP-PLAN005", job.Where("create_args"), $"tmpfs {t.Target} is on or above WORKDIR {workdir}; it would hide the slot");
 

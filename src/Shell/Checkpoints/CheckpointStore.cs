@@ -17,7 +17,15 @@ public sealed record GenerationInfo(long Number, DateTimeOffset CommittedAt, dou
 }
 
 /// <summary>What <see cref="CheckpointStore.Recover"/> did: the generation restarted from (None: from zero), the CPU time to report, and why.</summary>
-public sealed record RecoveryReport(Option<GenerationInfo> Chosen, double CpuTimeSeconds, double FractionDone, Seq<string> Restored, Seq<string> Removed, Seq<Rejected> Rejected, string Why);
+public sealed record RecoveryReport(
+    Option<GenerationInfo> Chosen,
+    double CpuTimeSeconds,
+    double FractionDone,
+    Seq<string> Restored,
+    Seq<string> Removed,
+    Seq<Rejected> Rejected,
+    string Why,
+    Option<string> RestoreError);
 
 /// <summary>One line of <c>boinc-persist checkpoints</c>: a generation and whether its stored files verify.</summary>
 public sealed record GenerationStatus(GenerationInfo Info, Option<string> Problem);
@@ -68,7 +76,8 @@ public sealed class CheckpointStore
             var ran = DiskEffects.Run(SlotDir, d.Effects);
             var why = ran.Match(_ => d.Why, e => $"{d.Why}; RESTORE FAILED: {e.Message}");
             Latest = ReadManifest().Bind(m => m.Latest).Map(GenerationInfo.Of);
-            return new RecoveryReport(d.Chosen.Map(GenerationInfo.Of), d.CpuTimeSeconds, d.FractionDone, d.Restored, d.Removed, d.RejectedGenerations, why);
+            return new RecoveryReport(d.Chosen.Map(GenerationInfo.Of), d.CpuTimeSeconds, d.FractionDone, d.Restored, d.Removed, d.RejectedGenerations, why,
+                ran.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message)));
         }
     }
 

@@ -23,6 +23,10 @@ public static partial class DiskEffects
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static partial int IoctlClone(int destFd, uint request, int srcFd);
 
+    /// <summary>Whether this thread's last copy was a reflink (for the benchmark's report).</summary>
+    [ThreadStatic]
+    public static bool LastCopyWasReflink;
+
     public static string Resolve(string slotDir, string relative) => relative == "." ? slotDir : Path.Combine(slotDir, relative);
 
     /// <summary>Run effects in order; stop at the first failure and return it.</summary>
@@ -104,8 +108,13 @@ public static partial class DiskEffects
         using (var dst = new FileStream(to, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             if (IoctlClone((int)dst.SafeFileHandle.DangerousGetHandle(), Ficlone, (int)src.SafeFileHandle.DangerousGetHandle()) == 0)
+            {
+                LastCopyWasReflink = true;
                 return;
+            }
         }
+
+        LastCopyWasReflink = false;
 
         // No reflink here (ext4, tmpfs, another file system): the kernel copies (copy_file_range/sendfile).
         File.Copy(from, to, overwrite: true);

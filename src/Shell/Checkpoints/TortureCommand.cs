@@ -25,6 +25,8 @@ public static class TortureCommand
         if (args.Length < 1) { stderr.WriteLine($"usage: boinc-persist {Name} SLOT [ROUNDS]"); return Program.Usage; }
         var slot = args[0];
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : int.MaxValue;
+        stdout.WriteLine("started");
+        stdout.Flush();
         Directory.CreateDirectory(Path.Combine(slot, "ckpt"));
         var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
         var start = (long)store.Recover().CpuTimeSeconds + 1;

@@ -90,7 +90,7 @@ public sealed class ContainerSpecTests(EngineFixture engine)
             m => AssertBind(m, slot, "/app", writable: true),
             m => AssertBind(m, project, "/project", writable: false));
         Assert.NotNull(host.Tmpfs);
-        Assert.Equal(new[] { "/tmp" }, host.Tmpfs.Keys);
+        Assert.Equal(new[] { "/app/.boinc-persist", "/tmp" }, host.Tmpfs.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Contains($"size={Limits.DefaultTmpBytes}", host.Tmpfs["/tmp"]);
 
         var labels = config.Labels;

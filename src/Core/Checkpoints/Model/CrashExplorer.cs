@@ -4,7 +4,7 @@ using LanguageExt;
 
 namespace Boinc.Persist.Core.Checkpoints.Model;
 
-public sealed record ExploreOptions(ProtocolVariant Variant, int Sequences, int Length, int CrashStatesPerCrash, ulong Seed, int Keep = 2);
+public sealed record ExploreOptions(ProtocolVariant Variant, int Sequences, int Length, int CrashStatesPerCrash, ulong Seed, int Keep = 2, bool StopAtFirst = false);
 
 /// <summary>A failing sequence (shrunk), replayable with <see cref="CrashExplorer.Replay"/>, and what the property found.</summary>
 public sealed record Counterexample(Seq<Step> Steps, Seq<string> Violations, int OriginalLength)
@@ -73,6 +73,8 @@ public static class CrashExplorer
                 failing++;
                 if (first.IsNone) first = Shrink(o, f);
             });
+            if (o.StopAtFirst && first.IsSome)
+                return new ExploreResult(o.Variant, n + 1, steps, crashStates, restarts, failing, first);
         }
 
         return new ExploreResult(o.Variant, o.Sequences, steps, crashStates, restarts, failing, first);
@@ -111,6 +113,22 @@ public static class CrashExplorer
                 if (size == 1) break;
                 chunks = System.Math.Min(chunks * 2, current.Count);
             }
+        }
+
+        // Then simplify parameters, so the story says only what matters: a kill that came after the last
+        // effect was no kill, and the first crash state is the one a reader expects.
+        for (var i = 0; i < current.Count; i++)
+        {
+            Step? simpler = current[i] switch
+            {
+                Step.Commit c when c.KillAfter >= 0 => new Step.Commit(-1),
+                Step.HostCrash h when h.State != 0 => new Step.HostCrash(h.Seed, 0),
+                _ => null,
+            };
+            if (simpler is null) continue;
+            var candidate = current.ToList();
+            candidate[i] = simpler;
+            if (!Replay(o.Variant, candidate.ToSeq(), o.Keep).IsEmpty) current = candidate;
         }
 
         return new Counterexample(current.ToSeq(), Replay(o.Variant, current.ToSeq(), o.Keep), failing.Count);

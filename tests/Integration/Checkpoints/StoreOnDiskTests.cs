@@ -1,0 +1,138 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Boinc.Persist.Core.Checkpoints;
+using Boinc.Persist.Core.Config;
+using Boinc.Persist.Shell;
+using Boinc.Persist.Shell.Checkpoints;
+using LanguageExt;
+using Xunit;
+
+namespace Boinc.Persist.Integration.Checkpoints;
+
+public class StoreOnDiskTests
+{
+    private static readonly CheckpointConfig Config = CheckpointConfig.Default with
+    {
+        Files = new[] { "state.bin", "ckpt/*.dat" }.ToSeq(),
+        DoneMarker = "checkpoint_done",
+        Quiescence = TimeSpan.FromMilliseconds(300),
+    };
+
+    [Fact]
+    public void Recovery_restores_changed_and_missing_files_and_removes_uncommitted_ones()
+    {
+        // Given two committed generations
+        using var slot = new CheckpointSlot("restore");
+        Directory.CreateDirectory(Path.Combine(slot.Root, "ckpt"));
+        var store = CheckpointStore.Open(slot.Root, Config, TimeProvider.System);
+        Write(slot.Root, "state.bin", "one");
+        Assert.True(store.Commit(1, 0.1, "test").IsSucc);
+        Write(slot.Root, "state.bin", "two");
+        Write(slot.Root, "ckpt/a.dat", "a2");
+        var g2 = store.Commit(2, 0.2, "test");
+        Assert.Equal(2, g2.Map(g => g.Number).IfFail(0));
+
+        // When the app writes after the last commit: a torn state.bin, a deleted a.dat, a new b.dat
+        Write(slot.Root, "state.bin", "thr");
+        File.Delete(Path.Combine(slot.Root, "ckpt/a.dat"));
+        Write(slot.Root, "ckpt/b.dat", "uncommitted");
+        Write(slot.Root, "output.txt", "not a checkpoint file");
+        var report = CheckpointStore.Open(slot.Root, Config, TimeProvider.System).Recover();
+
+        // Then generation 2 is back exactly, and what is not part of checkpoints is untouched
+        Assert.True(report.RestoreError.IsNone, report.Why);
+        Assert.Equal(Option<long>.Some(2), report.Chosen.Map(c => c.Number));
+        Assert.Equal(2, report.CpuTimeSeconds);
+        Assert.Equal("two", Read(slot.Root, "state.bin"));
+        Assert.Equal("a2", Read(slot.Root, "ckpt/a.dat"));
+        Assert.False(File.Exists(Path.Combine(slot.Root, "ckpt/b.dat")));
+        Assert.Equal("not a checkpoint file", Read(slot.Root, "output.txt"));
+        Assert.Equal(2, report.Restored.Count);
+        Assert.Equal(new[] { "ckpt/b.dat" }, report.Removed.ToArray());
+        Assert.Empty(Directory.EnumerateFiles(slot.Root, "*" + StoreLayout.RestoreSuffix, SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_corrupt_stored_file_makes_recovery_fall_back_and_checkpoints_report_it()
+    {
+        // Given three commits (keep = 2 leaves generations 2 and 3)
+        using var slot = new CheckpointSlot("corrupt");
+        var store = CheckpointStore.Open(slot.Root, Config, TimeProvider.System);
+        foreach (var i in new[] { 1, 2, 3 })
+        {
+            Write(slot.Root, "state.bin", $"round {i}");
+            Assert.True(store.Commit(i * 10, i / 10.0, "test").IsSucc);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(slot.Root, StoreLayout.GenerationDir(1))), "retention kept generation 1");
+
+        // When generation 3's copy rots
+        File.WriteAllText(Path.Combine(slot.Root, StoreLayout.StoredFile(3, 0)), "round X");
+        var stdout = new StringWriter();
+        var code = Program.Run(new[] { "checkpoints", slot.Root }, stdout, new StringWriter());
+        var json = new StringWriter();
+        Program.Run(new[] { "checkpoints", slot.Root, "--json" }, json, new StringWriter());
+        var report = CheckpointStore.Open(slot.Root, Config, TimeProvider.System).Recover();
+
+        // Then the listing flags it, and recovery restarts from generation 2
+        Assert.Equal(Program.Errors, code);
+        Assert.Contains("BROKEN", stdout.ToString());
+        Assert.Contains(" ok", stdout.ToString());
+        var gens = JsonDocument.Parse(json.ToString()).RootElement.GetProperty("generations").EnumerateArray().ToArray();
+        Assert.Equal(new long[] { 3, 2 }, gens.Select(g => g.GetProperty("generation").GetInt64()).ToArray());
+        Assert.Equal(new[] { false, true }, gens.Select(g => g.GetProperty("intact").GetBoolean()).ToArray());
+        Assert.Equal(Option<long>.Some(2), report.Chosen.Map(c => c.Number));
+        Assert.Equal(20, report.CpuTimeSeconds);
+        Assert.Equal("round 2", Read(slot.Root, "state.bin"));
+        Assert.Contains(report.Rejected, r => r.Number == 3);
+    }
+
+    [Fact]
+    public async Task The_watcher_signals_after_quiescence_and_at_once_for_the_done_marker()
+    {
+        // Given a watched slot
+        using var slot = new CheckpointSlot("watch");
+        using var watcher = CheckpointWatcher.Start(slot.Root, Config, TimeProvider.System);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        // When the app writes its checkpoint file a few times, then stops
+        var start = DateTimeOffset.UtcNow;
+        var lastWrite = start;
+        for (var i = 0; i < 3; i++)
+        {
+            if (i > 0) await Task.Delay(100);
+            Write(slot.Root, "state.bin", $"v{i}");
+            lastWrite = DateTimeOffset.UtcNow;
+        }
+
+        var quiet = await watcher.Signals.ReadAsync(timeout.Token);
+
+        // Then one Quiescent signal comes, no sooner than the quiescence after the last write
+        Assert.Equal(CheckpointSignalKind.Quiescent, quiet.Kind);
+        Assert.True(quiet.At - lastWrite >= TimeSpan.FromMilliseconds(280), $"signalled {(quiet.At - lastWrite).TotalMilliseconds} ms after the last write");
+
+        // And writing files outside the patterns or in the store signals nothing, while the done marker does at once
+        Write(slot.Root, "output.txt", "x");
+        Directory.CreateDirectory(Path.Combine(slot.Root, StoreLayout.StoreDir));
+        Write(slot.Root, StoreLayout.StoreDir + "/MANIFEST", "x");
+        await Task.Delay(600);
+        Assert.False(watcher.Signals.TryRead(out var spurious), $"spurious signal {spurious}");
+        Write(slot.Root, "checkpoint_done", "");
+        var done = await watcher.Signals.ReadAsync(timeout.Token);
+        Assert.Equal(CheckpointSignalKind.DoneMarker, done.Kind);
+        Assert.True(done.At - start < TimeSpan.FromSeconds(10));
+    }
+
+    private static void Write(string slot, string name, string text)
+    {
+        var path = Path.Combine(slot, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private static string Read(string slot, string name) => File.ReadAllText(Path.Combine(slot, name));
+}
