@@ -44,7 +44,7 @@ public static partial class Generators
             Gen.Constant<Observation>(new Observation.Unknown("c1", "restarting")));
 
     /// <summary>A crash story: what happens to the wrapper, the app and the host, with kill points.</summary>
-    public static Gen<Step> StepGen() =>
+    public static Gen<Step> LifecycleStepGen() =>
         from kill in Gen.Frequency((2, Gen.Constant(-1)), (3, Gen.Choose(0, 6)))
         from step in Gen.Frequency(
             (4, Gen.Constant<Step>(new Step.Checkpoint(kill))),
@@ -61,5 +61,5 @@ public static partial class Generators
         select step;
 
     public static Arbitrary<Step[]> StoryArb() =>
-        Arb.From(Gen.Sized(n => Gen.Choose(1, Math.Max(1, n)).SelectMany(k => StepGen().ArrayOf(k))));
+        Arb.From(Gen.Sized(n => Gen.Choose(1, Math.Max(1, n)).SelectMany(k => LifecycleStepGen().ArrayOf(k))));
 }
