@@ -101,6 +101,16 @@ else
 fi
 keep_service_off
 
+# The protocol tests compile the client's own parsing code (lib/parse.h of 7.20.5, as Debian ships it in
+# libboinc-app-dev) into an oracle: they need those headers and g++.
+dev_ok() { [[ -f /usr/include/boinc/parse.h ]] && command -v g++ >/dev/null; }
+if ! dev_ok; then
+  log "installing libboinc-app-dev and g++ (the client-parsing oracle of the protocol tests)"
+  apt-get -o DPkg::Lock::Timeout=300 -q install -y --no-install-recommends libboinc-app-dev g++ >/dev/null ||
+    die "apt-get install libboinc-app-dev g++ failed"
+fi
+dev_ok || die "/usr/include/boinc/parse.h or g++ missing after the install"
+
 for tool in boinc boinccmd; do
   command -v "$tool" >/dev/null || die "$tool is not on PATH after installing $PACKAGE"
 done

@@ -6,16 +6,18 @@ using System.Text;
 namespace Boinc.Persist.Integration.Protocol;
 
 /// <summary>
-/// The BOINC client's own parsing code as an oracle: <c>lib/parse.h</c> (parse_double, parse_int) is taken
-/// from a BOINC source mirror at the tag Debian 12 ships (client_release/7.20/7.20.5), compiled with g++
+/// The BOINC client's own parsing code as an oracle: <c>lib/parse.h</c> (parse_double, parse_int) as Debian 12
+/// ships it for 7.20.5 in <c>libboinc-app-dev</c> (/usr/include/boinc, installed by scripts/boinc-up.sh), or
+/// else from a BOINC source mirror at the tag client_release/7.20/7.20.5, compiled with g++
 /// into a tiny program around the lines of <c>ACTIVE_TASK::get_app_status_msg</c> that read a status, and
-/// C's own printf for <c>%e</c>. Needs g++ and the mirror (BOINC_SOURCE_MIRROR, default
+/// C's own printf for <c>%e</c>. Needs g++ and the headers (or the mirror: BOINC_SOURCE_MIRROR, default
 /// /work/.mirror/BOINC+boinc/repo); without them the test fails and says so.
 /// </summary>
 public sealed class ClientOracle : IDisposable
 {
     public const string Tag = "client_release/7.20/7.20.5";
     private const string DefaultMirror = "/work/.mirror/BOINC+boinc/repo";
+    private const string DebianHeaders = "/usr/include/boinc";
 
     private static readonly string[] Headers = { "parse.h", "miofile.h", "mfile.h", "error_numbers.h", "str_util.h" };
 
@@ -61,13 +63,21 @@ public sealed class ClientOracle : IDisposable
 
     public ClientOracle()
     {
-        var mirror = Environment.GetEnvironmentVariable("BOINC_SOURCE_MIRROR") is { Length: > 0 } m ? m : DefaultMirror;
-        if (!Directory.Exists(mirror))
-            throw new InvalidOperationException($"the BOINC source mirror {mirror} is missing; set BOINC_SOURCE_MIRROR to a git clone of BOINC/boinc");
         _dir = Path.Combine(Path.GetTempPath(), "boinc-persist-oracle-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_dir);
+        var mirror = Environment.GetEnvironmentVariable("BOINC_SOURCE_MIRROR") is { Length: > 0 } m ? m : DefaultMirror;
         foreach (var h in Headers)
-            File.WriteAllText(Path.Combine(_dir, h), Run("git", $"-C {mirror} show {Tag}:lib/{h}", "").Output);
+        {
+            var packaged = Path.Combine(DebianHeaders, h);
+            if (File.Exists(packaged))
+                File.Copy(packaged, Path.Combine(_dir, h));
+            else if (Directory.Exists(mirror))
+                File.WriteAllText(Path.Combine(_dir, h), Run("git", $"-C {mirror} show {Tag}:lib/{h}", "").Output);
+            else
+                throw new InvalidOperationException(
+                    $"BOINC's {h} is in neither {DebianHeaders} (apt-get install libboinc-app-dev; scripts/boinc-up.sh does) nor a source mirror at {mirror} (BOINC_SOURCE_MIRROR)");
+        }
+
         File.WriteAllText(Path.Combine(_dir, "harness.cpp"), Harness);
         _exe = Path.Combine(_dir, "harness");
         var build = Run("g++", $"-O1 -I{_dir} -o {_exe} {Path.Combine(_dir, "harness.cpp")}", "");
