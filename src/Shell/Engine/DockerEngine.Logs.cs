@@ -11,11 +11,19 @@ namespace Boinc.Persist.Shell.Engine;
 
 public sealed partial class DockerEngine
 {
-    public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct)
+    public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null)
     {
         var opened = await Call("logs " + name, ct, t => client.Containers.GetContainerLogsAsync(
             name,
-            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true, Timestamps = false },
+            new ContainerLogsParameters
+            {
+                ShowStdout = true,
+                ShowStderr = true,
+                Follow = true,
+                Timestamps = false,
+                // Re-attached: only what is new, so stderr.txt does not get the old output twice.
+                Since = since is { } at ? UnixSeconds(at) : null,
+            },
             t)).ConfigureAwait(false);
         if (opened.Case is not MultiplexedStream stream)
             return opened.Map(_ => Unit.Default);
@@ -49,6 +57,13 @@ public sealed partial class DockerEngine
             await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return Unit.Default;
         }
+    }
+
+    private static string UnixSeconds(DateTimeOffset at)
+    {
+        var ticks = at.ToUniversalTime().Ticks - DateTimeOffset.UnixEpoch.Ticks;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{ticks / TimeSpan.TicksPerSecond}.{ticks % TimeSpan.TicksPerSecond * 100:D9}");
     }
 
     /// <summary>Turns the two byte streams into whole prefixed lines (a partial line waits for its end).</summary>

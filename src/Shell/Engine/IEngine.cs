@@ -72,9 +72,10 @@ public interface IEngine : IDisposable
 
     /// <summary>
     /// Streams the container's stdout and stderr into <paramref name="sink"/> as they happen, each line prefixed,
-    /// until the container stops or <paramref name="ct"/> is cancelled (cancellation is a normal end).
+    /// until the container stops or <paramref name="ct"/> is cancelled (cancellation is a normal end). With
+    /// <paramref name="since"/>, only output from that moment on (re-attaching to a running container).
     /// </summary>
-    Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct);
+    Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null);
 
     /// <summary>Containers carrying a label (key, or key=value).</summary>
     Task<Either<EngineError, Seq<ListedContainer>>> ListContainers(string label, CancellationToken ct);

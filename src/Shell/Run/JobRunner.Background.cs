@@ -128,10 +128,10 @@ public sealed partial class JobRunner
         var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         containerTasks = Option<CancellationTokenSource>.Some(cts);
         var name = plan.Container.Name;
-        var since = time.GetUtcNow();
+        var since = logsSince.Match(t => (DateTimeOffset?)t, () => null);
         _ = Task.Run(async () =>
         {
-            var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, cts.Token);
+            var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, cts.Token, since);
             streamed.IfLeft(e => { if (!cts.IsCancellationRequested) log.Debug($"container output stream ended: {e}"); });
         });
         _ = Task.Run(async () =>
@@ -154,7 +154,6 @@ public sealed partial class JobRunner
                 return;
             }
         });
-        _ = since;
     }
 
     private void StopWatchingContainer()

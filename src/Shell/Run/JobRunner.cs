@@ -60,6 +60,7 @@ public sealed partial class JobRunner : IAsyncDisposable
     private int restarts;
     private Option<CancellationTokenSource> containerTasks;
     private Option<ITimer> graceTimer;
+    private Option<DateTimeOffset> logsSince;
 
     private JobRunner(RunOptions options, WrapperLog log, TimeProvider time, IEngine engine)
     {
@@ -215,6 +216,9 @@ public sealed partial class JobRunner : IAsyncDisposable
             EngineRetryDelay);
         var decision = JobLifecycle.Start(new StartInput(facts, journal, observed.RightToSeq().Head(), StoreStateNow()));
         log.Info($"{why}: {Describe(decision.Case)}");
+        logsSince = decision.Case is StartCase.ReattachRunning or StartCase.UnpausePaused
+            ? time.GetUtcNow()
+            : Option<DateTimeOffset>.None;
         state = decision.State;
         var exit = await Execute(decision.Effects);
         if (exit.IsNone && state.Phase is Phase.Running or Phase.Suspended)
