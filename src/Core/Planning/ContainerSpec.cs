@@ -29,7 +29,11 @@ public enum MountRole
 public sealed record PlannedMount(string Source, string Target, bool ReadOnly, Relabel Relabel, MountRole Role, string Why);
 
 /// <summary>A tmpfs in the container (with the read-only root, /tmp is one).</summary>
-public sealed record PlannedTmpfs(string Target, long SizeBytes, string Why);
+public sealed record PlannedTmpfs(string Target, long SizeBytes, string Why)
+{
+    /// <summary>Mounted read-only: the job can neither read anything there nor write into it.</summary>
+    public bool ReadOnly { get; init; }
+}
 
 /// <summary>
 /// The image to run: built from the Dockerfile with an empty context and tagged by the hash of what it is

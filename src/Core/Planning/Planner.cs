@@ -135,7 +135,7 @@ public static class Planner
                 "scratch space: the root file system is read-only and /tmp is not kept across restarts"));
         // The wrapper's state (checkpoint generations, journal) lives in the slot but must be invisible to the job.
         tmpfs.Add(new PlannedTmpfs(Paths.Join(workdir, Checkpoints.StoreLayout.StateDirName), HiddenStateTmpfsBytes,
-            $"hides the wrapper's {Checkpoints.StoreLayout.StateDirName} (checkpoint generations, journal) from the job: an empty tiny tmpfs over it, so the job can neither see nor change committed checkpoints"));
+            $"hides the wrapper's {Checkpoints.StoreLayout.StateDirName} (checkpoint generations, journal) from the job: an empty read-only tmpfs over it, so the job can neither see nor change committed checkpoints") { ReadOnly = true });
         foreach (var t in tmpfs.Where(t => Paths.IsAtOrUnder(workdir, t.Target)))
             Error("BP-PLAN005", job.Where("create_args"), $"tmpfs {t.Target} is on or above WORKDIR {workdir}; it would hide the slot");
 

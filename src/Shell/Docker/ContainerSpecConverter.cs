@@ -23,7 +23,7 @@ public static class ContainerSpecConverter
             Binds = spec.Mounts.Filter(m => m.Relabel != Relabel.None).Map(ToBind).ToList(),
             Tmpfs = spec.Tmpfs.ToDictionary(
                 t => t.Target,
-                t => $"rw,nosuid,nodev,size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}"),
+                t => $"{(t.ReadOnly ? "ro" : "rw")},nosuid,nodev,size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}"),
             NetworkMode = spec.Network switch
             {
                 NetworkMode.Bridge => "bridge",

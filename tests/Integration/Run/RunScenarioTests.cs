@@ -237,12 +237,13 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
     }
 
     [Fact]
-    public async Task A_write_outside_WORKDIR_fails_inside_the_container_instead_of_being_lost()
+    public async Task A_write_outside_WORKDIR_or_into_the_wrapper_state_fails_inside_the_container()
     {
         // Given a job that writes to /opt, then reports how that went
         var slot = NewSlot("",
             $"FROM {engine.BaseImage}\nWORKDIR /app\n" +
-            "CMD [\"/bin/sh\", \"-c\", \"if echo x > /opt/result; then echo written; else echo refused; fi > outcome.txt\"]\n");
+            "CMD [\"/bin/sh\", \"-c\", \"if echo x > /opt/result; then echo written; else echo refused; fi > outcome.txt; " +
+            "if echo x > .boinc-persist/journal; then echo written; else echo refused; fi > state.txt; ls -A .boinc-persist > seen.txt\"]\n");
 
         // When
         using var wrapper = WrapperProcess.Start(slot.SlotDir);
@@ -251,6 +252,11 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
         // Then
         Assert.True(code == 0, wrapper.StderrTail());
         Assert.Equal("refused", slot.ReadSlotFile("outcome.txt").Trim());
+
+        // And the wrapper's state directory is invisible and read-only to the job, though it exists on the host
+        Assert.Equal("refused", slot.ReadSlotFile("state.txt").Trim());
+        Assert.Equal("", slot.ReadSlotFile("seen.txt").Trim());
+        Assert.True(File.Exists(slot.SlotFile(".boinc-persist/journal")), "the journal is on the host");
     }
 
     private const int Work = 20000;
