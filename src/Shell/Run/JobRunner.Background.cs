@@ -47,13 +47,23 @@ public sealed partial class JobRunner
                 }),
             () => StoreState.Empty);
 
+    /// <summary>
+    /// Every 100 ms a look at the client's control channel (a read of shared memory, no system call), so a
+    /// suspend pauses the container well within BOINC's expectations; every second a status tick.
+    /// </summary>
     private async Task Tick()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100), time);
+        var n = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stopping.Token))
-                inbox.Writer.TryWrite(new Inbox.Tick());
+            {
+                if (client.IsSome)
+                    inbox.Writer.TryWrite(new Inbox.Poll());
+                if (++n % 10 == 0)
+                    inbox.Writer.TryWrite(new Inbox.Tick());
+            }
         }
         catch (OperationCanceledException)
         {
@@ -61,8 +71,8 @@ public sealed partial class JobRunner
         }
     }
 
-    /// <summary>Once a second: BOINC's messages, the CPU counter while the job runs, a status message.</summary>
-    private async Task<Option<int>> OnTick()
+    /// <summary>BOINC's control messages.</summary>
+    private async Task<Option<int>> OnPoll()
     {
         foreach (var c in client)
         {
@@ -80,6 +90,16 @@ public sealed partial class JobRunner
                     return exit;
             }
 
+        }
+
+        return Option<int>.None;
+    }
+
+    /// <summary>Once a second: the client's liveness, the CPU counter while the job runs, a status message.</summary>
+    private async Task<Option<int>> OnTick()
+    {
+        foreach (var c in client)
+        {
             if (c.ClientLost && !clientLostReported)
             {
                 clientLostReported = true;

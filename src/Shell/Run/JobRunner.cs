@@ -234,6 +234,7 @@ public sealed partial class JobRunner : IAsyncDisposable
             var exit = item switch
             {
                 Inbox.Cmd c => await Decide(c.Command),
+                Inbox.Poll => await OnPoll(),
                 Inbox.Tick => await OnTick(),
                 Inbox.ContainerEnded e => await OnContainerEnded(e.Code),
                 Inbox.WaitFailed f => await OnWaitFailed(f.Error),
@@ -273,6 +274,8 @@ public sealed partial class JobRunner : IAsyncDisposable
         private Inbox() { }
 
         public sealed record Cmd(Command Command) : Inbox;
+
+        public sealed record Poll : Inbox;
 
         public sealed record Tick : Inbox;
 
