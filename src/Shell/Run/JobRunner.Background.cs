@@ -148,7 +148,7 @@ public sealed partial class JobRunner
         var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         containerTasks = Option<CancellationTokenSource>.Some(cts);
         var name = plan.Container.Name;
-        var since = logsSince.Match(t => (DateTimeOffset?)t, () => null);
+        DateTimeOffset? since = logsSince.Case is DateTimeOffset at ? at : null;
         _ = Task.Run(async () =>
         {
             var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, cts.Token, since);
