@@ -158,7 +158,10 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         var containers = await engine.Call((docker, ct) => docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
         var unusedOurs = images.Where(i => (i.RepoTags ?? new List<string>()).Contains(tag)
                                            && !containers.Any(c => c.ImageID == i.ID || c.Image == tag)).ToList();
-        Assert.True(unusedOurs.Count == 0, "unused images of ours: " + string.Join(", ", unusedOurs.SelectMany(i => i.RepoTags)));
+        var said = string.Join("\n", log.Split('\n').Where(l => l.Contains("image", StringComparison.Ordinal)));
+        Assert.True(unusedOurs.Count == 0,
+            "unused images of ours: " + string.Join(", ", unusedOurs.SelectMany(i => i.RepoTags)) + "\nthe wrapper said:\n" + said +
+            "\ncontainers now: " + string.Join(", ", containers.Select(c => $"{c.Names.FirstOrDefault()} {c.Image} {c.State}")));
     }
 
     [Fact]

@@ -145,7 +145,7 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
     {
         // Given a running job whose quit policy is docker_wrapper's "pause"
         var (slot, client) = NewTask(Toml("pause"));
-        using var wrapper = WrapperProcess.Start(slot.SlotDir, Args(400));
+        using var wrapper = WrapperProcess.Start(slot.SlotDir, Args(5000));
         await Drive(client, wrapper, () => State(slot) == "running");
 
         // When the client stops sending heartbeats (it was killed)
@@ -155,13 +155,14 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
 
         // Then the wrapper paused the container and exited within 35 s
         Assert.True(wrapper.HasExited, "the wrapper noticed the lost client");
+        Assert.True(client.FinishStatus().IsNone, "the job did not simply finish: " + wrapper.StderrTail());
         Assert.True(lost.Elapsed < TimeSpan.FromSeconds(35), $"exited after {lost.Elapsed.TotalSeconds:0.0}s");
         Assert.Equal("paused", State(slot));
 
         // And a new client's wrapper resumes the same container rather than starting over
         client.Dispose();
         var restarted = Restart(slot, 0);
-        using var second = WrapperProcess.Start(slot.SlotDir, Args(400));
+        using var second = WrapperProcess.Start(slot.SlotDir, Args(5000));
         await Drive(restarted, second, () => State(slot) == "running");
         Assert.Equal(new[] { 0 }, slot.ResumePoints());
         restarted.Request(new ControlMessage.Abort());
