@@ -198,6 +198,29 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
     }
 
     [Fact]
+    public async Task No_engine_at_all_is_a_temporary_exit_with_the_reason_not_a_compute_error()
+    {
+        // Given a slot, and an engine endpoint where nothing listens
+        var slot = NewSlot(Checkpointed);
+        var env = new System.Collections.Generic.Dictionary<string, string>
+        {
+            ["DOCKER_HOST"] = "unix://" + System.IO.Path.Combine(temp.Path, "no-engine.sock"),
+        };
+
+        // When
+        using var wrapper = WrapperProcess.Start(slot.SlotDir, env, Args(steps: 10));
+        var code = await wrapper.WaitForExit(TimeSpan.FromSeconds(90));
+
+        // Then BOINC is asked to retry later, with the reason, and nothing else happened
+        Assert.Equal(0, code);
+        var exitFile = slot.ReadSlotFile("boinc_temporary_exit");
+        Assert.Matches(@"^\d+\n.*engine.*\n", exitFile);
+        Assert.False(File.Exists(slot.SlotFile("boinc_finish_called")));
+        Assert.False(File.Exists(slot.SlotFile("boinc_lockfile")), "the lock is released");
+        Assert.Empty(slot.ResumePoints());
+    }
+
+    [Fact]
     public async Task A_failed_job_is_reported_once_and_never_rerun()
     {
         // Given a job that exits 3
