@@ -147,7 +147,11 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         output.WriteLine($"FIGURE boinccmd abort -> container gone: {asked.Elapsed.TotalSeconds:0.00} s");
 
         // Then
-        var task = await s.WaitForTask(t => t.State.Contains("abort", StringComparison.OrdinalIgnoreCase) || t.ReadyToReport, "aborted", TimeSpan.FromSeconds(30));
+        // (the client marks the result aborted at once; the wrapper's process is done when ABORT_PENDING ends)
+        var task = await s.WaitForTask(
+            t => t.State.Contains("abort", StringComparison.OrdinalIgnoreCase) && t.ActiveTaskState != "ABORT_PENDING",
+            "aborted, the wrapper's process gone",
+            TimeSpan.FromSeconds(30));
         output.WriteLine($"task after abort: {task}");
         // The task's image (its tag from the wrapper's log) is removed unless another container uses it
         var stderr = Path.Combine(Slot(s), "stderr.txt");
