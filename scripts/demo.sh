@@ -74,7 +74,7 @@ committed() {
   # The newest committed generation, as `boinc-persist checkpoints` lists it: "generation N (P% done)".
   # Keeps the last answer while a commit is under way.
   local now
-  now=$("$bp" checkpoints "$slot" 2>/dev/null | awk 'NR == 2 && $1 ~ /^[0-9]+$/ { printf "generation %s (%s done)", $1, $7 }')
+  now=$( { "$bp" checkpoints "$slot" 2>/dev/null || true; } | awk 'NR == 2 && $1 ~ /^[0-9]+$/ { printf "generation %s (%s done)", $1, $7 }')
   [[ -n "$now" ]] && last_committed=$now
   printf '%s' "${last_committed:-none yet}"
 }

@@ -116,18 +116,43 @@ public sealed class CheckpointStore
     /// <summary>Why the last commit's retention failed, if it did (the commit itself stood).</summary>
     public Option<string> RetentionProblem { get; private set; }
 
-    /// <summary>Every generation the manifest lists, newest first, each verified against its stored files.</summary>
+    /// <summary>
+    /// Every generation the manifest lists, newest first, each verified against its stored files. Another process
+    /// (the wrapper, while `checkpoints` runs) may commit and prune meanwhile: a read that raced with it (a file
+    /// gone, or a manifest that changed during the read) is done again, and after repeated races it is an error.
+    /// </summary>
     public Fin<Seq<GenerationStatus>> List()
     {
         lock (gate)
         {
-            var state = ObserveStore();
-            if (state.ManifestText.IsNone) return Seq<GenerationStatus>.Empty;
-            return state.ManifestText.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Succ(Manifest.Empty)).Map(m =>
+            const int attempts = 20;
+            for (var attempt = 1; ; attempt++)
             {
-                var stored = StoredFiles();
-                return m.Generations.Reverse().Map(g => new GenerationStatus(GenerationInfo.Of(g), Recovery.Verify(g, stored))).ToSeq();
-            });
+                try
+                {
+                    var state = ObserveStore();
+                    if (state.ManifestText.IsNone) return Seq<GenerationStatus>.Empty;
+                    var manifest = state.ManifestText.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Succ(Manifest.Empty));
+                    if (manifest.IsFail) return manifest.Map(_ => Seq<GenerationStatus>.Empty);
+                    var m = manifest.IfFail(Manifest.Empty);
+
+                    // Only the listed generations: a generation being written is not ours to open (its writer must
+                    // not find our read handles in the way), and listed ones are never rewritten, only deleted.
+                    var listed = m.Generations.Map(g => Path.GetFileName(StoreLayout.GenerationDir(g.Number))).ToHashSet();
+                    var stored = StoredFiles(name => listed.Contains(name));
+                    if (ObserveStore().ManifestText != state.ManifestText)
+                        throw new IOException("the manifest changed while the store was read");
+                    return m.Generations.Reverse().Map(g => new GenerationStatus(GenerationInfo.Of(g), Recovery.Verify(g, stored))).ToSeq();
+                }
+                catch (IOException) when (attempt < attempts)
+                {
+                    System.Threading.Thread.Sleep(25);
+                }
+                catch (IOException e)
+                {
+                    return Error.New($"the checkpoint store in {SlotDir} kept changing while it was read ({e.Message}); try again");
+                }
+            }
         }
     }
 
@@ -178,12 +203,14 @@ public sealed class CheckpointStore
         return File.Exists(path) ? File.ReadAllText(path) : Option<string>.None;
     }
 
-    private HashMap<string, FileFacts> StoredFiles()
+    private HashMap<string, FileFacts> StoredFiles() => StoredFiles(_ => true);
+
+    private HashMap<string, FileFacts> StoredFiles(Func<string, bool> generationDir)
     {
         var store = DiskEffects.Resolve(SlotDir, StoreLayout.StoreDir);
         var map = HashMap<string, FileFacts>.Empty;
         if (!Directory.Exists(store)) return map;
-        foreach (var dir in new DirectoryInfo(store).EnumerateDirectories().Where(d => StoreLayout.ParseGenerationDirName(d.Name).IsSome))
+        foreach (var dir in new DirectoryInfo(store).EnumerateDirectories().Where(d => StoreLayout.ParseGenerationDirName(d.Name).IsSome && generationDir(d.Name)))
             foreach (var f in dir.EnumerateFiles())
                 map = map.AddOrUpdate($"{StoreLayout.StoreDir}/{dir.Name}/{f.Name}", DiskEffects.Facts(f.FullName));
         return map;
