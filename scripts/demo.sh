@@ -98,12 +98,14 @@ while :; do
   kill -0 "$wrapper" 2>/dev/null || { echo; echo "the wrapper ended early:"; tail -20 "$slot/stderr.txt"; exit 1; }
   sleep 0.3
 done
-crash_step=$done_steps
 echo
-say "simulating a host reboot at step $crash_step: SIGKILL to the wrapper, the container removed"
+say "simulating a host reboot: SIGKILL to the wrapper, the container removed"
 kill -9 "$wrapper" 2>/dev/null || true
 wait "$wrapper" 2>/dev/null || true
 docker rm -f "$container" >/dev/null
+# How far the job got, read once it can no longer move (its progress file is in the slot).
+crash_step=$(awk -v f="$(cat "$slot/fraction_done" 2>/dev/null || echo 0)" -v n="$steps" 'BEGIN { printf "%d", f * n + 0.5 }')
+echo "  the job had done $crash_step of $steps steps"
 echo "  container $container: $(docker ps -a --filter "name=^${container}\$" --format '{{.Status}}' | grep . || echo gone)"
 echo "  the job's work in WORKDIR is what it wrote; its committed generations are in $slot/.boinc-persist"
 "$bp" checkpoints "$slot" | sed 's/^/  /'
