@@ -59,9 +59,11 @@ public static class JobLifecycle
             Command.EngineEvent e => OnEngineEvent(state, e.Observed),
             Command.CheckpointDetected => new Decision(state, List<Effect>(new Effect.CommitCheckpoint())),
             Command.CheckpointCommitted c => OnCommitted(state, c.Generation),
+            // The counter of one container only grows; a lower sample (the engine answers 0 for a container that
+            // just exited) is no news, never a step back.
             Command.CpuSampled s => new Decision(
-                state with { ContainerCpuNanos = s.ContainerNanos },
-                List<Effect>(new Effect.ReportStatus(j.CpuBaseNanos + s.ContainerNanos, ""))),
+                state with { ContainerCpuNanos = Math.Max(state.ContainerCpuNanos, s.ContainerNanos) },
+                List<Effect>(new Effect.ReportStatus(j.CpuBaseNanos + Math.Max(state.ContainerCpuNanos, s.ContainerNanos), ""))),
             Command.Suspend when state.Phase is Phase.Running => new Decision(
                 state with { Phase = new Phase.Suspended() }, List<Effect>(new Effect.PauseContainer(facts.Container))),
             Command.Resume when state.Phase is Phase.Suspended => new Decision(

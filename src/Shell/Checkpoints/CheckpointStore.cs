@@ -75,7 +75,8 @@ public sealed class CheckpointStore
             var d = Recovery.Decide(new RecoveryInput(state, stored, work));
             var ran = DiskEffects.Run(SlotDir, d.Effects);
             var why = ran.Match(_ => d.Why, e => $"{d.Why}; RESTORE FAILED: {e.Message}");
-            Latest = ReadManifest().Bind(m => m.Latest).Map(GenerationInfo.Of);
+            // What BOINC hears as checkpoint CPU time: the generation we restart from, not a newer rejected one.
+            Latest = d.Chosen.Map(GenerationInfo.Of);
             return new RecoveryReport(d.Chosen.Map(GenerationInfo.Of), d.CpuTimeSeconds, d.FractionDone, d.Restored, d.Removed, d.RejectedGenerations, why,
                 ran.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message)));
         }
@@ -167,7 +168,9 @@ public sealed class CheckpointStore
                 var name = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
                 if (StoreLayout.IsWrapperPath(name)) continue;
                 if (entry is DirectoryInfo d && d.LinkTarget is null) Walk(d.FullName, name);
-                else if (entry is FileInfo && Globs.MatchesAny(Config.Files, name)) found.Add(name);
+                // Regular files only: a symlink the app (or an attacker in the container) made would point into
+                // the host's file system, which the wrapper must never read into a generation.
+                else if (entry is FileInfo f && f.LinkTarget is null && Globs.MatchesAny(Config.Files, name)) found.Add(name);
             }
         }
 

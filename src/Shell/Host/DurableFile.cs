@@ -13,7 +13,11 @@ public static class DurableFile
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full) ?? "/";
         var temp = Path.Combine(directory, "." + Path.GetFileName(full) + ".tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        // The temp name is in a directory the container may write (the slot): unlink whatever is there, then
+        // O_CREAT|O_EXCL, so a planted symlink is never written through.
+        if (File.Exists(temp) || new FileInfo(temp).LinkTarget is not null)
+            File.Delete(temp);
+        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             stream.Write(contents);
             stream.Flush(flushToDisk: true);

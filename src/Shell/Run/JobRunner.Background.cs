@@ -207,18 +207,34 @@ public sealed partial class JobRunner
         if (observed.IsLeft)
             return await OnWaitFailed(observed.LeftToSeq().Head());
         var o = observed.RightToSeq().Head();
-        var lost = o is Observation.Absent or Observation.Dead or Observation.Unknown ||
-                   (state.Journal.Intent == Intent.Run && Array.IndexOf(SignalExits, code) >= 0 && state.Phase is Phase.Running);
-        if (lost)
-            return await RestartLost($"the container {(o is Observation.Absent ? "was removed" : $"ended with {code} ({o.GetType().Name.ToLowerInvariant()})")} while the job ran");
+        var why = $"the container {(o is Observation.Absent ? "was removed" : $"ended with {code} ({o.GetType().Name.ToLowerInvariant()})")}";
+        var killed = o is Observation.Absent or Observation.Dead or Observation.Unknown ||
+                     (state.Journal.Intent == Intent.Run && Array.IndexOf(SignalExits, code) >= 0);
 
-        if (state.Phase is Phase.Quitting && code == 0 && store.IsSome)
+        // While BOINC wants us to quit, whatever ends the container is part of quitting, never the job's result:
+        // keep what the app committed, and quit (the next start recovers from the newest generation).
+        if (state.Phase is Phase.Quitting)
         {
-            // The app checkpointed and exited on the request: commit what it left before deciding.
-            var commit = await Commit();
-            if (commit.IsSome)
-                return commit;
+            log.Info($"{why} while quitting");
+            if (code == 0 && !killed && store.IsSome)
+            {
+                var commit = await Commit();
+                if (commit.IsSome)
+                    return commit;
+            }
+
+            return await Decide(new Command.GraceElapsed());
         }
+
+        // Suspended: BOINC does not want it running now; let BOINC start us again rather than restart it here.
+        if (killed && state.Phase is Phase.Suspended)
+        {
+            log.Warn($"{why} while suspended");
+            return await Decide(new Command.EngineEvent(new Observation.Dead("lost while suspended")));
+        }
+
+        if (killed)
+            return await RestartLost($"{why} while the job ran");
 
         return await Decide(new Command.ExitObserved(code));
     }

@@ -1,11 +1,13 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Shell.Boinc;
+using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Engine;
 using LanguageExt;
 using Generation = Boinc.Persist.Core.Lifecycle.Generation;
@@ -39,8 +41,7 @@ public sealed partial class JobRunner
                 return await EnsureImage();
 
             case Effect.RestoreGeneration g:
-                Restore(g.Number);
-                return None;
+                return Restore(g.Number);
 
             case Effect.WriteJournal w:
                 JournalFile.Write(slot, w.Journal);
@@ -49,10 +50,10 @@ public sealed partial class JobRunner
             case Effect.CreateContainer:
                 RemoveStaleRequest();
                 CreateOutputs();
-                return await Require(await engine.Create(plan.Container, Array.Empty<string>(), stopping.Token), "create the container");
+                return await RequireOrFail(await engine.Create(plan.Container, Array.Empty<string>(), stopping.Token), "create the container");
 
             case Effect.StartContainer:
-                return await Require(await engine.Start(name, stopping.Token), "start the container");
+                return await RequireOrFail(await engine.Start(name, stopping.Token), "start the container");
 
             case Effect.PauseContainer:
                 return await Require(await engine.Pause(name, stopping.Token), "pause the container");
@@ -153,12 +154,21 @@ public sealed partial class JobRunner
                 : Option<int>.Some(JobFailed($"cannot build the image {image.Tag} from {image.DockerfileName}: {e.Message}")));
     }
 
-    private void Restore(long number)
+    private Option<int> Restore(long number)
     {
-        store.Match(
+        return store.Match(
             s =>
             {
                 var r = s.Recover();
+                if (r.RestoreError.Case is string failed)
+                {
+                    // Never start the job on half-restored files: it would start over and its commits would
+                    // push the intact generation out.
+                    log.Error($"restoring generation {number} failed: {failed}");
+                    StopBackground();
+                    return BoincExit.TemporaryExit(report.Directory, 600, $"restoring checkpoint generation {number} failed: {failed}", Release());
+                }
+
                 log.Info(r.Chosen.Match(
                     g => $"recovered generation {g.Number} (CPU {g.CpuTimeSeconds:0.0}s, {g.FractionDone:P0} done){Restored(r.Restored)}",
                     () => $"no intact generation to recover: {r.Why}"));
@@ -166,8 +176,13 @@ public sealed partial class JobRunner
                     log.Warn($"checkpoint generation rejected: {rejected}");
                 if (r.Chosen.Map(g => g.Number).IfNone(-1) != number)
                     log.Warn($"recovery chose {r.Chosen.Map(g => g.Number.ToString()).IfNone("no generation")} where {number} was expected: {r.Why}");
+                return None;
             },
-            () => log.Warn($"generation {number} should be restored, but job.toml declares no checkpoint"));
+            () =>
+            {
+                log.Warn($"generation {number} should be restored, but job.toml declares no checkpoint");
+                return None;
+            });
 
         static string Restored(Seq<string> files) =>
             files.IsEmpty ? "; WORKDIR already matched it" : $"; restored {string.Join(", ", files)}";
@@ -184,7 +199,17 @@ public sealed partial class JobRunner
         cpu.IfRight(n => state = state with { ContainerCpuNanos = Math.Max(state.ContainerCpuNanos, n) });
         var cpuSeconds = state.CpuNanos / 1e9;
         ReadFraction();
-        var committed = s.Commit(cpuSeconds, fraction, engineIdentity);
+        Fin<GenerationInfo> committed;
+        try
+        {
+            committed = s.Commit(cpuSeconds, fraction, engineIdentity);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The app changed its files under the walk (a directory gone, a file unreadable): try next time.
+            committed = LanguageExt.Common.Error.New($"the checkpoint files changed while they were read: {e.Message}");
+        }
+
         return await committed.Match(
             async g =>
             {
@@ -206,7 +231,10 @@ public sealed partial class JobRunner
         var path = Path.Combine(report.Directory, CheckpointRequestFile);
         try
         {
-            File.WriteAllText(path, "boinc-persist asks for a checkpoint now: the container will be stopped\n");
+            if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
+                File.Delete(path);
+            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            file.Write("boinc-persist asks for a checkpoint now: the container will be stopped\n"u8);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -258,6 +286,21 @@ public sealed partial class JobRunner
                 : e is EngineError.Conflict
                     ? LogConflict(e, what)
                     : TemporaryExitFor(e, $"cannot {what}")));
+
+    /// <summary>
+    /// Create and start: an engine that does not answer is a temporary exit, but one that refuses the container
+    /// (a bad command, a missing program: the engine's 4xx/5xx with a reason) would refuse it every time, so that
+    /// is the job's error, reported once, not an endless retry.
+    /// </summary>
+    private async Task<Option<int>> RequireOrFail<T>(Either<EngineError, T> result, string what)
+    {
+        if (result.LeftToSeq().FirstOrDefault() is not EngineError.Failed refused)
+            return await Require(result, what);
+
+        // Leave nothing behind: a created container that cannot start is removed with the error.
+        Complain(await engine.Remove(plan.Container.Name, stopping.Token), "remove the container");
+        return JobFailed($"the engine refused to {what}: {refused.Message}");
+    }
 
     private Option<int> LogConflict(EngineError e, string what)
     {

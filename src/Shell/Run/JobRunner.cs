@@ -100,7 +100,17 @@ public sealed partial class JobRunner : IAsyncDisposable
             // A bug or an unforeseen failure: never a silent exit. A compute error would throw the work away;
             // a temporary exit lets BOINC start us again, and the journal and store make that safe.
             log.Error($"unexpected failure: {e}");
-            return BoincExit.TemporaryExit(options.SlotDir, 600, $"boinc-persist failed unexpectedly: {e.GetType().Name}: {e.Message}", runner.slotLock);
+            try
+            {
+                return BoincExit.TemporaryExit(options.SlotDir, 600, $"boinc-persist failed unexpectedly: {e.GetType().Name}: {e.Message}", runner.slotLock);
+            }
+            catch (Exception again) when (again is not OutOfMemoryException)
+            {
+                // Not even that file can be written (a full disk): exit 0 without files, a "premature exit"
+                // the client restarts, rather than crash into a compute error.
+                log.Error($"cannot write {BoincExit.TemporaryExitFileName} either: {again.Message}; exiting for BOINC to restart us");
+                return ExitCodes.TemporaryExit;
+            }
         }
     }
 

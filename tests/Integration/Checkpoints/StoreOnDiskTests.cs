@@ -99,6 +99,33 @@ public class StoreOnDiskTests
     }
 
     [Fact]
+    public void A_symlinked_checkpoint_file_never_brings_a_host_file_into_a_generation()
+    {
+        // Given a host file the job must not read, and a checkpoint file the container replaced by a link to it
+        using var slot = new CheckpointSlot("symlink");
+        Directory.CreateDirectory(Path.Combine(slot.Root, "ckpt"));
+        var secret = Path.Combine(Path.GetTempPath(), "bp-secret-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(secret, "host secret");
+        try
+        {
+            Write(slot.Root, "ckpt/a.dat", "fine");
+            File.CreateSymbolicLink(Path.Combine(slot.Root, "state.bin"), secret);
+            var store = CheckpointStore.Open(slot.Root, Config, TimeProvider.System);
+
+            // When
+            store.Commit(1, 0.5, "test");
+
+            // Then no stored copy holds the secret
+            var stored = Directory.GetFiles(Path.Combine(slot.Root, StoreLayout.StoreDir), "*", SearchOption.AllDirectories);
+            Assert.DoesNotContain(stored, f => File.ReadAllText(f).Contains("host secret", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
+    }
+
+    [Fact]
     public void A_corrupt_stored_file_makes_recovery_fall_back_and_checkpoints_report_it()
     {
         // Given three commits (keep = 2 leaves generations 2 and 3)

@@ -221,6 +221,49 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
     }
 
     [Fact]
+    public async Task A_program_the_engine_cannot_start_is_one_compute_error_not_an_endless_retry()
+    {
+        // Given a Dockerfile whose command does not exist in the image
+        var slot = NewSlot("", $"FROM {engine.BaseImage}\nWORKDIR /app\nCMD [\"/no/such/program\"]\n");
+
+        // When
+        using var wrapper = WrapperProcess.Start(slot.SlotDir);
+        var code = await wrapper.WaitForExit(JobTimeout);
+
+        // Then
+        Assert.True(code != 0, wrapper.StderrTail());
+        Assert.False(File.Exists(slot.SlotFile("boinc_temporary_exit")), "not a temporary exit");
+        Assert.Contains("refused", wrapper.StderrTail());
+    }
+
+    [Fact]
+    public async Task A_container_killed_while_the_wrapper_quits_is_a_quit_not_the_jobs_result()
+    {
+        // Given a job with committed work
+        var slot = NewSlot(Checkpointed);
+        using (var first = WrapperProcess.Start(slot.SlotDir, Args(steps: 200)))
+        {
+            await WaitFor(() => Committed(slot) >= 5, first);
+
+            // When a host shutdown sends SIGTERM to the wrapper and the engine kills the container meanwhile
+            first.Signal(15);
+            await Task.Delay(300);
+            await engine.Call((docker, ct) => docker.Containers.KillContainerAsync(slot.ContainerName, new ContainerKillParameters(), ct));
+
+            // Then the wrapper quits (exit 0, no result) instead of reporting the kill as the job's exit code
+            Assert.Equal(0, await first.WaitForExit(TimeSpan.FromSeconds(60)));
+            Assert.False(File.Exists(slot.SlotFile("boinc_finish_called")), first.StderrTail());
+        }
+
+        // And the next start resumes from a committed generation
+        using var second = WrapperProcess.Start(slot.SlotDir, Args(steps: 40));
+        await WaitFor(() => slot.ResumePoints().Count >= 2, second);
+        Assert.True(slot.ResumePoints()[1] >= 5, string.Join(",", slot.ResumePoints()));
+        second.Kill();
+        await RemoveContainer(slot);
+    }
+
+    [Fact]
     public async Task A_failed_job_is_reported_once_and_never_rerun()
     {
         // Given a job that exits 3

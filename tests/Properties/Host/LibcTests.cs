@@ -27,6 +27,23 @@ public sealed class LibcTests : IDisposable
     }
 
     [Fact]
+    public void Durable_replace_never_writes_through_a_symlink_planted_at_its_temp_name()
+    {
+        // Given a file outside the directory, and a symlink to it where the temp file will go
+        var victim = Path.Combine(root, "victim");
+        File.WriteAllText(victim, "precious");
+        var dir = Directory.CreateDirectory(Path.Combine(root, "slot")).FullName;
+        File.CreateSymbolicLink(Path.Combine(dir, ".journal.tmp"), victim);
+
+        // When
+        DurableFile.Replace(Path.Combine(dir, "journal"), "new"u8.ToArray());
+
+        // Then
+        Assert.Equal("precious", File.ReadAllText(victim));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(dir, "journal")));
+    }
+
+    [Fact]
     public void Rename_of_a_missing_file_names_the_paths_and_errno()
     {
         var from = Path.Combine(root, "missing");
