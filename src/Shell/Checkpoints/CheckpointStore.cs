@@ -131,9 +131,11 @@ public sealed class CheckpointStore
             {
                 try
                 {
-                    var state = ObserveStore();
-                    if (state.ManifestText.IsNone) return Seq<GenerationStatus>.Empty;
-                    var manifest = state.ManifestText.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Succ(Manifest.Empty));
+                    // MANIFEST only: it is replaced by rename, never opened for writing, so reading it cannot get
+                    // in the way of a commit (MANIFEST.tmp and the generation being written are the writer's).
+                    var text = ReadText(StoreLayout.ManifestPath);
+                    if (text.IsNone) return Seq<GenerationStatus>.Empty;
+                    var manifest = text.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Succ(Manifest.Empty));
                     if (manifest.IsFail) return manifest.Map(_ => Seq<GenerationStatus>.Empty);
                     var m = manifest.IfFail(Manifest.Empty);
 
@@ -141,7 +143,7 @@ public sealed class CheckpointStore
                     // not find our read handles in the way), and listed ones are never rewritten, only deleted.
                     var listed = m.Generations.Map(g => Path.GetFileName(StoreLayout.GenerationDir(g.Number))).ToHashSet();
                     var stored = StoredFiles(name => listed.Contains(name));
-                    if (ObserveStore().ManifestText != state.ManifestText)
+                    if (ReadText(StoreLayout.ManifestPath) != text)
                         throw new IOException("the manifest changed while the store was read");
                     return m.Generations.Reverse().Map(g => new GenerationStatus(GenerationInfo.Of(g), Recovery.Verify(g, stored))).ToSeq();
                 }
