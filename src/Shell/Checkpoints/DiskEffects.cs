@@ -54,7 +54,7 @@ public static partial class DiskEffects
                     Copy(Resolve(slotDir, e.From), Resolve(slotDir, e.To));
                     break;
                 case FsEffect.WriteFile e:
-                    using (var s = CreateFresh(Resolve(slotDir, e.Path)))
+                    using (var s = DurableFile.CreateFresh(Resolve(slotDir, e.Path)))
                         s.Write(Encoding.UTF8.GetBytes(e.Text));
                     break;
                 case FsEffect.Fsync e:
@@ -102,25 +102,13 @@ public static partial class DiskEffects
         finally { Libc.Close(fd); }
     }
 
-    /// <summary>
-    /// A new regular file at <paramref name="path"/>: whatever entry was there is unlinked first (a symlink the
-    /// container planted is removed, never written through), then created with O_CREAT|O_EXCL, which does not
-    /// follow symlinks either.
-    /// </summary>
-    private static FileStream CreateFresh(string path)
-    {
-        if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
-            File.Delete(path);
-        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-    }
-
     private static void Copy(string from, string to)
     {
         // The app's files live where the container writes: a symlink there points into the HOST's file system.
         if (new FileInfo(from).LinkTarget is { } target)
             throw new IOException($"{from} is a symbolic link (to {target}); checkpoint files must be regular files");
         using var src = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var dst = CreateFresh(to);
+        using var dst = DurableFile.CreateFresh(to);
         if (IoctlClone((int)dst.SafeFileHandle.DangerousGetHandle(), Ficlone, (int)src.SafeFileHandle.DangerousGetHandle()) == 0)
         {
             LastCopyWasReflink = true;

@@ -13,11 +13,7 @@ public static class DurableFile
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full) ?? "/";
         var temp = Path.Combine(directory, "." + Path.GetFileName(full) + ".tmp");
-        // The temp name is in a directory the container may write (the slot): unlink whatever is there, then
-        // O_CREAT|O_EXCL, so a planted symlink is never written through.
-        if (File.Exists(temp) || new FileInfo(temp).LinkTarget is not null)
-            File.Delete(temp);
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        using (var stream = CreateFresh(temp))
         {
             stream.Write(contents);
             stream.Flush(flushToDisk: true);
@@ -25,5 +21,17 @@ public static class DurableFile
 
         Libc.Rename(temp, full);
         Libc.FsyncDirectory(directory);
+    }
+
+    /// <summary>
+    /// A new, empty regular file at <paramref name="path"/>, in a directory the container may write (the slot):
+    /// whatever entry is there is unlinked first (a planted symlink is removed, never written through), then the
+    /// file is created with O_CREAT|O_EXCL, which does not follow symlinks either.
+    /// </summary>
+    public static FileStream CreateFresh(string path)
+    {
+        if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
+            File.Delete(path);
+        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
     }
 }

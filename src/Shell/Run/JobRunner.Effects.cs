@@ -9,6 +9,7 @@ using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Shell.Boinc;
 using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Host;
 using LanguageExt;
 using Generation = Boinc.Persist.Core.Lifecycle.Generation;
 
@@ -231,9 +232,7 @@ public sealed partial class JobRunner
         var path = Path.Combine(report.Directory, CheckpointRequestFile);
         try
         {
-            if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
-                File.Delete(path);
-            using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            using var file = DurableFile.CreateFresh(path);
             file.Write("boinc-persist asks for a checkpoint now: the container will be stopped\n"u8);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -75,6 +75,8 @@ public sealed partial class JobRunner : IAsyncDisposable
     {
         var log = new WrapperLog(stderr, time, options.Verbose);
         log.Info($"boinc-persist {Program.Version} starting in {Path.GetFullPath(options.SlotDir)}");
+        if (options.Sporadic)
+            log.Warn("--sporadic (docker_wrapper's sporadic apps) is accepted but not supported: the job runs as a normal one");
         IEngine engine;
         try
         {

@@ -195,8 +195,8 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         var wu = "wu" + Guid.NewGuid().ToString("N")[..8];
         var job = WrapperJobs.ForBoincPersist(
             jobToml,
-            Demo("Dockerfile").Replace("boinc-persist/busybox:1", engine.BaseImage, StringComparison.Ordinal),
-            new[] { new JobFile("lcg.sh", "lcg.sh", new FileContent.Text(Demo("lcg.sh"))) },
+            Run.JobSlot.DemoFile("Dockerfile").Replace("boinc-persist/busybox:1", engine.BaseImage, StringComparison.Ordinal),
+            new[] { new JobFile("lcg.sh", "lcg.sh", new FileContent.Text(Run.JobSlot.DemoFile("lcg.sh"))) },
             commandLine: $"--steps {steps} --work {Work} --ckpt-every 5 --out output") with
         {
             WorkunitName = wu,
@@ -211,14 +211,6 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
     private readonly List<BoincScenario> cleanups = new();
 
     private static string Expected(int steps) => Run.JobSlot.ExpectedAnswer((long)steps * Work).ToString(CultureInfo.InvariantCulture);
-
-    private static string Demo(string name)
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Boinc.Persist.sln")))
-            dir = Path.GetDirectoryName(dir);
-        return File.ReadAllText(Path.Combine(dir ?? throw new InvalidOperationException("repository root"), "samples", "demo", name));
-    }
 
     private static string Slot(BoincScenario s) => s.Data.SlotDir(s.LastSlot);
 

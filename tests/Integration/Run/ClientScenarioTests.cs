@@ -31,23 +31,7 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
 
     public void Dispose()
     {
-        var leaked = new List<string>();
-        foreach (var slot in slots)
-        {
-            var filter = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["label"] = new Dictionary<string, bool> { [slot.SlotLabel] = true },
-            };
-            var found = engine.Call((docker, ct) => docker.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = filter }, ct)).GetAwaiter().GetResult();
-            foreach (var c in found)
-            {
-                leaked.Add($"{c.Names.FirstOrDefault()} ({c.State})");
-                engine.Call((docker, ct) => docker.Containers.RemoveContainerAsync(
-                    c.ID, new ContainerRemoveParameters { Force = true }, ct)).GetAwaiter().GetResult();
-            }
-        }
-
+        var leaked = JobSlot.RemoveLeftovers(engine, slots);
         temp.Dispose();
         Assert.True(leaked.Count == 0, "containers left behind: " + string.Join(", ", leaked));
     }

@@ -71,6 +71,32 @@ public sealed class JobSlot
     /// <summary>The label filter that finds every container the wrapper created for this slot.</summary>
     public string SlotLabel => $"org.boinc-persist.slot={SlotDir}";
 
+    /// <summary>
+    /// Force-removes every container the wrapper created for these slots (found by their slot label) and returns
+    /// them as "name (state)": a test that gets any back has leaked them.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveLeftovers(EngineFixture engine, IEnumerable<JobSlot> slots)
+    {
+        var leaked = new List<string>();
+        foreach (var slot in slots)
+        {
+            var filter = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [slot.SlotLabel] = true },
+            };
+            var found = engine.Call((docker, ct) => docker.Containers.ListContainersAsync(
+                new Docker.DotNet.Models.ContainersListParameters { All = true, Filters = filter }, ct)).GetAwaiter().GetResult();
+            foreach (var c in found)
+            {
+                leaked.Add($"{c.Names.FirstOrDefault()} ({c.State})");
+                engine.Call((docker, ct) => docker.Containers.RemoveContainerAsync(
+                    c.ID, new Docker.DotNet.Models.ContainerRemoveParameters { Force = true }, ct)).GetAwaiter().GetResult();
+            }
+        }
+
+        return leaked;
+    }
+
     public void WriteProjectFile(string name, string text) => File.WriteAllText(Path.Combine(ProjectDir, name), text);
 
     /// <summary>A BOINC link file: the logical name in the slot points at the physical file in the project.</summary>
@@ -128,7 +154,8 @@ public sealed class JobSlot
         return x;
     }
 
-    private static string DemoFile(string name)
+    /// <summary>A file of the demo app (samples/demo), read from the repository the tests were built in.</summary>
+    public static string DemoFile(string name)
     {
         var dir = AppContext.BaseDirectory;
         while (dir is not null && !File.Exists(Path.Combine(dir, "Boinc.Persist.sln")))

@@ -37,23 +37,7 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
     /// <summary>Removes what the wrapper left for the test's slots, and fails the test if it left anything running.</summary>
     public void Dispose()
     {
-        var leaked = new System.Collections.Generic.List<string>();
-        foreach (var slot in slots)
-        {
-            var filter = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IDictionary<string, bool>>
-            {
-                ["label"] = new System.Collections.Generic.Dictionary<string, bool> { [slot.SlotLabel] = true },
-            };
-            var found = engine.Call((docker, ct) => docker.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = filter }, ct)).GetAwaiter().GetResult();
-            foreach (var c in found)
-            {
-                leaked.Add($"{c.Names.FirstOrDefault()} ({c.State})");
-                engine.Call((docker, ct) => docker.Containers.RemoveContainerAsync(
-                    c.ID, new ContainerRemoveParameters { Force = true }, ct)).GetAwaiter().GetResult();
-            }
-        }
-
+        var leaked = JobSlot.RemoveLeftovers(engine, slots);
         temp.Dispose();
         Assert.True(leaked.Count == 0, "the wrapper left containers behind: " + string.Join(", ", leaked));
     }
