@@ -15,7 +15,7 @@
 # static libtool archives only; `make` of lib/libboinc.la and api/libboinc_api.la; then docker_wrapper.cpp is
 # compiled and linked against those two archives with the flags of samples/docker_wrapper/Makefile.
 # Idempotent: when bin/docker_wrapper.info already names the same source identity and build recipe, it
-# does nothing. Needs g++, make, autoconf, automake, libtool, pkg-config (--install-deps installs the
+# does nothing; concurrent runs on one OUTDIR take turns (OUTDIR/.build-docker-wrapper.lock). Needs g++, make, autoconf, automake, libtool, pkg-config (--install-deps installs the
 # missing ones with apt-get). Prints the binary path as its last line.
 set -euo pipefail
 
@@ -78,6 +78,12 @@ elif [[ "$(git -C "$source_arg" rev-parse --is-bare-repository 2>/dev/null)" == 
 else
   die "$source_arg is neither a BOINC source tree nor a git repository"
 fi
+case "$src/" in "$build"/*) die "the source $src lies inside $build, which every build replaces" ;; esac
+
+# One build per OUTDIR at a time: a second run waits, then finds the result up to date.
+exec 9>"$out/.build-docker-wrapper.lock"
+flock 9 || die "cannot lock $out/.build-docker-wrapper.lock"
+
 recipe="recipe=$RECIPE_VERSION; $(g++ -dumpfullversion 2>/dev/null || g++ -dumpversion)"
 
 if ((!force)) && [[ -x "$binary" && -f "$info" ]] &&
