@@ -15,8 +15,9 @@
 # static libtool archives only; `make` of lib/libboinc.la and api/libboinc_api.la; then docker_wrapper.cpp is
 # compiled and linked against those two archives with the flags of samples/docker_wrapper/Makefile.
 # Idempotent: when bin/docker_wrapper.info already names the same source identity and build recipe, it
-# does nothing; concurrent runs on one OUTDIR take turns (OUTDIR/.build-docker-wrapper.lock). Needs g++, make, autoconf, automake, libtool, pkg-config (--install-deps installs the
-# missing ones with apt-get). Prints the binary path as its last line.
+# does nothing; concurrent runs on one OUTDIR take turns (OUTDIR/.build-docker-wrapper.lock).
+# Needs g++, make, autoconf, automake, libtool, pkg-config (--install-deps installs the missing ones with
+# apt-get). Prints the binary path as its last line.
 set -euo pipefail
 
 readonly RECIPE_VERSION=1   # bump when the commands below change what is built
