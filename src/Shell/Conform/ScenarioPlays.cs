@@ -65,10 +65,10 @@ public static partial class ScenarioPlays
         return ScenarioOutcome.Of(("G01", completion), ("G18", status), ("G05", rerun));
     }
 
-    /// <summary>G10: a job that checkpoints only at its end; every status is checked against the disk.</summary>
+    /// <summary>G10: a job that checkpoints rarely (at step 60 of 80, and at the end); every status is checked against the disk.</summary>
     private static async Task<ScenarioOutcome> Sparse(Seq<string> ids, TrialSetup setup, string mark)
     {
-        await using var t = Trial.Create(setup, mark, WorkParams.Default with { Steps = 60, CkptEvery = 1000 });
+        await using var t = Trial.Create(setup, mark, WorkParams.Default with { Steps = 80, CkptEvery = 60 });
         var started = t.Start();
         if (started.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(started.LeftToSeq().Head()));

@@ -139,7 +139,7 @@ public sealed class Trial : IAsyncDisposable
     public int DiskStep()
     {
         var text = ReadSmall("state.txt").IfNone("");
-        var parts = text.Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries);
+        var parts = text.Split(new[] { ' ', '\n' }, StringSplitOptions.RemoveEmptyEntries);
         return parts.Length == 3
                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var step)
                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var x)
