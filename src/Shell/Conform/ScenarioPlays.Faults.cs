@@ -215,7 +215,7 @@ public static partial class ScenarioPlays
         }
 
         Trial.Crash(s);
-        return ScenarioOutcome.Of(("G16", Judge.LostHeartbeat(stoppedAfter, state)));
+        return ScenarioOutcome.Of(("G16", Judge.LostHeartbeat(stoppedAfter, state, LostClientLimit)));
     }
 
     /// <summary>
@@ -247,6 +247,9 @@ public static partial class ScenarioPlays
 
         return (s, committed);
     }
+
+    /// <summary>G16's bound: BOINC's 35 s plus the 3 s stop_grace of the suite's job.toml.</summary>
+    private const double LostClientLimit = 38;
 
     private static Option<double> None => Option<double>.None;
 }
