@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The conformance oracle in CI: builds boinc-persist, runs `boinc-persist conform` against it with CI trial
-# counts, prints the table (and the progress lines), writes conform.json, and exits non-zero if a guarantee
+# counts, prints the table (and the progress lines), writes artifacts/conform.json ($CONFORM_JSON), and exits non-zero if a guarantee
 # does not hold. Usage: scripts/conform.sh [--wrapper CMD] [--trials N] [--seed S] [extra conform args...]
 # Defaults: the freshly built binary (or $BOINC_PERSIST_BIN), 2 trials of each randomized guarantee, seed from
 # $CONFORM_SEED or 1. Needs root, the engine and the base image (it runs engine-up.sh and base-image.sh).
@@ -32,12 +32,14 @@ done
 
 echo "conform.sh: $bin conform --wrapper \"$wrapper\" --trials $trials --seed $seed ${extra[*]:-}"
 set +e
-"$bin" conform --wrapper "$wrapper" --trials "$trials" --seed "$seed" --json conform.json "${extra[@]}"
+json="${CONFORM_JSON:-artifacts/conform.json}"
+mkdir -p "$(dirname "$json")"
+"$bin" conform --wrapper "$wrapper" --trials "$trials" --seed "$seed" --json "$json" "${extra[@]}"
 code=$?
 set -e
 if [[ $code -eq 0 ]]; then
   echo "conform.sh: every guarantee held"
 else
-  echo "conform.sh: FAILED (exit $code): a guarantee did not hold or could not be run; see the table above and conform.json" >&2
+  echo "conform.sh: FAILED (exit $code): a guarantee did not hold or could not be run; see the table above and $json" >&2
 fi
 exit $code

@@ -60,7 +60,7 @@ public static class Judge
     public static TrialOutcome Suspend(SuspendFacts f, double limitSeconds = 2.0, double cpuTolerance = 0.5)
     {
         var grown = f.CpuBeforeResume - f.CpuAtStop;
-        var measured = $"stopped after {f.SecondsToStop.Match(N, () => "never")} s, CPU {N(f.CpuAtStop)} -> {N(f.CpuBeforeResume)} s while suspended, {f.StepsWhileSuspended} step(s) made while suspended";
+        var measured = $"stopped {f.SecondsToStop.Match(s => $"within {N(s + 0.1)} s", () => "never (still making progress)")}, CPU {N(f.CpuAtStop)} -> {N(f.CpuBeforeResume)} s while suspended, {f.StepsWhileSuspended} step(s) made while suspended";
         if (f.SecondsToStop.IsNone || f.SecondsToStop.Exists(s => s > limitSeconds))
             return new TrialOutcome.Broken(measured);
         if (f.StepsWhileSuspended > 0)

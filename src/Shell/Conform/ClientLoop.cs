@@ -100,6 +100,8 @@ public sealed class ClientLoop : IDisposable
 
     public void Dispose()
     {
+        if (stop)
+            return;
         stop = true;
         if (thread.IsAlive)
             thread.Join(5000);

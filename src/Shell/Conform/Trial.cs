@@ -41,6 +41,7 @@ public sealed class Trial : IAsyncDisposable
 
     private readonly TrialSetup setup;
     private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly List<Started> starts = new();
 
     private Trial(TrialSetup setup, string mark, FakeSlot slot, WorkParams work)
     {
@@ -89,7 +90,12 @@ public sealed class Trial : IAsyncDisposable
         var command = setup.Wrapper.Concat(Work.Args()).ToSeq();
         var wrapper = WrapperUnderTest.Start(command, Slot.SlotDir, Slot.Task.AppName, environment ?? new Dictionary<string, string>());
         return ClientLoop.Start(Slot.SlotDir, wuCpuTime, DiskStep, clock).Match<Either<string, Started>>(
-            loop => new Started(wrapper, loop),
+            loop =>
+            {
+                var started = new Started(wrapper, loop);
+                starts.Add(started);
+                return started;
+            },
             e =>
             {
                 wrapper.Dispose();
@@ -181,6 +187,9 @@ public sealed class Trial : IAsyncDisposable
     /// <summary>Removes the trial's containers and images, then its directory (unless kept).</summary>
     public async ValueTask DisposeAsync()
     {
+        // A scenario that ended early (or threw) may have left its wrapper running: the client would kill it too.
+        foreach (var s in starts)
+            Crash(s);
         await setup.Engine.CleanUp(Mark, Slot.DataDir).ConfigureAwait(false);
         if (!setup.Keep)
         {

@@ -63,6 +63,8 @@ public sealed class WrapperUnderTest : IDisposable
     /// <summary>SIGKILL, as a crash or an OOM kill does.</summary>
     public void Kill()
     {
+        if (disposed)
+            return;
         try
         {
             if (!process.HasExited)
@@ -86,8 +88,13 @@ public sealed class WrapperUnderTest : IDisposable
         return text.Length > chars ? text[^chars..] : text;
     }
 
+    private bool disposed;
+
     public void Dispose()
     {
+        if (disposed)
+            return;
+        disposed = true;
         Kill();
         process.Dispose();
     }
