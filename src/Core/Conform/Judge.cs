@@ -171,7 +171,7 @@ public static class Judge
     /// <summary>G16: the container stopped running within the bound after the last heartbeat.</summary>
     public static TrialOutcome LostHeartbeat(Option<double> secondsToStop, string lastState, double limitSeconds = 35)
     {
-        var text = $"container {lastState} {secondsToStop.Match(s => $"after {N(s)} s", () => "throughout")} without heartbeats";
+        var text = $"container {lastState} {secondsToStop.Match(s => $"{N(s)} s", () => "throughout the 45 s")} after the client died (last heartbeat)";
         return secondsToStop.Exists(s => s <= limitSeconds)
             ? new TrialOutcome.Held(text)
             : new TrialOutcome.Broken(text + $" (limit {N(limitSeconds)} s)");
@@ -189,8 +189,9 @@ public static class Judge
                 $"current CPU went back from {N(p.Item1.CurrentCpu)} to {N(p.Item2.CurrentCpu)} s at {N(p.Item2.Seconds)} s")).IfNone(() => null!);
         if (fractions.IsEmpty)
             return new TrialOutcome.Broken($"{samples.Count} status messages, none with a fraction done");
-        if (fractions.Last() <= fractions.Head())
-            return new TrialOutcome.Broken($"fraction done did not grow: {N(fractions.Head())} .. {N(fractions.Last())}");
+        if (fractions.Count < 2 || fractions.Last() <= fractions.Head())
+            return new TrialOutcome.Broken(
+                $"{samples.Count} status message(s) over {N(samples.Last().Seconds - samples.Head().Seconds)} s; the fraction done the client saw did not grow: {string.Join(", ", fractions.Take(6).Map(N))}");
         return new TrialOutcome.Held(
             $"{samples.Count} status messages, fraction {N(fractions.Head())} -> {N(fractions.Last())}, CPU up to {N(samples.Last().CurrentCpu)} s");
     }

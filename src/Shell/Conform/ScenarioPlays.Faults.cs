@@ -180,17 +180,43 @@ public static partial class ScenarioPlays
         return ScenarioOutcome.Of(("G09", Judge.Abort(took, left)));
     }
 
-    /// <summary>G16: stop the heartbeats once the job runs; watch the container for 45 s.</summary>
+    /// <summary>
+    /// G16: the client dies once the job runs: a stand-in client process (its pid in init_data.xml, as the real
+    /// client writes it) is killed and the heartbeats stop; the container is watched for 45 s.
+    /// </summary>
     private static async Task<ScenarioOutcome> NoHeartbeat(Seq<string> ids, TrialSetup setup, string mark)
     {
-        await using var t = Trial.Create(setup, mark, WorkParams.Default with { Steps = 400 });
+        using var standIn = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "900") { UseShellExecute = false });
+        if (standIn is null)
+            return ScenarioOutcome.All(ids, new TrialOutcome.NotRun("cannot start the stand-in client process (sleep)"));
+        try
+        {
+            return await LostClient(ids, setup, mark, standIn).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!standIn.HasExited)
+                standIn.Kill();
+        }
+    }
+
+    private static async Task<ScenarioOutcome> LostClient(Seq<string> ids, TrialSetup setup, string mark, System.Diagnostics.Process standIn)
+    {
+        await using var t = Trial.Create(setup, mark, WorkParams.Default with { Steps = 400 }, clientPid: standIn.Id);
         var started = t.Start();
         if (started.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(started.LeftToSeq().Head()));
         var s = started.RightToSeq().Head();
         if (!await Trial.WaitUntil(() => t.Progress() >= 2, s, ReachLimit).ConfigureAwait(false))
+        {
+            standIn.Kill();
             return NotReached(ids, "the job never made progress", await t.Finish(s, TimeSpan.FromSeconds(5)).ConfigureAwait(false));
+        }
+
+        // The client dies: no more heartbeats, and its process is gone (reaped, so kill(pid, 0) fails).
         s.Client.Heartbeats = false;
+        standIn.Kill();
+        await standIn.WaitForExitAsync().ConfigureAwait(false);
         await Task.Delay(1100).ConfigureAwait(false);
         var lastBeat = s.Client.LastHeartbeatSeconds;
         var state = "running";

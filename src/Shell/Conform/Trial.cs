@@ -61,7 +61,11 @@ public sealed class Trial : IAsyncDisposable
 
     public double Now => clock.Elapsed.TotalSeconds;
 
-    public static Trial Create(TrialSetup setup, string mark, WorkParams work, string? dockerfile = null)
+    /// <summary>
+    /// Lays out the trial. <paramref name="clientPid"/> is the client's pid written to init_data.xml (default:
+    /// the suite's own process, which lives as long as the trial).
+    /// </summary>
+    public static Trial Create(TrialSetup setup, string mark, WorkParams work, string? dockerfile = null, int? clientPid = null)
     {
         var dataDir = Path.Combine(setup.Root, mark);
         var task = FakeTask.Default("r_" + mark + "_0") with
@@ -70,7 +74,7 @@ public sealed class Trial : IAsyncDisposable
             ProjectDirName = "conform_" + mark,
             AppName = "conform_app",
             WuName = "r_" + mark,
-            ClientPid = Environment.ProcessId,
+            ClientPid = clientPid ?? Environment.ProcessId,
         };
         static Option<byte[]> Text(string s) => System.Text.Encoding.UTF8.GetBytes(s);
         var files = Seq(
