@@ -91,10 +91,8 @@ public static class Judge
     {
         if (samples.IsEmpty)
             return new TrialOutcome.NotRun($"no status message was received: {run.WithTail()}");
-        var ahead = samples.Find(s => s.CheckpointCpu > s.CurrentCpu + 0.01);
-        if (ahead.IsSome)
-            return ahead.Map(s => (TrialOutcome)new TrialOutcome.Broken(
-                $"at {N(s.Seconds)} s checkpoint CPU {N(s.CheckpointCpu)} > current CPU {N(s.CurrentCpu)}")).IfNone(() => null!);
+        foreach (var s in samples.Filter(s => s.CheckpointCpu > s.CurrentCpu + 0.01).Take(1))
+            return new TrialOutcome.Broken($"at {N(s.Seconds)} s checkpoint CPU {N(s.CheckpointCpu)} > current CPU {N(s.CurrentCpu)}");
         var lastCkpt = 0.0;
         var lastStep = 0; // wu_cpu_time 0 at the first start: any advance needs a checkpoint on disk
         var advances = 0;
@@ -183,10 +181,8 @@ public static class Judge
         if (samples.IsEmpty)
             return new TrialOutcome.Broken("no status message reached the client");
         var fractions = samples.Choose(s => s.FractionDone);
-        var back = samples.Zip(samples.Skip(1)).Find(p => p.Item2.CurrentCpu < p.Item1.CurrentCpu - 1e-6);
-        if (back.IsSome)
-            return back.Map(p => (TrialOutcome)new TrialOutcome.Broken(
-                $"current CPU went back from {N(p.Item1.CurrentCpu)} to {N(p.Item2.CurrentCpu)} s at {N(p.Item2.Seconds)} s")).IfNone(() => null!);
+        foreach (var (before, after) in samples.Zip(samples.Skip(1)).Filter(p => p.Item2.CurrentCpu < p.Item1.CurrentCpu - 1e-6).Take(1))
+            return new TrialOutcome.Broken($"current CPU went back from {N(before.CurrentCpu)} to {N(after.CurrentCpu)} s at {N(after.Seconds)} s");
         if (fractions.IsEmpty)
             return new TrialOutcome.Broken($"{samples.Count} status messages, none with a fraction done");
         if (fractions.Count < 2 || fractions.Last() <= fractions.Head())

@@ -123,5 +123,34 @@ public class ConformCoreTests
         Assert.IsType<TrialOutcome.Held>(Judge.EngineUnavailable(new StartFacts(0, Option<int>.None, "300 engine down", "")));
     }
 
+    [Fact]
+    public void Status_needs_a_growing_fraction_and_a_cpu_time_that_never_goes_back()
+    {
+        StatusSample S(double t, double cpu, double? f) => new(t, cpu, 0, f is { } v ? Option<double>.Some(v) : Option<double>.None, 0);
+        Assert.IsType<TrialOutcome.Held>(Judge.Status(Seq1(S(1, 1, 0.1)).Add(S(2, 2, 0.5))));
+        Assert.IsType<TrialOutcome.Broken>(Judge.Status(Seq1(S(1, 2, 0.1)).Add(S(2, 1, 0.5))));
+        Assert.IsType<TrialOutcome.Broken>(Judge.Status(Seq1(S(1, 1, 0.3))));
+        Assert.IsType<TrialOutcome.Broken>(Judge.Status(Seq<StatusSample>.Empty));
+    }
+
+    [Fact]
+    public void Suspend_is_broken_when_the_job_stops_late_or_cpu_is_counted()
+    {
+        var done = new StartFacts(0, 0, Option<string>.None, "");
+        var work = new WorkFacts(new[] { 0 }.ToSeq(), "1", "1", Seq<string>.Empty);
+        Assert.IsType<TrialOutcome.Held>(Judge.Suspend(new SuspendFacts(0.3, 4, 4.2, 0, done, work)));
+        Assert.IsType<TrialOutcome.Broken>(Judge.Suspend(new SuspendFacts(2.5, 4, 4, 0, done, work)));
+        Assert.IsType<TrialOutcome.Broken>(Judge.Suspend(new SuspendFacts(Option<double>.None, 4, 4, 3, done, work)));
+        Assert.IsType<TrialOutcome.Broken>(Judge.Suspend(new SuspendFacts(0.3, 4, 8, 0, done, work)));
+    }
+
+    [Property]
+    public bool Abort_holds_only_with_nothing_left_and_an_exit_in_time(NonNegativeInt seconds, string[] leftovers)
+    {
+        var left = (leftovers ?? Array.Empty<string>()).Select(l => l ?? "").ToSeq();
+        var verdict = Judge.Abort(Option<double>.Some(seconds.Get), left);
+        return (verdict is TrialOutcome.Held) == (left.IsEmpty && seconds.Get <= 60);
+    }
+
     private static Seq<T> Seq1<T>(T item) => new[] { item }.ToSeq();
 }
