@@ -44,6 +44,9 @@ public static class Program
         if (args.Length > 0 && args[0] == "model-check")
             return Checkpoints.ModelCheckCommand.Run(args[1..], stdout, stderr);
 
+        if (args.Length > 0 && args[0] == Conform.ConformCommand.Name)
+            return Conform.ConformCommand.Run(args[1..], stdout, stderr);
+
         if (args.Length > 0 && args[0] == Checkpoints.BenchCommand.Name)
             return Checkpoints.BenchCommand.Run(args[1..], stdout, stderr);
 
@@ -166,6 +169,11 @@ public static class Program
               Remove our orphaned containers (slot gone, no journal naming them, job finished or aborted)
               and our images no container uses. Only objects labelled org.boinc-persist.owner are touched;
               --label narrows that further. Needs the container engine (DOCKER_HOST, else the standard socket).
+          boinc-persist conform --wrapper CMD [--only G01,G05] [--trials N] [--seed S] [--json FILE]
+                                [--base-image IMAGE] [--work-root DIR] [--keep] | conform --list
+              Run the persistence guarantees against the wrapper that CMD starts (ours, or another one such
+              as BOINC's docker_wrapper), as the BOINC client would, under faults; print a table of which
+              guarantees held, with evidence. Exits 0 only if every selected guarantee held.
           boinc-persist --version
           boinc-persist --help
 
