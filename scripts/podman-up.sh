@@ -47,8 +47,9 @@ log "$(podman --version)"
 # containers that tests and humans create with plain `podman run`.
 hard_nofile=$(ulimit -Hn)
 if [[ "$hard_nofile" != unlimited && "$hard_nofile" -lt $PODMAN_DEFAULT_NOFILE ]]; then
+  # Podman lowers its own nproc to 32768 when it cannot raise it: more would fail in runc.
   hard_nproc=$(ulimit -Hu)
-  [[ "$hard_nproc" == unlimited ]] && hard_nproc=4194304
+  [[ "$hard_nproc" == unlimited || "$hard_nproc" -gt 32768 ]] && hard_nproc=32768
   mkdir -p "$(dirname "$ULIMITS_CONF")"
   want=$(printf '[containers]\ndefault_ulimits = [\n  "nofile=%s:%s",\n  "nproc=%s:%s",\n]\n' \
     "$hard_nofile" "$hard_nofile" "$hard_nproc" "$hard_nproc")

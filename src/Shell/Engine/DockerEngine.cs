@@ -22,6 +22,7 @@ public sealed partial class DockerEngine : IEngine
 {
     private readonly DockerClient client;
     private readonly EnginePolicy policy;
+    private EngineTraits? traits;
 
     public DockerEngine(EngineEndpoint endpoint, EnginePolicy? policy = null)
     {
@@ -51,17 +52,47 @@ public sealed partial class DockerEngine : IEngine
 
     public async Task<Either<EngineError, string>> Create(ContainerSpec spec, IReadOnlyList<string> command, CancellationToken ct)
     {
-        var parameters = ContainerSpecConverter.ToCreateParameters(spec, spec.Image.Tag);
+        var known = await Traits(ct).ConfigureAwait(false);
+        if (known.Case is EngineError failed)
+            return failed;
+        var (adapted, options) = EngineDifferences.Adapt(spec, known.RightToSeq().Head());
+        var parameters = ContainerSpecConverter.ToCreateParameters(adapted, spec.Image.Tag, options);
         if (command.Count > 0)
             parameters.Cmd = command.ToList();
-        var created = await Call("create " + spec.Name, ct, t => client.Containers.CreateContainerAsync(parameters, t))
-            .ConfigureAwait(false);
+        var created = PodmanConflict(await Call("create " + spec.Name, ct, t => client.Containers.CreateContainerAsync(parameters, t))
+            .ConfigureAwait(false));
         // Idempotent by name: a container of that name exists already (we created it before being killed).
         return await created.MatchAsync<Either<EngineError, string>>(
             r => r.ID,
             async e => e is EngineError.Conflict
                 ? (await Inspect(spec.Name, ct).ConfigureAwait(false)).Bind<string>(o => IdOf(o) is { } id ? id : e)
                 : e).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The engine's product and what differs (<see cref="EngineTraits"/>): asked once (engine /version and
+    /// /info, the host's SELinux and rlimits), then remembered for this connection.
+    /// </summary>
+    public async Task<Either<EngineError, EngineTraits>> Traits(CancellationToken ct)
+    {
+        if (traits is { } known)
+            return known;
+        var r = await Call("info", ct, async t =>
+        {
+            var v = await client.System.GetVersionAsync(t).ConfigureAwait(false);
+            var i = await client.System.GetSystemInfoAsync(t).ConfigureAwait(false);
+            var kind = EngineDifferences.KindFrom(
+                v.Platform?.Name ?? "", (v.Components ?? new List<ComponentVersion>()).Select(c => c.Name ?? "").ToSeq().Strict());
+            var cgroup = int.TryParse(i.CgroupVersion, out var n) ? n : PodmanHostFacts.HostCgroupVersion();
+            return new EngineTraits(
+                kind,
+                EngineDifferences.RootlessFrom((i.SecurityOptions ?? new List<string>()).ToSeq().Strict()),
+                PodmanHostFacts.SelinuxEnforcing(),
+                cgroup,
+                PodmanHostFacts.Limits());
+        }).ConfigureAwait(false);
+        r.IfRight(t => traits = t);
+        return r;
     }
 
     public Task<Either<EngineError, Unit>> Start(string name, CancellationToken ct) =>
@@ -107,7 +138,7 @@ public sealed partial class DockerEngine : IEngine
             await client.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, t)
                 .ConfigureAwait(false);
             return Unit.Default;
-        }), "is not running").ConfigureAwait(false);
+        }), "is not running", "can only kill running containers").ConfigureAwait(false);
         return Recover(r, e => e is EngineError.NotFound, Unit.Default);
     }
 
@@ -169,7 +200,7 @@ public sealed partial class DockerEngine : IEngine
                 c.ID,
                 c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
                 c.State ?? "",
-                c.Image ?? "",
+                EngineDifferences.ShortImageName(c.Image ?? ""),
                 (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>())))
             .ToSeq().Strict());
 
@@ -179,7 +210,8 @@ public sealed partial class DockerEngine : IEngine
                 new ImagesListParameters { All = false, Filters = Filter("label", label) }, t).ConfigureAwait(false))
             .Select(i => new ListedImage(
                 i.ID,
-                (i.RepoTags ?? new List<string>()).ToSeq().Strict(),
+                // Podman lists localhost/NAME for the NAME we built: report the name we gave.
+                (i.RepoTags ?? new List<string>()).Select(EngineDifferences.ShortImageName).ToSeq().Strict(),
                 (IReadOnlyDictionary<string, string>)(i.Labels ?? new Dictionary<string, string>())))
             .ToSeq().Strict());
 
@@ -188,11 +220,22 @@ public sealed partial class DockerEngine : IEngine
     private Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
         EngineCalls.Run(op, policy, policy.CallLimit, ct, call);
 
-    private static async Task<Either<EngineError, Unit>> AlreadyIsOk(Task<Either<EngineError, Unit>> call, string already)
+    /// <summary>"Already so" in Docker's words, or in Podman's (listed after it).</summary>
+    private static async Task<Either<EngineError, Unit>> AlreadyIsOk(Task<Either<EngineError, Unit>> call, params string[] already)
     {
         var r = await call.ConfigureAwait(false);
-        return Recover(r, e => (e is EngineError.Conflict or EngineError.Failed) && e.Message.Contains(already, StringComparison.Ordinal), Unit.Default);
+        return Recover(r, e => (e is EngineError.Conflict or EngineError.Failed)
+            && already.Any(a => e.Message.Contains(a, StringComparison.Ordinal)), Unit.Default);
     }
+
+    /// <summary>
+    /// Podman answers a name already in use with 500 "that name is already in use" where Docker answers 409:
+    /// the same conflict, so create stays idempotent by name on both.
+    /// </summary>
+    private static Either<EngineError, T> PodmanConflict<T>(Either<EngineError, T> r) =>
+        r.MapLeft(e => e is EngineError.Failed f && f.Message.Contains("is already in use", StringComparison.Ordinal)
+            ? new EngineError.Conflict(f.Op, f.Detail)
+            : e);
 
     /// <summary>An error that means "already so" becomes the value.</summary>
     private static Either<EngineError, T> Recover<T>(Either<EngineError, T> r, Func<EngineError, bool> already, T value) =>
