@@ -66,7 +66,7 @@ public static class Program
         }
 
         var options = parsed.RightToSeq().Head();
-        return JobRunner.Run(options, stderr, TimeProvider.System, () => DockerEngine.Connect())
+        return JobRunner.Run(options, stderr, TimeProvider.System, () => DockerEngine.ConnectFor(options.SlotDir))
             .GetAwaiter().GetResult();
     }
 

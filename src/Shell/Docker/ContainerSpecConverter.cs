@@ -17,7 +17,7 @@ namespace Boinc.Persist.Shell.Docker;
 public static class ContainerSpecConverter
 {
     public static CreateContainerParameters ToCreateParameters(ContainerSpec spec, string imageReference) =>
-        ToCreateParameters(spec, imageReference, new EngineCreateOptions(LanguageExt.Option<string>.None, LanguageExt.Option<string>.None));
+        ToCreateParameters(spec, imageReference, EngineCreateOptions.None);
 
     /// <summary>
     /// With the engine's own create options (<see cref="EngineDifferences.Adapt"/>): the log driver and the
@@ -31,7 +31,8 @@ public static class ContainerSpecConverter
             Binds = spec.Mounts.Filter(m => m.Relabel != Relabel.None).Map(ToBind).ToList(),
             Tmpfs = spec.Tmpfs.ToDictionary(
                 t => t.Target,
-                t => $"{(t.ReadOnly ? "ro" : "rw")},nosuid,nodev,size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}"),
+                t => string.Join(',', new[] { t.ReadOnly ? "ro" : "rw", "nosuid", "nodev", $"size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}" }
+                    .Concat(engine.TmpfsOptions))),
             NetworkMode = spec.Network switch
             {
                 NetworkMode.Bridge => "bridge",

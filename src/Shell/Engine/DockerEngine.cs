@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Core.Slots;
 using Boinc.Persist.Shell.Docker;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -34,6 +35,19 @@ public sealed partial class DockerEngine : IEngine
     public EngineEndpoint Endpoint { get; }
 
     public static DockerEngine Connect(EnginePolicy? policy = null) => new(EngineEndpoint.Resolve(), policy);
+
+    /// <summary>
+    /// The engine for the task in <paramref name="slotDir"/>: the client's <c>host_info/docker_type</c> in
+    /// init_data.xml (when the slot has one) orders the sockets; see <see cref="EngineEndpoint"/>.
+    /// </summary>
+    public static DockerEngine ConnectFor(string slotDir, EnginePolicy? policy = null) =>
+        new(EngineEndpoint.Resolve(PreferenceOf(slotDir)), policy);
+
+    /// <summary>docker_type from the slot's init_data.xml; Unknown without one (standalone runs, old clients).</summary>
+    public static ContainerEngine PreferenceOf(string slotDir) =>
+        File.Exists(Path.Combine(slotDir, Slots.InitDataReader.FileName))
+            ? Slots.InitDataReader.Read(slotDir).Value.Map(c => c.HostInfo.Engine).IfNone(ContainerEngine.Unknown)
+            : ContainerEngine.Unknown;
 
     public Task<Either<EngineError, EngineVersion>> Version(CancellationToken ct) =>
         Call("version", ct, async t =>

@@ -34,7 +34,10 @@ public sealed record EngineTraits(EngineKind Kind, bool Rootless, bool SelinuxEn
 }
 
 /// <summary>Create options that are not part of the plan but of the engine we talk to.</summary>
-public sealed record EngineCreateOptions(Option<string> LogDriver, Option<string> UsernsMode);
+public sealed record EngineCreateOptions(Option<string> LogDriver, Option<string> UsernsMode, Seq<string> TmpfsOptions)
+{
+    public static readonly EngineCreateOptions None = new(Option<string>.None, Option<string>.None, Seq<string>.Empty);
+}
 
 /// <summary>
 /// The differences between Docker and Podman that the create path handles, as pure decisions (the plan stays
@@ -47,6 +50,7 @@ public sealed record EngineCreateOptions(Option<string> LogDriver, Option<string
 /// limits are lower. Podman drops all its defaults as soon as one ulimit is given, so both are passed
 /// explicitly: the job's own <c>--ulimit</c> wins; otherwise the lowest of Podman's default, the wrapper's hard
 /// limit (the service runs as the same user) and a ceiling Podman's service can always grant itself.</item>
+/// <item>Tmpfs: <c>notmpcopyup</c>, so the tmpfs over the wrapper's state stays empty (Podman copies up).</item>
 /// <item>Rootless Podman: <c>keep-id</c> maps the slot owner's uid to itself, so files the job writes into the
 /// slot stay owned (and deletable) by the BOINC user instead of a subordinate uid.</item>
 /// <item>SELinux: bind mounts need <c>:z</c> only where SELinux enforces; elsewhere relabelling is dropped (it
@@ -66,17 +70,27 @@ public static class EngineDifferences
 
     public const string PodmanLogDriver = "k8s-file";
 
+    /// <summary>
+    /// Podman copies what lies under a tmpfs mount point into the tmpfs (<c>tmpcopyup</c>, its default): the
+    /// empty tmpfs that hides the wrapper's state (<c>WORKDIR/.boinc-persist</c>) would show the container a
+    /// copy of the journal and the checkpoint store. <c>notmpcopyup</c> keeps every tmpfs empty, as Docker's are.
+    /// </summary>
+    public static readonly Seq<string> PodmanTmpfsOptions = Seq1("notmpcopyup");
+
+    private static Seq<string> Seq1(string s) => new[] { s }.ToSeq();
+
     public static (ContainerSpec Spec, EngineCreateOptions Options) Adapt(ContainerSpec spec, EngineTraits traits)
     {
         var mounts = spec.Mounts.Map(m => m with { Relabel = Relabelled(m, traits.SelinuxEnforcing) });
         if (traits.Kind == EngineKind.Docker)
-            return (spec with { Mounts = mounts }, new EngineCreateOptions(Option<string>.None, Option<string>.None));
+            return (spec with { Mounts = mounts }, EngineCreateOptions.None);
 
         return (
             spec with { Mounts = mounts, Ulimits = PodmanUlimits(spec.Ulimits, traits.Limits) },
             new EngineCreateOptions(
                 PodmanLogDriver,
-                traits.Rootless ? Option<string>.Some("keep-id") : Option<string>.None));
+                traits.Rootless ? Option<string>.Some("keep-id") : Option<string>.None,
+                PodmanTmpfsOptions));
     }
 
     /// <summary>The job's ulimits plus explicit nofile and nproc where the job gave none.</summary>
