@@ -47,7 +47,10 @@ public static partial class PodmanService
     /// The private service's endpoint, started if it does not answer. Never throws: when it cannot be started,
     /// the endpoint says why, and the first engine call reports it unreachable (a temporary exit for BOINC).
     /// </summary>
-    public static EngineEndpoint Ensure(string socket, string why, string trail)
+    public static EngineEndpoint Ensure(string socket, string why, string trail) => Ensure(socket, why, trail, IdleSeconds);
+
+    /// <summary>As <see cref="Ensure(string, string, string)"/> with another idle time (tests).</summary>
+    public static EngineEndpoint Ensure(string socket, string why, string trail, int idleSeconds)
     {
         var uri = new Uri("unix://" + socket);
         try
@@ -56,10 +59,10 @@ public static partial class PodmanService
             using var hostLock = HostLock.Acquire("podman-service:" + socket, limit.Token).GetAwaiter().GetResult();
             if (EngineProbe.Probe(socket) == SocketState.Answers)
                 return new EngineEndpoint(uri, "boinc-persist's private Podman service (started by another wrapper)");
-            var started = Start(socket, limit.Token);
+            var started = Start(socket, idleSeconds, limit.Token);
             return new EngineEndpoint(uri, started is null
-                ? $"boinc-persist's private Podman service, started now with --time={IdleSeconds} because {why}"
-                : $"boinc-persist's private Podman service could not be started ({started}); {why}");
+                ? $"boinc-persist's private Podman service, started now with --time={idleSeconds} because {why}"
+                : $"boinc-persist's private Podman service could not be started ({started}); {why}; looked at {trail}");
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
@@ -68,7 +71,7 @@ public static partial class PodmanService
     }
 
     /// <summary>Starts the service detached (own session, output to a log beside the socket); null when it answers.</summary>
-    private static string? Start(string socket, CancellationToken ct)
+    private static string? Start(string socket, int idleSeconds, CancellationToken ct)
     {
         var podman = Executable() ?? throw new InvalidOperationException("podman is not on PATH");
         var dir = Path.GetDirectoryName(socket)!;
@@ -85,7 +88,7 @@ public static partial class PodmanService
             ArgumentList =
             {
                 "-c", "setsid \"$0\" system service --time=\"$1\" \"unix://$2\" >>\"$3\" 2>&1 </dev/null &",
-                podman, IdleSeconds.ToString(CultureInfo.InvariantCulture), socket, log,
+                podman, idleSeconds.ToString(CultureInfo.InvariantCulture), socket, log,
             },
             UseShellExecute = false,
         };
