@@ -231,8 +231,9 @@ public sealed partial class DockerEngine : IEngine
 
     public void Dispose() => client.Dispose();
 
-    private Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
-        EngineCalls.Run(op, policy, policy.CallLimit, ct, call);
+    private async Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
+        (await EngineCalls.Run(op, policy, policy.CallLimit, ct, call).ConfigureAwait(false))
+            .MapLeft(e => IsPodmanGone(e) ? new EngineError.NotFound(e.Operation, e.Message) : e);
 
     /// <summary>"Already so" in Docker's words, or in Podman's (listed after it).</summary>
     private static async Task<Either<EngineError, Unit>> AlreadyIsOk(Task<Either<EngineError, Unit>> call, params string[] already)
@@ -241,6 +242,13 @@ public sealed partial class DockerEngine : IEngine
         return Recover(r, e => (e is EngineError.Conflict or EngineError.Failed)
             && already.Any(a => e.Message.Contains(a, StringComparison.Ordinal)), Unit.Default);
     }
+
+    /// <summary>
+    /// Podman, asked about a container it is removing right now, answers 500 "... does not exist in database: no
+    /// such container" where Docker answers 404: not found either way (every call goes through <see cref="Call"/>).
+    /// </summary>
+    private static bool IsPodmanGone(EngineError e) =>
+        e is EngineError.Failed f && f.Message.Contains("no such container", StringComparison.Ordinal);
 
     /// <summary>
     /// Podman answers a name already in use with 500 "that name is already in use" where Docker answers 409:
