@@ -49,6 +49,9 @@ fi
 root=$(mktemp -d /tmp/boinc-persist-rootfs.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 
+# mktemp -d makes the directory 0700, and the tar carries that mode to the image's /: Docker's import resets
+# it, rootless Podman keeps it, and then no non-root user (the slot owner) can even exec /bin/sh.
+chmod 0755 "$root"
 mkdir -p "$root"/{bin,usr/bin,etc,tmp,app,proc,sys,dev,root}
 chmod 1777 "$root/tmp"
 cp "$BUSYBOX" "$root/bin/busybox"

@@ -100,7 +100,8 @@ public sealed partial class DockerEngine : IEngine
             var cgroup = int.TryParse(i.CgroupVersion, out var n) ? n : PodmanHostFacts.HostCgroupVersion();
             return new EngineTraits(
                 kind,
-                EngineDifferences.RootlessFrom((i.SecurityOptions ?? new List<string>()).ToSeq().Strict()),
+                EngineDifferences.RootlessFrom((i.SecurityOptions ?? new List<string>()).ToSeq().Strict())
+                || (kind == EngineKind.Podman && PodmanHostFacts.SocketOwnedByUser(Endpoint.Uri)),
                 PodmanHostFacts.SelinuxEnforcing(),
                 cgroup,
                 PodmanHostFacts.Limits());

@@ -141,15 +141,6 @@ public static class EngineDifferences
     public static bool SameImage(string a, string b) =>
         string.Equals(ShortImageName(a), ShortImageName(b), StringComparison.Ordinal);
 
-    /// <summary>What the engine's error means: the engine cannot pause containers at all here.</summary>
-    public static bool IsPauseUnsupported(EngineError e) =>
-        e is EngineError.Failed or EngineError.Conflict
-        && (e.Message.Contains("cgroups v1", StringComparison.OrdinalIgnoreCase)
-            || e.Message.Contains("cgroupv1", StringComparison.OrdinalIgnoreCase)
-            || e.Message.Contains("can only pause", StringComparison.OrdinalIgnoreCase)
-            || (e.Message.Contains("pause", StringComparison.OrdinalIgnoreCase)
-                && e.Message.Contains("not supported", StringComparison.OrdinalIgnoreCase)));
-
     /// <summary>The engine product, from <c>/version</c>'s platform or component names.</summary>
     public static EngineKind KindFrom(string platformName, Seq<string> componentNames) =>
         platformName.Contains("podman", StringComparison.OrdinalIgnoreCase)

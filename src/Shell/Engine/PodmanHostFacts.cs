@@ -36,6 +36,26 @@ public static partial class PodmanHostFacts
     public static int HostCgroupVersion() =>
         File.Exists("/sys/fs/cgroup/cgroup.controllers") ? 2 : 1;
 
+    /// <summary>
+    /// Whether the engine's unix socket belongs to a user other than root: a Podman service runs as the owner
+    /// of its socket, so that is a rootless one. (Podman's compat <c>/info</c> says so only in a field of its
+    /// own, <c>Rootless</c>, which the Docker models do not carry; Docker's rootless mode says
+    /// <c>name=rootless</c> in SecurityOptions.)
+    /// </summary>
+    public static bool SocketOwnedByUser(Uri endpoint)
+    {
+        if (endpoint.Scheme != "unix")
+            return false;
+        try
+        {
+            return Host.FileOwner.Of(endpoint.LocalPath).Uid != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public static HostLimits Limits() => new(HardLimit(RlimitNofile), HardLimit(RlimitNproc));
 
     private const int RlimitNproc = 6;
