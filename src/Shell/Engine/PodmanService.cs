@@ -29,6 +29,8 @@ namespace Boinc.Persist.Shell.Engine;
 public static partial class PodmanService
 {
     public const int IdleSeconds = 600;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> LocalLocks = new();
     public static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
 
     public static string PrivateSocketPath(bool isRoot, string? xdgRuntimeDir, uint uid) =>
@@ -53,9 +55,20 @@ public static partial class PodmanService
     public static EngineEndpoint Ensure(string socket, string why, string trail, int idleSeconds)
     {
         var uri = new Uri("unix://" + socket);
+        // fcntl locks exclude other processes only: threads of this one take the in-process lock first.
+        var local = LocalLocks.GetOrAdd(socket, _ => new SemaphoreSlim(1, 1));
+        using var limit = new CancellationTokenSource(StartLimit);
         try
         {
-            using var limit = new CancellationTokenSource(StartLimit);
+            local.Wait(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return new EngineEndpoint(uri, $"boinc-persist's private Podman service: another thread kept the start lock for {StartLimit.TotalSeconds:0}s; {why}");
+        }
+
+        try
+        {
             using var hostLock = HostLock.Acquire("podman-service:" + socket, limit.Token).GetAwaiter().GetResult();
             if (EngineProbe.Probe(socket) == SocketState.Answers)
                 return new EngineEndpoint(uri, "boinc-persist's private Podman service (started by another wrapper)");
@@ -67,6 +80,10 @@ public static partial class PodmanService
         catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             return new EngineEndpoint(uri, $"boinc-persist's private Podman service could not be started ({e.GetType().Name}: {e.Message}); {why}");
+        }
+        finally
+        {
+            local.Release();
         }
     }
 
