@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Create the local base image the integration tests run jobs in, without any registry.
 #
+# Usage: base-image.sh [docker|podman]   (default docker). With podman the image is imported into Podman's
+# storage, where it is named localhost/boinc-persist/busybox:1 and found again by its short name.
+#
 # No registry is reachable from these machines, so `docker pull busybox` is impossible: the image is a
 # `docker import` of a tiny rootfs built from Debian's statically linked busybox. Idempotent: skips when the
 # image exists. Prints the image id as its last line.
@@ -8,11 +11,21 @@ set -euo pipefail
 
 readonly IMAGE=${BOINC_PERSIST_BASE_IMAGE:-boinc-persist/busybox:1}
 readonly BUSYBOX=/bin/busybox
+readonly ENGINE=${1:-docker}
+case "$ENGINE" in
+  docker|podman) ;;
+  *) echo "base-image: ERROR: engine must be docker or podman, not '$ENGINE'" >&2; exit 2 ;;
+esac
 
 log() { echo "base-image: $*" >&2; }
 die() { echo "base-image: ERROR: $*" >&2; exit 1; }
 
-docker info >/dev/null 2>&1 || die "no Docker engine answers; run scripts/engine-up.sh first"
+if [[ $ENGINE == podman ]]; then
+  command -v podman >/dev/null || die "podman is not installed; run scripts/podman-up.sh first"
+  docker() { podman "$@"; }
+else
+  docker info >/dev/null 2>&1 || die "no Docker engine answers; run scripts/engine-up.sh first"
+fi
 
 if id=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null); then
   log "$IMAGE already exists"
@@ -36,6 +49,9 @@ fi
 root=$(mktemp -d /tmp/boinc-persist-rootfs.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 
+# mktemp -d makes the directory 0700, and the tar carries that mode to the image's /: Docker's import resets
+# it, rootless Podman keeps it, and then no non-root user (the slot owner) can even exec /bin/sh.
+chmod 0755 "$root"
 mkdir -p "$root"/{bin,usr/bin,etc,tmp,app,proc,sys,dev,root}
 chmod 1777 "$root/tmp"
 cp "$BUSYBOX" "$root/bin/busybox"
@@ -66,7 +82,7 @@ tar --create --numeric-owner --owner=0 --group=0 --mtime='2000-01-01 00:00:00Z' 
       --change 'LABEL org.boinc-persist.base=true' \
       --message "boinc-persist base: Debian busybox-static $(dpkg-query -W -f='${Version}' busybox-static)" \
       - "$IMAGE" >/dev/null \
-  || die "docker import of the rootfs failed"
+  || die "$ENGINE import of the rootfs failed"
 
 # A quick proof the image actually runs a shell (catches a non-static busybox or a broken link).
 out=$(docker run --rm --network none "$IMAGE" sh -c 'echo ok') || die "$IMAGE does not run sh"

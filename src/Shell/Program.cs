@@ -35,6 +35,9 @@ public static class Program
         if (args.Length > 0 && args[0] is "check" or "plan")
             return CheckOrPlan(args[0], args[1..], stdout, stderr);
 
+        if (args.Length > 0 && args[0] == Doctor.DoctorCommand.Name)
+            return Doctor.DoctorCommand.Run(args[1..], stdout, stderr);
+
         if (args.Length > 0 && args[0] is "gc")
             return Gc.GcCommand.Run(args[1..], stdout, stderr);
 
@@ -69,7 +72,7 @@ public static class Program
         }
 
         var options = parsed.RightToSeq().Head();
-        return JobRunner.Run(options, stderr, TimeProvider.System, () => DockerEngine.Connect())
+        return JobRunner.Run(options, stderr, TimeProvider.System, () => DockerEngine.ConnectFor(options.SlotDir))
             .GetAwaiter().GetResult();
     }
 
@@ -168,7 +171,12 @@ public static class Program
           boinc-persist gc [--dry-run] [--label KEY[=VALUE]]
               Remove our orphaned containers (slot gone, no journal naming them, job finished or aborted)
               and our images no container uses. Only objects labelled org.boinc-persist.owner are touched;
-              --label narrows that further. Needs the container engine (DOCKER_HOST, else the standard socket).
+              --label narrows that further. Needs the container engine (chosen as for doctor).
+          boinc-persist doctor [--slot DIR]
+              Which container engine and socket the wrapper would use and why (DOCKER_HOST; else the slot's
+              init_data.xml docker_type, 1 Docker, 2 Podman; else the sockets that answer; else a private
+              Podman service it starts), the engine's version and API version, cgroup version, rootless,
+              SELinux, what Podman gets on create, and what is missing. Exits 1 if no engine is usable.
           boinc-persist conform --wrapper CMD [--only G01,G05] [--trials N] [--seed S] [--json FILE]
                                 [--base-image IMAGE] [--work-root DIR] [--keep] | conform --list
               Run the persistence guarantees against the wrapper that CMD starts (ours, or another one such

@@ -64,6 +64,7 @@ public static class JobLifecycle
             Command.CpuSampled s => new Decision(
                 state with { ContainerCpuNanos = Math.Max(state.ContainerCpuNanos, s.ContainerNanos) },
                 List<Effect>(new Effect.ReportStatus(j.CpuBaseNanos + Math.Max(state.ContainerCpuNanos, s.ContainerNanos), ""))),
+            Command.Suspend when state.Phase is Phase.Running && !facts.CanPause => NoPause(state),
             Command.Suspend when state.Phase is Phase.Running => new Decision(
                 state with { Phase = new Phase.Suspended() }, List<Effect>(new Effect.PauseContainer(facts.Container))),
             Command.Resume when state.Phase is Phase.Suspended => new Decision(
@@ -172,7 +173,7 @@ public static class JobLifecycle
     {
         var facts = state.Facts;
         var who = clientLost ? "the BOINC client is gone" : "the BOINC client asked us to quit";
-        if (facts.QuitPolicy == QuitPolicy.Pause)
+        if (facts.QuitPolicy == QuitPolicy.Pause && facts.CanPause)
             return new Decision(state with { Phase = new Phase.Done() }, List<Effect>(
                 new Effect.PauseContainer(facts.Container),
                 new Effect.QuitExit($"{who}: container paused (quit_policy = \"pause\")")));
@@ -183,6 +184,20 @@ public static class JobLifecycle
         return new Decision(
             state with { Phase = new Phase.Quitting(state.Journal.CommittedGeneration) },
             List<Effect>(new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(facts.StopGrace)));
+    }
+
+    /// <summary>
+    /// A suspend where the engine cannot pause: the quit policy's checkpoint-and-stop, announced, so the job
+    /// leaves memory with its work committed (BOINC starts it again after the resume).
+    /// </summary>
+    private static Decision NoPause(LifecycleState state)
+    {
+        var quit = OnQuit(state, clientLost: false);
+        var note = new Effect.ReportStatus(
+            state.Journal.CpuBaseNanos + state.ContainerCpuNanos,
+            "suspend requested, but this engine cannot pause containers (rootless Podman on cgroup v1): " +
+            "checkpointing and stopping the job instead, as the quit policy does");
+        return quit with { Effects = note.Cons<Effect>(quit.Effects) };
     }
 
     /// <summary>Journal first (so the exit that follows is known to be ours), then stop, then quit.</summary>

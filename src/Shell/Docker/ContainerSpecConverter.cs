@@ -4,6 +4,7 @@ using System.Linq;
 using Boinc.Persist.Core.Config;
 using Ulimit = Docker.DotNet.Models.Ulimit;
 using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Shell.Engine;
 using Docker.DotNet.Models;
 using ContainerSpec = Boinc.Persist.Core.Planning.ContainerSpec;
 
@@ -15,7 +16,14 @@ namespace Boinc.Persist.Shell.Docker;
 /// </summary>
 public static class ContainerSpecConverter
 {
-    public static CreateContainerParameters ToCreateParameters(ContainerSpec spec, string imageReference)
+    public static CreateContainerParameters ToCreateParameters(ContainerSpec spec, string imageReference) =>
+        ToCreateParameters(spec, imageReference, EngineCreateOptions.None);
+
+    /// <summary>
+    /// With the engine's own create options (<see cref="EngineDifferences.Adapt"/>): the log driver and the
+    /// user namespace mode, which only Podman needs.
+    /// </summary>
+    public static CreateContainerParameters ToCreateParameters(ContainerSpec spec, string imageReference, EngineCreateOptions engine)
     {
         var host = new HostConfig
         {
@@ -23,7 +31,8 @@ public static class ContainerSpecConverter
             Binds = spec.Mounts.Filter(m => m.Relabel != Relabel.None).Map(ToBind).ToList(),
             Tmpfs = spec.Tmpfs.ToDictionary(
                 t => t.Target,
-                t => $"{(t.ReadOnly ? "ro" : "rw")},nosuid,nodev,size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}"),
+                t => string.Join(',', new[] { t.ReadOnly ? "ro" : "rw", "nosuid", "nodev", $"size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}" }
+                    .Concat(engine.TmpfsOptions))),
             NetworkMode = spec.Network switch
             {
                 NetworkMode.Bridge => "bridge",
@@ -48,6 +57,8 @@ public static class ContainerSpecConverter
                 : new List<DeviceRequest>(),
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
         };
+        engine.LogDriver.Iter(d => host.LogConfig = new LogConfig { Type = d, Config = new Dictionary<string, string>() });
+        engine.UsernsMode.Iter(u => host.UsernsMode = u);
 
         var parameters = new CreateContainerParameters
         {

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Core.Slots;
 using Boinc.Persist.Shell.Docker;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -22,6 +23,7 @@ public sealed partial class DockerEngine : IEngine
 {
     private readonly DockerClient client;
     private readonly EnginePolicy policy;
+    private EngineTraits? traits;
 
     public DockerEngine(EngineEndpoint endpoint, EnginePolicy? policy = null)
     {
@@ -33,6 +35,19 @@ public sealed partial class DockerEngine : IEngine
     public EngineEndpoint Endpoint { get; }
 
     public static DockerEngine Connect(EnginePolicy? policy = null) => new(EngineEndpoint.Resolve(), policy);
+
+    /// <summary>
+    /// The engine for the task in <paramref name="slotDir"/>: the client's <c>host_info/docker_type</c> in
+    /// init_data.xml (when the slot has one) orders the sockets; see <see cref="EngineEndpoint"/>.
+    /// </summary>
+    public static DockerEngine ConnectFor(string slotDir, EnginePolicy? policy = null) =>
+        new(EngineEndpoint.Resolve(PreferenceOf(slotDir)), policy);
+
+    /// <summary>docker_type from the slot's init_data.xml; Unknown without one (standalone runs, old clients).</summary>
+    public static ContainerEngine PreferenceOf(string slotDir) =>
+        File.Exists(Path.Combine(slotDir, Slots.InitDataReader.FileName))
+            ? Slots.InitDataReader.Read(slotDir).Value.Map(c => c.HostInfo.Engine).IfNone(ContainerEngine.Unknown)
+            : ContainerEngine.Unknown;
 
     public Task<Either<EngineError, EngineVersion>> Version(CancellationToken ct) =>
         Call("version", ct, async t =>
@@ -51,17 +66,48 @@ public sealed partial class DockerEngine : IEngine
 
     public async Task<Either<EngineError, string>> Create(ContainerSpec spec, IReadOnlyList<string> command, CancellationToken ct)
     {
-        var parameters = ContainerSpecConverter.ToCreateParameters(spec, spec.Image.Tag);
+        var known = await Traits(ct).ConfigureAwait(false);
+        if (known.Case is EngineError failed)
+            return failed;
+        var (adapted, options) = EngineDifferences.Adapt(spec, known.RightToSeq().Head());
+        var parameters = ContainerSpecConverter.ToCreateParameters(adapted, spec.Image.Tag, options);
         if (command.Count > 0)
             parameters.Cmd = command.ToList();
-        var created = await Call("create " + spec.Name, ct, t => client.Containers.CreateContainerAsync(parameters, t))
-            .ConfigureAwait(false);
+        var created = PodmanConflict(await Call("create " + spec.Name, ct, t => client.Containers.CreateContainerAsync(parameters, t))
+            .ConfigureAwait(false));
         // Idempotent by name: a container of that name exists already (we created it before being killed).
         return await created.MatchAsync<Either<EngineError, string>>(
             r => r.ID,
             async e => e is EngineError.Conflict
                 ? (await Inspect(spec.Name, ct).ConfigureAwait(false)).Bind<string>(o => IdOf(o) is { } id ? id : e)
                 : e).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The engine's product and what differs (<see cref="EngineTraits"/>): asked once (engine /version and
+    /// /info, the host's SELinux and rlimits), then remembered for this connection.
+    /// </summary>
+    public async Task<Either<EngineError, EngineTraits>> Traits(CancellationToken ct)
+    {
+        if (traits is { } known)
+            return known;
+        var r = await Call("info", ct, async t =>
+        {
+            var v = await client.System.GetVersionAsync(t).ConfigureAwait(false);
+            var i = await client.System.GetSystemInfoAsync(t).ConfigureAwait(false);
+            var kind = EngineDifferences.KindFrom(
+                v.Platform?.Name ?? "", (v.Components ?? new List<ComponentVersion>()).Select(c => c.Name ?? "").ToSeq().Strict());
+            var cgroup = int.TryParse(i.CgroupVersion, out var n) ? n : PodmanHostFacts.HostCgroupVersion();
+            return new EngineTraits(
+                kind,
+                EngineDifferences.RootlessFrom((i.SecurityOptions ?? new List<string>()).ToSeq().Strict())
+                || (kind == EngineKind.Podman && PodmanHostFacts.SocketOwnedByUser(Endpoint.Uri)),
+                PodmanHostFacts.SelinuxEnforcing(),
+                cgroup,
+                PodmanHostFacts.Limits());
+        }).ConfigureAwait(false);
+        r.IfRight(t => traits = t);
+        return r;
     }
 
     public Task<Either<EngineError, Unit>> Start(string name, CancellationToken ct) =>
@@ -107,7 +153,7 @@ public sealed partial class DockerEngine : IEngine
             await client.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, t)
                 .ConfigureAwait(false);
             return Unit.Default;
-        }), "is not running").ConfigureAwait(false);
+        }), "is not running", "can only kill running containers").ConfigureAwait(false);
         return Recover(r, e => e is EngineError.NotFound, Unit.Default);
     }
 
@@ -169,7 +215,7 @@ public sealed partial class DockerEngine : IEngine
                 c.ID,
                 c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
                 c.State ?? "",
-                c.Image ?? "",
+                EngineDifferences.ShortImageName(c.Image ?? ""),
                 (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>())))
             .ToSeq().Strict());
 
@@ -179,20 +225,40 @@ public sealed partial class DockerEngine : IEngine
                 new ImagesListParameters { All = false, Filters = Filter("label", label) }, t).ConfigureAwait(false))
             .Select(i => new ListedImage(
                 i.ID,
-                (i.RepoTags ?? new List<string>()).ToSeq().Strict(),
+                // Podman lists localhost/NAME for the NAME we built: report the name we gave.
+                (i.RepoTags ?? new List<string>()).Select(EngineDifferences.ShortImageName).ToSeq().Strict(),
                 (IReadOnlyDictionary<string, string>)(i.Labels ?? new Dictionary<string, string>())))
             .ToSeq().Strict());
 
     public void Dispose() => client.Dispose();
 
-    private Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
-        EngineCalls.Run(op, policy, policy.CallLimit, ct, call);
+    private async Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
+        (await EngineCalls.Run(op, policy, policy.CallLimit, ct, call).ConfigureAwait(false))
+            .MapLeft(e => IsPodmanGone(e) ? new EngineError.NotFound(e.Operation, e.Message) : e);
 
-    private static async Task<Either<EngineError, Unit>> AlreadyIsOk(Task<Either<EngineError, Unit>> call, string already)
+    /// <summary>"Already so" in Docker's words, or in Podman's (listed after it).</summary>
+    private static async Task<Either<EngineError, Unit>> AlreadyIsOk(Task<Either<EngineError, Unit>> call, params string[] already)
     {
         var r = await call.ConfigureAwait(false);
-        return Recover(r, e => (e is EngineError.Conflict or EngineError.Failed) && e.Message.Contains(already, StringComparison.Ordinal), Unit.Default);
+        return Recover(r, e => (e is EngineError.Conflict or EngineError.Failed)
+            && already.Any(a => e.Message.Contains(a, StringComparison.Ordinal)), Unit.Default);
     }
+
+    /// <summary>
+    /// Podman, asked about a container it is removing right now, answers 500 "... does not exist in database: no
+    /// such container" where Docker answers 404: not found either way (every call goes through <see cref="Call"/>).
+    /// </summary>
+    private static bool IsPodmanGone(EngineError e) =>
+        e is EngineError.Failed f && f.Message.Contains("no such container", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Podman answers a name already in use with 500 "that name is already in use" where Docker answers 409:
+    /// the same conflict, so create stays idempotent by name on both.
+    /// </summary>
+    private static Either<EngineError, T> PodmanConflict<T>(Either<EngineError, T> r) =>
+        r.MapLeft(e => e is EngineError.Failed f && f.Message.Contains("is already in use", StringComparison.Ordinal)
+            ? new EngineError.Conflict(f.Op, f.Detail)
+            : e);
 
     /// <summary>An error that means "already so" becomes the value.</summary>
     private static Either<EngineError, T> Recover<T>(Either<EngineError, T> r, Func<EngineError, bool> already, T value) =>

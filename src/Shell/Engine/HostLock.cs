@@ -15,7 +15,16 @@ namespace Boinc.Persist.Shell.Engine;
 /// </summary>
 public sealed class HostLock : IDisposable
 {
-    public static readonly string[] Directories = { "/var/lock/boinc-persist", "/tmp/boinc-persist-locks" };
+    /// <summary>
+    /// Shared first; the last is per user, for a non-root user who can write neither (another user created the
+    /// shared /tmp one with its umask). Per user is enough there: a rootless engine's images and service are the
+    /// user's own.
+    /// </summary>
+    public static readonly string[] Directories =
+    {
+        "/var/lock/boinc-persist", "/tmp/boinc-persist-locks",
+        "/tmp/boinc-persist-locks-" + PodmanService.Uid().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private int fd;
 

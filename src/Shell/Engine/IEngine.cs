@@ -32,6 +32,9 @@ public interface IEngine : IDisposable
 
     Task<Either<EngineError, EngineVersion>> Version(CancellationToken ct);
 
+    /// <summary>Which product serves the API and what differs on this host (Podman, rootless, pause, SELinux).</summary>
+    Task<Either<EngineError, EngineTraits>> Traits(CancellationToken ct);
+
     /// <summary>Our container by name: <see cref="Observation.Absent"/> when there is none.</summary>
     Task<Either<EngineError, Observation>> Inspect(string name, CancellationToken ct);
 

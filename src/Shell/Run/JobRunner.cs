@@ -219,13 +219,22 @@ public sealed partial class JobRunner : IAsyncDisposable
         if (observed.IsLeft)
             return TemporaryExitFor(observed.LeftToSeq().Head(), "cannot inspect the job's container");
 
+        var traits = await engine.Traits(stopping.Token);
+        if (traits.IsLeft)
+            return TemporaryExitFor(traits.LeftToSeq().Head(), "cannot ask the container engine what it supports");
+        var canPause = traits.Exists(t => t.CanPause);
+        log.Info($"engine: {traits.Map(EngineDifferences.Describe).IfLeft("")}");
+        if (!canPause)
+            log.Warn(config.Lifecycle.Quit == QuitPolicy.Pause
+                ? "this engine cannot pause containers (rootless Podman on cgroup v1): quit_policy = \"pause\" becomes checkpoint-and-stop, and so does a suspend"
+                : "this engine cannot pause containers (rootless Podman on cgroup v1): a suspend checkpoints and stops the job, as a quit does");
         var facts = new TaskFacts(
             plan.Container.Name,
             plan.Container.Image.Tag,
             bootId,
             config.Lifecycle.Quit,
             config.Lifecycle.StopGrace,
-            EngineRetryDelay);
+            EngineRetryDelay) { CanPause = canPause };
         var decision = JobLifecycle.Start(new StartInput(facts, journal, observed.RightToSeq().Head(), StoreStateNow()));
         log.Info($"{why}: {Describe(decision.Case)}");
         logsSince = decision.Case is StartCase.ReattachRunning or StartCase.UnpausePaused

@@ -228,6 +228,11 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         {
             return null;
         }
+        catch (DockerApiException e) when (e.ResponseBody?.Contains("no such container", StringComparison.Ordinal) == true)
+        {
+            // Podman, inspected while it removes the container: 500 "does not exist in database: no such container".
+            return null;
+        }
     }
 
     private async Task WaitForContainer(BoincScenario s, string status, TimeSpan timeout)

@@ -23,7 +23,8 @@ public sealed class EngineCollection : ICollectionFixture<EngineFixture>
 }
 
 /// <summary>
-/// The Docker engine the integration tests run against, checked once per test run.
+/// The engine the integration tests run against (Docker, or Podman with BOINC_PERSIST_TEST_ENGINE=podman: see
+/// <see cref="TestEngine"/>), checked once per test run.
 /// <para>
 /// Invariants: when a test gets this fixture the engine answered a ping and the base image exists locally
 /// (otherwise every test of the collection FAILS with the reason: a missing engine must never look like a
@@ -53,6 +54,9 @@ public sealed class EngineFixture : IAsyncLifetime
 
     static EngineFixture()
     {
+        // First: Testcontainers reads DOCKER_HOST once, when its settings are first touched (the next line).
+        TestEngine.Apply();
+
         // Ryuk's image lives in a registry this machine cannot reach; we clean up by label instead.
         TestcontainersSettings.ResourceReaperEnabled = false;
     }

@@ -9,9 +9,12 @@ using Boinc.Persist.Shell.Host;
 namespace Boinc.Persist.Integration.Engine;
 
 /// <summary>
-/// A dockerd of the test's own (socket, data root, exec root, pid file under one short /tmp directory), for tests
-/// that kill or restart an engine: the shared engine is never touched. The base image is copied in with
-/// <c>docker save | docker load</c>. Dispose removes its containers, stops it and deletes its directory.
+/// An engine of the test's own, for tests that kill or restart an engine: the shared engine is never touched.
+/// Docker: a dockerd (socket, data root, exec root, pid file under one short /tmp directory). Podman (with
+/// BOINC_PERSIST_TEST_ENGINE=podman): a <c>podman system service</c> with its own storage root, run root and
+/// socket there, the equivalent thing to kill: its containers live on under conmon, as Docker's do under their
+/// shims. The base image is copied in with <c>save | load</c>. Dispose removes its containers, stops it and
+/// deletes its directory.
 /// </summary>
 public sealed class PrivateEngine : IAsyncDisposable
 {
@@ -32,14 +35,30 @@ public sealed class PrivateEngine : IAsyncDisposable
         Directory.CreateDirectory(dir);
         var engine = new PrivateEngine(dir);
         await engine.Launch(ct);
-        await Shell($"docker save {baseImage} | docker -H unix://{engine.Socket} load", ct);
+        await Shell(TestEngine.IsPodman
+            ? $"podman save {baseImage} | {engine.Podman} load"
+            : $"docker save {baseImage} | docker -H unix://{engine.Socket} load", ct);
         return engine;
     }
 
     /// <summary>Starts (or restarts) the daemon on the same directories and waits until it answers.</summary>
+    /// <summary>The podman command line on this engine's storage (Podman only).</summary>
+    private string Podman => $"podman --root {Dir}/root --runroot {Dir}/run";
+
     public async Task Launch(CancellationToken ct)
     {
-        var info = new ProcessStartInfo("dockerd")
+        var info = TestEngine.IsPodman
+            ? new ProcessStartInfo("podman")
+            {
+                ArgumentList =
+                {
+                    "--root", Path.Combine(Dir, "root"), "--runroot", Path.Combine(Dir, "run"),
+                    "system", "service", "--time=0", "unix://" + Socket,
+                },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            }
+            : new ProcessStartInfo("dockerd")
         {
             ArgumentList =
             {
@@ -49,7 +68,7 @@ public sealed class PrivateEngine : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        daemon = Process.Start(info) ?? throw new InvalidOperationException("cannot start dockerd");
+        daemon = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {info.FileName}");
         var log = Path.Combine(Dir, "dockerd.log");
         _ = daemon.StandardError.BaseStream.CopyToAsync(File.Open(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), CancellationToken.None);
         _ = daemon.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
@@ -60,7 +79,7 @@ public sealed class PrivateEngine : IAsyncDisposable
             if ((await probe.Version(ct)).IsRight)
                 return;
             if (daemon.HasExited || sw.Elapsed > TimeSpan.FromSeconds(60))
-                throw new InvalidOperationException($"private dockerd did not come up; see {log}: {TailOf(log)}");
+                throw new InvalidOperationException($"private {info.FileName} did not come up; see {log}: {TailOf(log)}");
             await Task.Delay(200, ct);
         }
     }
@@ -82,7 +101,9 @@ public sealed class PrivateEngine : IAsyncDisposable
         {
             if (daemon is { HasExited: false })
             {
-                await Shell($"docker -H unix://{Socket} ps -aq | xargs -r docker -H unix://{Socket} rm -f", cts.Token);
+                await Shell(TestEngine.IsPodman
+                    ? $"{Podman} rm -af >/dev/null"
+                    : $"docker -H unix://{Socket} ps -aq | xargs -r docker -H unix://{Socket} rm -f", cts.Token);
                 if (!Libc.ProcessExists(daemon.Id)) return;
                 Process.Start("kill", new[] { "-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })?.WaitForExit();
                 await daemon.WaitForExitAsync(cts.Token);
@@ -91,7 +112,10 @@ public sealed class PrivateEngine : IAsyncDisposable
         finally
         {
             daemon?.Dispose();
-            await Shell($"umount -R {Dir}/exec {Dir}/data 2>/dev/null; rm -rf {Dir}", CancellationToken.None);
+            if (TestEngine.IsPodman)
+                await Shell($"{Podman} rm -af >/dev/null 2>&1; umount -R {Dir}/root/overlay {Dir}/run 2>/dev/null; umount -R {Dir}/root 2>/dev/null; rm -rf {Dir}", CancellationToken.None);
+            else
+                await Shell($"umount -R {Dir}/exec {Dir}/data 2>/dev/null; rm -rf {Dir}", CancellationToken.None);
         }
     }
 
@@ -101,7 +125,7 @@ public sealed class PrivateEngine : IAsyncDisposable
             ?? throw new InvalidOperationException("cannot run sh");
         var err = await p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
-        if (p.ExitCode != 0 && !script.StartsWith("umount", StringComparison.Ordinal))
+        if (p.ExitCode != 0 && !script.Contains("umount", StringComparison.Ordinal))
             throw new InvalidOperationException($"`{script}` failed ({p.ExitCode}): {err}");
     }
 

@@ -222,5 +222,10 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
         {
             return null;
         }
+        catch (DockerApiException e) when (e.ResponseBody?.Contains("no such container", StringComparison.Ordinal) == true)
+        {
+            // Podman, inspected while it removes the container: 500 "does not exist in database: no such container".
+            return null;
+        }
     }
 }
