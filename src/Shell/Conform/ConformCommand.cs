@@ -57,10 +57,10 @@ public static class ConformCommand
         Directory.CreateDirectory(root);
         root = Path.GetFullPath(root);
         Progress($"wrapper: {string.Join(" ", options.Wrapper)}");
-        Progress($"engine: {engine.Endpoint} (version {version.RightToSeq().Head()}); base image {options.BaseImage}; data under {root}");
+        Progress($"engine: {engine.Endpoint} (version {version.RightToSeq().Head().Version}, init_data docker_type {version.RightToSeq().Head().DockerType}); base image {options.BaseImage}; data under {root}");
         Progress($"{options.Selected.Count} guarantee(s), {options.Trials} trial(s) of each randomized one, seed {options.Seed}");
 
-        var setup = new TrialSetup(options.Wrapper, options.BaseImage, root, engine, options.KeepFiles);
+        var setup = new TrialSetup(options.Wrapper, options.BaseImage, root, engine, options.KeepFiles, version.RightToSeq().Head());
         var results = await ScenarioRunner.Run(options, setup, suiteMark, Progress).ConfigureAwait(false);
 
         // Whatever a trial could not remove (it says so in its evidence), once more by the suite's mark.

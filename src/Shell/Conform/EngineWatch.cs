@@ -35,8 +35,22 @@ public sealed class EngineWatch : IDisposable
 
     public EngineEndpoint Endpoint { get; }
 
-    public Task<Either<string, string>> Version() =>
-        Call("version", async ct => (await client.System.GetVersionAsync(ct).ConfigureAwait(false)).Version ?? "?");
+    /// <summary>
+    /// The engine's version, and what the client would write into init_data.xml's host_info for it:
+    /// docker_type 1 (Docker) or 2 (Podman) and a docker_version line in the CLI's words. A wrapper that picks its
+    /// CLI or socket from docker_type (BOINC's docker_wrapper does) must be told the engine the suite observes.
+    /// </summary>
+    public Task<Either<string, EngineIdentity>> Version() =>
+        Call("version", async ct =>
+        {
+            var v = await client.System.GetVersionAsync(ct).ConfigureAwait(false);
+            var kind = EngineDifferences.KindFrom(
+                v.Platform?.Name ?? "", (v.Components ?? new List<ComponentVersion>()).Select(c => c.Name ?? "").ToSeq().Strict());
+            var version = v.Version ?? "?";
+            return kind == EngineKind.Podman
+                ? new EngineIdentity(version, 2, "podman version " + version)
+                : new EngineIdentity(version, 1, "Docker version " + version);
+        });
 
     /// <summary>The trial's containers, in any state.</summary>
     public Task<Either<string, Seq<SeenContainer>>> Containers(string mark, string dataDir) =>
@@ -137,3 +151,6 @@ public sealed class EngineWatch : IDisposable
 
     public void Dispose() => client.Dispose();
 }
+
+/// <summary>What the suite tells wrappers about the engine: <c>host_info/docker_type</c> and <c>docker_version</c>.</summary>
+public sealed record EngineIdentity(string Version, int DockerType, string DockerVersionLine);

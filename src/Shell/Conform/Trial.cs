@@ -13,7 +13,7 @@ using LanguageExt;
 namespace Boinc.Persist.Shell.Conform;
 
 /// <summary>What a trial needs from the suite: the wrapper command, the base image, where to lay out, the engine.</summary>
-public sealed record TrialSetup(Seq<string> Wrapper, string BaseImage, string Root, EngineWatch Engine, bool Keep);
+public sealed record TrialSetup(Seq<string> Wrapper, string BaseImage, string Root, EngineWatch Engine, bool Keep, EngineIdentity Identity);
 
 /// <summary>The workload's parameters for one run (passed as the app's arguments, which reach it as ARGS).</summary>
 public sealed record WorkParams(int Steps, int Work, int CkptEvery)
@@ -75,6 +75,7 @@ public sealed class Trial : IAsyncDisposable
             AppName = "conform_app",
             WuName = "r_" + mark,
             ClientPid = clientPid ?? Environment.ProcessId,
+            Docker = Option<(int, string)>.Some((setup.Identity.DockerType, setup.Identity.DockerVersionLine)),
         };
         static Option<byte[]> Text(string s) => System.Text.Encoding.UTF8.GetBytes(s);
         var files = Seq(
