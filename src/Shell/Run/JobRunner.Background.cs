@@ -15,6 +15,9 @@ namespace Boinc.Persist.Shell.Run;
 /// <summary>What feeds the loop: the client, the tick, the checkpoint watcher, the container's exit.</summary>
 public sealed partial class JobRunner
 {
+    /// <summary>The CPU sampler of the running container (its cgroup counter, located on first use).</summary>
+    private Option<ContainerCpu> containerCpu;
+
     /// <summary>Exit codes of a container killed by a signal we did not send (host shutdown, engine restart).</summary>
     private static readonly int[] SignalExits = { 129, 130, 131, 137, 143 };
 
@@ -49,7 +52,8 @@ public sealed partial class JobRunner
 
     /// <summary>
     /// Every 100 ms a look at the client's control channel (a read of shared memory, no system call), so a
-    /// suspend pauses the container well within BOINC's expectations; every second a status tick.
+    /// suspend pauses the container well within BOINC's expectations; every second a status tick, which makes
+    /// no engine call unless something changed (see <see cref="OnTick"/>).
     /// </summary>
     private async Task Tick()
     {
@@ -110,9 +114,17 @@ public sealed partial class JobRunner
             }
         }
 
+        // CPU from the container's cgroup counter (no engine call); the engine is asked only when the container
+        // (re)started and its counter has to be located, or when no counter can be found (said once in the log).
         if (state.Phase is Phase.Running or Phase.Quitting)
         {
-            var cpu = await engine.CpuNanos(plan.Container.Name, stopping.Token);
+            var sampler = containerCpu.IfNone(() =>
+            {
+                var made = new ContainerCpu(engine, log.Info, log.Warn);
+                containerCpu = made;
+                return made;
+            });
+            var cpu = await sampler.Sample(plan.Container.Name, stopping.Token);
             if (cpu.IsRight)
                 return await Decide(new Command.CpuSampled(cpu.RightToSeq().Head()));
             log.Debug($"no CPU sample: {cpu.LeftToSeq().Head()}");
@@ -185,6 +197,8 @@ public sealed partial class JobRunner
     private void StopBackground()
     {
         StopWatchingContainer();
+        containerCpu.Iter(c => c.Dispose());
+        containerCpu = Option<ContainerCpu>.None;
         graceTimer.Iter(t => t.Dispose());
         graceTimer = Option<ITimer>.None;
         watcher.Iter(w => w.Dispose());

@@ -114,6 +114,11 @@ public sealed partial class JobRunner : IAsyncDisposable
                 return ExitCodes.TemporaryExit;
             }
         }
+        finally
+        {
+            // What this run cost the engine: the benchmark reads this line (engine API calls per minute).
+            log.Info(EngineCallCounter.Summary());
+        }
     }
 
     public async ValueTask DisposeAsync()
