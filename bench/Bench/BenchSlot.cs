@@ -88,9 +88,11 @@ public sealed class BenchSlot : IDisposable
     }
 
     /// <summary>Starts the wrapper as the client does, with the workload's mode as its argument.</summary>
-    public void Start(string binary, string mode)
+    public void Start(string binary, string mode, string? dockerHost = null)
     {
         var info = new ProcessStartInfo("/bin/sh") { WorkingDirectory = Dir, UseShellExecute = false };
+        if (dockerHost is not null)
+            info.Environment["DOCKER_HOST"] = dockerHost;
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add("echo $$ > \"$1\" && shift && exec \"$@\" >/dev/null 2>>stderr.txt");
         info.ArgumentList.Add("bench-launch");

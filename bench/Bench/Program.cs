@@ -12,7 +12,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 
 // bench/run.sh's driver. Usage: boinc-persist-bench --bin AOT_BINARY [--jit JIT_BINARY] [--runs N]
-//   [--window S] [--jobs N] [--slots N] [--scale-window S] [--base IMAGE] [--dir DIR]
+//   [--window S] [--jobs N] [--slots N] [--scale-window S] [--dir DIR] [--items 1,2,...]
 var opt = Options.Parse(args);
 var run = Guid.NewGuid().ToString("N")[..6];
 var root = Path.Combine(opt.Dir, "boinc-persist-bench-" + run);
@@ -44,30 +44,37 @@ try
     }, ct)).Single().RepoTags.First();
     Log($"app image {image}");
 
-    // Items 1, 2, 3, 7: standard runs of a CPU-bound job.
-    var std = Items.Standard(opt, root, run, dockerfile, docker, Log);
+    // Items 1, 2, 3, 7: standard runs of a CPU-bound job (6 compares its recovery with their launch).
     var bare = new BareEngine(docker, label);
-    var bareDir = Path.Combine(root, "bare");
-    Directory.CreateDirectory(bareDir);
-    var bareRuns = new List<(double Launch, double EndNoticed, double Total)>();
-    for (var i = 0; i < Math.Max(opt.Runs, 5); i++)
-        bareRuns.Add(await bare.Run(image, bareDir, ct));
-    rows.AddRange(Items.StandardRows(std, bareRuns));
+    var std = opt.Want(1, 2, 3, 6, 7) ? Items.Standard(opt, root, run, dockerfile, docker, Log) : null;
+    if (std is not null)
+    {
+        var bareDir = Path.Combine(root, "bare");
+        Directory.CreateDirectory(bareDir);
+        var bareRuns = new List<(double Launch, double EndNoticed, double Total)>();
+        for (var i = 0; i < Math.Max(opt.Runs, 5); i++)
+            bareRuns.Add(await bare.Run(image, bareDir, ct));
+        rows.AddRange(Items.StandardRows(std, bareRuns));
 
-    // Item 7: RSS and --version startup, AOT against JIT (when given).
-    rows.AddRange(Items.Footprint(opt, root, run, dockerfile, std, Log));
+        // Item 7: RSS and --version startup, AOT against JIT (when given).
+        rows.AddRange(Items.Footprint(opt, root, run, dockerfile, std, Log));
+    }
 
     // Item 4: N jobs of one app, one after another, with an image never built before.
-    rows.Add(await Items.Builds(opt, root, run, bare, image, Log, ct));
+    if (opt.Want(4))
+        rows.Add(await Items.Builds(opt, root, run, bare, image, Log, ct));
 
     // Item 5: checkpoint commits against raw write+fsync.
-    rows.AddRange(Items.Checkpoints(root));
+    if (opt.Want(5))
+        rows.AddRange(Items.Checkpoints(root));
 
     // Item 6: recovery after a lost container (wrapper killed, container removed) against item 3.
-    rows.Add(await Items.Recovery(opt, root, run, dockerfile, docker, std.Launch, Log, ct));
+    if (std is not null && opt.Want(6))
+        rows.Add(await Items.Recovery(opt, root, run, dockerfile, docker, std.Launch, Log, ct));
 
     // Item 8: scale, N concurrent slots against 1.
-    rows.AddRange(Items.Scale(opt, root, run, dockerfile, Log));
+    if (opt.Want(8))
+        rows.AddRange(Items.Scale(opt, root, run, dockerfile, Log));
 }
 catch (Exception e)
 {
@@ -117,11 +124,15 @@ static async Task Cleanup(DockerClient docker, string run, string label, string 
 }
 
 /// <summary>The driver's options (see the usage line at the top).</summary>
-public sealed record Options(string Bin, string? Jit, int Runs, int Window, int Jobs, int Slots, int ScaleWindow, string Dir)
+public sealed record Options(string Bin, string? Jit, int Runs, int Window, int Jobs, int Slots, int ScaleWindow, string Dir, string Items)
 {
+    /// <summary>Whether any of these items is to run (<c>--items 1,5,8</c>; default all).</summary>
+    public bool Want(params int[] items) =>
+        Items.Length == 0 || items.Any(i => Items.Split(',').Contains(i.ToString(CultureInfo.InvariantCulture)));
+
     public static Options Parse(string[] args)
     {
-        var o = new Options("", null, 5, 15, 20, 32, 20, "/var/tmp");
+        var o = new Options("", null, 5, 15, 20, 32, 20, "/var/tmp", "");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var v = args[i + 1];
@@ -136,6 +147,7 @@ public sealed record Options(string Bin, string? Jit, int Runs, int Window, int 
                 "--slots" => o with { Slots = N() },
                 "--scale-window" => o with { ScaleWindow = N() },
                 "--dir" => o with { Dir = v },
+                "--items" => o with { Items = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
