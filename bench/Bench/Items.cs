@@ -182,7 +182,12 @@ public static class Items
             s.ClientRestart();
             s.Start(opt.Bin, "ckpt");
             var started = s.WaitFile("started", s.StartedAt, TimeSpan.FromMinutes(2));
-            var resumed = File.ReadLines(Path.Combine(s.Dir, "starts.log")).Last();
+            // The job logs where it resumed from right after touching `started`: wait for its second line.
+            var log2 = Path.Combine(s.Dir, "starts.log");
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (File.ReadLines(log2).Count() < 2 && DateTime.UtcNow < until)
+                Thread.Sleep(20);
+            var resumed = File.ReadLines(log2).Last();
             if (resumed != "resumed_from=1")
                 throw new InvalidOperationException($"recovery run {i}: the job started with {resumed}, not from generation 1's state");
             times.Add((started - s.StartedAt).TotalSeconds);
