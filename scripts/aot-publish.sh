@@ -30,6 +30,6 @@ if ! dotnet publish "$root/src/Shell" -c Release -r linux-x64 -p:UseSharedCompil
   exit 1
 fi
 # The accepted third-party warnings (see Shell.csproj), shown so nobody has to trust this script.
-grep -E 'warning IL[0-9]+' "$out.log" | sed 's/^.*warning/warning/' | sort -u >&2 || true
+grep -E 'warning IL[0-9]+' "$out.log" | sed 's/^.*: warning/warning/; s/ \[.*\]$//' | sort -u >&2 || true
 log "published in $(( $(date +%s) - start )) s: $(stat -c %s "$bin") bytes"
 echo "$bin"

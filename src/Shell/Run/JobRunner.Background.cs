@@ -15,6 +15,9 @@ namespace Boinc.Persist.Shell.Run;
 /// <summary>What feeds the loop: the client, the tick, the checkpoint watcher, the container's exit.</summary>
 public sealed partial class JobRunner
 {
+    /// <summary>The thread that looks at the control channel every 100 ms (see <see cref="Tick"/>).</summary>
+    private Thread? tickThread;
+
     /// <summary>The CPU sampler of the running container (its cgroup counter, located on first use).</summary>
     private Option<ContainerCpu> containerCpu;
 
@@ -60,32 +63,31 @@ public sealed partial class JobRunner
     /// </summary>
     private Task Tick()
     {
-        var thread = new Thread(TickThread) { IsBackground = true, Name = "boinc-persist tick" };
-        thread.Start();
+        tickThread = new Thread(TickThread) { IsBackground = true, Name = "boinc-persist tick" };
+        tickThread.Start();
         return Task.CompletedTask;
     }
 
+    /// <summary>The tick thread: a nanosleep per 100 ms, then a look; ends within 100 ms of <c>stopping</c>.</summary>
     private void TickThread()
     {
         var token = stopping.Token;
         var period = TimeSpan.FromMilliseconds(100);
         var nextSecond = time.GetTimestamp() + time.TimestampFrequency;
-        try
+        while (true)
         {
-            while (!token.WaitHandle.WaitOne(period))
-            {
-                var second = time.GetTimestamp() >= nextSecond;
-                if (second)
-                    nextSecond += time.TimestampFrequency;
-                if (second || client.Exists(c => c.ControlPending))
-                    inbox.Writer.TryWrite(new Inbox.Poll());
-                if (second)
-                    inbox.Writer.TryWrite(new Inbox.Tick());
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // The wrapper is ending (its token source is gone).
+            Thread.Sleep(period);
+            // Checked before every look: DisposeAsync cancels, joins this thread, and only then unmaps the
+            // client's shared memory.
+            if (token.IsCancellationRequested)
+                return;
+            var second = time.GetTimestamp() >= nextSecond;
+            if (second)
+                nextSecond += time.TimestampFrequency;
+            if (second || client.Exists(c => c.ControlPending))
+                inbox.Writer.TryWrite(new Inbox.Poll());
+            if (second)
+                inbox.Writer.TryWrite(new Inbox.Tick());
         }
     }
 

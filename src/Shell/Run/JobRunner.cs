@@ -124,6 +124,8 @@ public sealed partial class JobRunner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         stopping.Cancel();
+        // The tick thread reads the client's shared memory: it must be gone before that is unmapped below.
+        tickThread?.Join(TimeSpan.FromSeconds(2));
         containerTasks.Iter(c => c.Cancel());
         graceTimer.Iter(t => t.Dispose());
         watcher.Iter(w => w.Dispose());
