@@ -65,6 +65,12 @@ public sealed class ClientLink : IDisposable
         return _shm.Receive(Channel.ProcessControlRequest).Match(ControlMessages.Parse, () => Seq<ControlMessage>.Empty);
     }
 
+    /// <summary>
+    /// Whether a control request waits on its channel: one read of shared memory, safe from any thread (the
+    /// loop's <see cref="Poll"/> takes it). Lets a poller stay asleep when there is nothing to do.
+    /// </summary>
+    public bool ControlPending => _shm.HasMessage(Channel.ProcessControlRequest);
+
     /// <summary>The client's state now: lost after 30 s without a heartbeat or when its pid has gone.</summary>
     public ClientState State =>
         Liveness.Judge(_lastHeartbeat, _time.GetUtcNow(), _context.ClientPid.Map(_processExists));

@@ -34,6 +34,7 @@ internal static class EngineCalls
             if (limit != System.Threading.Timeout.InfiniteTimeSpan)
                 cts.CancelAfter(limit);
             EngineError error;
+            EngineCallCounter.Count(op);
             try
             {
                 return await call(cts.Token).WaitAsync(cts.Token).ConfigureAwait(false);

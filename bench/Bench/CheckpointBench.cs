@@ -1,0 +1,85 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Boinc.Persist.Core.Config;
+using Boinc.Persist.Shell.Checkpoints;
+using LanguageExt;
+
+namespace Boinc.Persist.Bench;
+
+/// <summary>
+/// Item 5: the checkpoint store's whole commit protocol (copy or reflink, fsyncs, hashes, manifest, rename,
+/// directory fsyncs, retention) against a raw write+fsync of the same bytes on the same file system. The app's
+/// file is written without fsync first, as apps do.
+/// </summary>
+public static class CheckpointBench
+{
+    private static readonly CheckpointConfig Config = CheckpointConfig.Default with { Files = new[] { "state.bin" }.ToSeq() };
+
+    /// <summary>MB/s of <paramref name="n"/> commits and of <paramref name="n"/> raw writes of <paramref name="mb"/> MB.</summary>
+    public static (Sample Raw, Sample Commit) Throughput(string dir, int mb, int n)
+    {
+        var slot = Path.Combine(dir, $"slot{mb}");
+        Directory.CreateDirectory(slot);
+        var data = new byte[Math.Min((long)mb << 20, 16L << 20)];
+        new Random(1).NextBytes(data);
+        var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
+        var raw = new double[n];
+        var commit = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
+            var sw = Stopwatch.StartNew();
+            store.Commit(i, 0, "bench").IfFail(e => throw new IOException(e.Message));
+            commit[i] = mb / sw.Elapsed.TotalSeconds;
+
+            var path = Path.Combine(dir, "raw.bin");
+            File.Delete(path);
+            sw.Restart();
+            Write(path, data, (long)mb << 20, fsync: true);
+            raw[i] = mb / sw.Elapsed.TotalSeconds;
+            File.Delete(path);
+        }
+
+        Directory.Delete(slot, recursive: true);
+        return (Sample.Of(raw), Sample.Of(commit));
+    }
+
+    /// <summary>Milliseconds of <paramref name="n"/> 1 KB commits and of <paramref name="n"/> raw 1 KB writes + fsync.</summary>
+    public static (Sample Raw, Sample Commit) Latency1K(string dir, int n)
+    {
+        var slot = Path.Combine(dir, "slot1k");
+        Directory.CreateDirectory(slot);
+        var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
+        var data = new byte[1024];
+        var raw = new double[n];
+        var commit = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            data[0] = (byte)i;
+            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
+            var sw = Stopwatch.StartNew();
+            store.Commit(i, 0, "bench").IfFail(e => throw new IOException(e.Message));
+            commit[i] = sw.Elapsed.TotalMilliseconds;
+
+            var path = Path.Combine(dir, "raw1k.bin");
+            File.Delete(path);
+            sw.Restart();
+            Write(path, data, data.Length, fsync: true);
+            raw[i] = sw.Elapsed.TotalMilliseconds;
+        }
+
+        Directory.Delete(slot, recursive: true);
+        return (Sample.Of(raw), Sample.Of(commit));
+    }
+
+    private static void Write(string path, byte[] block, long total, bool fsync)
+    {
+        using var s = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        for (long done = 0; done < total; done += block.Length)
+            s.Write(block, 0, (int)Math.Min(block.Length, total - done));
+        if (fsync)
+            s.Flush(flushToDisk: true);
+    }
+}
