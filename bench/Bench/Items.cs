@@ -229,12 +229,19 @@ public static class Items
             tn.Show("0"), $"1 slot: {t1.Show("0")}", Table.Ratio(tn.Median, t1.Median), "", "");
     }
 
+    /// <summary>The engine's unix socket the proxies forward to: the one the bench resolved (DOCKER_HOST honoured).</summary>
+    private static string EngineSocket()
+    {
+        var uri = EngineEndpoint.Resolve().Uri;
+        return uri.Scheme == "unix" ? uri.AbsolutePath : throw new InvalidOperationException($"the counting proxy needs a unix socket, not {uri}");
+    }
+
     private sealed record SlotFigures(double CorePercent, double WindowCallsPerMinute, double RunCalls);
 
     private static List<SlotFigures> Concurrent(Options opt, string root, string run, string dockerfile, string name, int n)
     {
         var slots = Enumerable.Range(0, n).Select(i => BenchSlot.Create(root, run, $"{name}{i}", dockerfile)).ToList();
-        var proxies = slots.Select((s, i) => new EngineProxy(Path.Combine(root, $"{name}{i}.sock"), EngineEndpoint.DockerSocket)).ToList();
+        var proxies = slots.Select((s, i) => new EngineProxy(Path.Combine(root, $"{name}{i}.sock"), EngineSocket())).ToList();
         try
         {
             for (var i = 0; i < n; i++)
