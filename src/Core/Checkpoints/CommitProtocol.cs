@@ -40,7 +40,7 @@ public static class CommitProtocol
         return current.Map(m =>
         {
             var listed = m.Generations.Map(g => g.Number);
-            var number = (listed + state.GenerationDirs).Fold(0L, System.Math.Max) + 1;
+            var number = listed.Then(state.GenerationDirs).Fold(0L, System.Math.Max) + 1;
             var gen = StoreLayout.GenerationDir(number);
             var dirSync = variant != ProtocolVariant.NoDirFsync;
             var e = new System.Collections.Generic.List<FsEffect>();

@@ -50,14 +50,14 @@ public sealed record Checked<T>
             v =>
             {
                 var next = f(v);
-                var all = Findings + next.Findings;
+                var all = Findings.Then(next.Findings);
                 return next.Value.Match(r => Checked<TR>.Of(r, all), () => Checked<TR>.Fail(all));
             },
             () => Checked<TR>.Fail(Findings));
 
     /// <summary>Adds findings from elsewhere (e.g. a check that does not produce a value).</summary>
     public Checked<T> With(Seq<Diagnostic> more) =>
-        Value.Match(v => Checked<T>.Of(v, Findings + more), () => Checked<T>.Fail(Findings + more));
+        Value.Match(v => Checked<T>.Of(v, Findings.Then(more)), () => Checked<T>.Fail(Findings.Then(more)));
 
     private static Seq<Diagnostic> Seq1(Diagnostic d) => new[] { d }.ToSeq();
 }

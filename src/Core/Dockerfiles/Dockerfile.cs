@@ -34,7 +34,7 @@ public static class Dockerfile
                     final.User,
                     final.Cmd,
                     final.Entrypoint);
-                return Checked<DockerfileInfo>.Of(info, end.Findings + final.Workdir.Notes);
+                return Checked<DockerfileInfo>.Of(info, end.Findings.Then(final.Workdir.Notes));
             },
             () => Checked<DockerfileInfo>.Fail(end.MissingFromReported
                 ? end.Findings
@@ -45,7 +45,7 @@ public static class Dockerfile
     {
         if (!Instructions.IsKnown(ins.Keyword))
             return state.Report(DockerfileDiagnostics.UnknownInstruction(state.File, ins.Line, ins.Keyword));
-        state = state.Report(ContextRules.Check(state.File, ins) + NotJson(state.File, ins));
+        state = state.Report(ContextRules.Check(state.File, ins).Then(NotJson(state.File, ins)));
         return (ins.Name, state.Current.IsSome) switch
         {
             ("FROM", _) => From(state, ins),
@@ -78,7 +78,7 @@ public static class Dockerfile
             ? ""
             : Substitution.Process(words.Head, state.Escape, n => state.GlobalArgs.Find(n).Bind(v => v)).Text;
         var alias = words.Count == 3 ? Option<string>.Some(words[2]) : Option<string>.None;
-        var earlier = state.Done.Append(state.Current.ToSeq());
+        var earlier = state.Done.Then(state.Current.ToSeq());
         var parent = earlier.Filter(s => s.Stage.Alias.Exists(a => a.Equals(target, StringComparison.OrdinalIgnoreCase))).LastOrNone();
         var stage = new Stage(earlier.Count, target, alias, ins.Line, parent.Map(p => p.Stage.Index));
         var next = parent.Match(
@@ -150,7 +150,7 @@ public static class Dockerfile
 
         public Analysis Report(Diagnostic d) => this with { Findings = Findings.Add(d) };
 
-        public Analysis Report(Seq<Diagnostic> ds) => this with { Findings = Findings + ds };
+        public Analysis Report(Seq<Diagnostic> ds) => this with { Findings = Findings.Then(ds) };
 
         public Analysis WithCurrent(Func<StageState, StageState> f) => this with { Current = Current.Map(f) };
     }

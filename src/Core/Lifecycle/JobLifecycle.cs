@@ -109,7 +109,7 @@ public static class JobLifecycle
         var restore = newest.Map(g => (Effect)new Effect.RestoreGeneration(g.Number)).ToSeq();
         var effects = before
             .Add(new Effect.BuildImage(facts.ImageTag))
-            .Concat(restore)
+            .Then(restore)
             .Add(new Effect.WriteJournal(next))
             .Add(new Effect.CreateContainer(facts.Container, facts.ImageTag))
             .Add(new Effect.StartContainer(facts.Container))
@@ -214,7 +214,7 @@ public static class JobLifecycle
     {
         var next = state.Journal with { Intent = Intent.Abort };
         return new Decision(state with { Journal = next, Phase = new Phase.Done() },
-            List<Effect>(new Effect.WriteJournal(next)).Concat(AbortEffects(state.Facts)));
+            List<Effect>(new Effect.WriteJournal(next)).Then(AbortEffects(state.Facts)));
     }
 
     private static Seq<Effect> AbortEffects(TaskFacts facts) => List<Effect>(

@@ -183,7 +183,7 @@ public static class Planner
             new KeyValue(Labels.Workunit, input.Task.WuName),
             new KeyValue(Labels.Result, input.Task.ResultName),
             new KeyValue(Labels.Slot, input.Host.SlotPath));
-        foreach (var l in c.Create.Labels.Concat(c.Build.Labels).Where(l => l.Key.StartsWith(Labels.Prefix, StringComparison.Ordinal)))
+        foreach (var l in c.Create.Labels.Then(c.Build.Labels).Where(l => l.Key.StartsWith(Labels.Prefix, StringComparison.Ordinal)))
             Error("BP-PLAN012", job.Where("create_args"), $"label {l.Key} is reserved for the wrapper's own bookkeeping");
 
         // Image and container names.
@@ -214,7 +214,7 @@ public static class Planner
             c.UseGpu,
             c.PortMaps,
             c.WebGraphicsGuestPort,
-            ownLabels + c.Create.Labels,
+            ownLabels.Then(c.Create.Labels),
             c.Create.Hostname,
             c.Create.Init,
             c.Create.StopTimeoutSeconds,
@@ -229,7 +229,7 @@ public static class Planner
         var c = input.Job.Config;
         var hash = ContentHash(input.Dockerfile.Text, c.Build);
         var tag = c.ImageName.IfNone($"boinc-persist/job:{hash[..32]}");
-        var labels = Seq(new KeyValue(Labels.Owner, Labels.OwnerValue), new KeyValue(Labels.ContentHash, hash)) + c.Build.Labels;
+        var labels = Seq(new KeyValue(Labels.Owner, Labels.OwnerValue), new KeyValue(Labels.ContentHash, hash)).Then(c.Build.Labels);
         return new ImagePlan(tag, hash, c.ImageName.IsSome, input.Dockerfile.FileName, c.Build, labels);
     }
 

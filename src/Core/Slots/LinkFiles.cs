@@ -47,7 +47,7 @@ public static class LinkFiles
         SlotListing listing, SlotContext context, ContainerMounts mounts, WrapperFiles wrapper)
     {
         var mountErrors = CheckMount(mounts.Workdir, "workdir")
-            + mounts.ProjectMount.Match(p => CheckMount(p, "project_dir_mount"), () => Seq<Diagnostic>.Empty);
+            .Then(mounts.ProjectMount.Match(p => CheckMount(p, "project_dir_mount"), () => Seq<Diagnostic>.Empty));
         if (!mountErrors.IsEmpty)
             return Checked<Seq<ResolvedInput>>.Fail(mountErrors);
 

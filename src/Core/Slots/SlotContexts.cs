@@ -129,7 +129,7 @@ public static class SlotContexts
                 PModel: Escaped("p_model"),
                 DockerType: OptInt("docker_type"),
                 DockerVersion: OptStr("docker_version"));
-            outer._findings = outer._findings + _findings;
+            outer._findings = outer._findings.Then(_findings);
             return h;
         }
 
@@ -143,7 +143,7 @@ public static class SlotContexts
                 SocksServerName: Str("socks_server_name"),
                 SocksServerPort: Int("socks_server_port", 0),
                 NoProxy: Str("no_proxy"));
-            outer._findings = outer._findings + _findings;
+            outer._findings = outer._findings.Then(_findings);
             return p;
         }
 

@@ -53,14 +53,14 @@ public static class JobDirectory
             return Fail(Seq1(Diagnostic.Error("BP-DIR001", Location.InFile(dir), "no such directory")));
 
         var listing = SlotReader.Read(dir);
-        findings += listing.Findings;
+        findings = findings.Then(listing.Findings);
         if (listing.Value.IsNone) return Fail(findings);
         var entries = listing.Value.IfNone(new SlotListing(Seq<SlotEntry>.Empty));
 
         // A slot has init_data.xml; a project's job directory checked on its own does not.
         var standalone = entries.Find(InitDataReader.FileName).IsNone;
         var context = standalone ? StandaloneContext(dir) : InitDataReader.Read(dir);
-        findings += context.Findings;
+        findings = findings.Then(context.Findings);
         if (context.Value.IsNone) return Fail(findings);
         var ctx = context.Value.IfNone(() => throw new InvalidOperationException());
         if (standalone)
@@ -69,20 +69,20 @@ public static class JobDirectory
 
         // job.toml: missing means docker_wrapper's defaults.
         var jobText = ReadJobFile(dir, entries, ctx, o.ConfigName, required: false);
-        findings += jobText.Findings;
+        findings = findings.Then(jobText.Findings);
         var job = jobText.Value.Match(
             t => t.Map(text => JobConfigReader.Parse(o.ConfigName, text))
                   .IfNone(() => Checked<JobFile>.Ok(JobConfigReader.Missing(o.ConfigName))),
             () => Checked<JobFile>.Fail(jobText.Errors));
-        if (jobText.Value.IsSome) findings += job.Findings;
+        if (jobText.Value.IsSome) findings = findings.Then(job.Findings);
 
         // Dockerfile: required unless job.toml names a prebuilt image.
         var needDockerfile = job.Value.Map(j => j.Config.ImageName.IsNone).IfNone(true);
         var dfText = ReadJobFile(dir, entries, ctx, o.DockerfileName, required: needDockerfile);
-        findings += dfText.Findings;
+        findings = findings.Then(dfText.Findings);
         var dfSource = dfText.Value.Bind(t => t);
         var dockerfile = dfSource.Map(text => Core.Dockerfiles.Dockerfile.Analyze(o.DockerfileName, text));
-        dockerfile.Iter(d => findings += d.Findings);
+        dockerfile.Iter(d => findings = findings.Then(d.Findings));
 
         if (job.Value.IsNone || dfText.Value.IsNone || dockerfile.Exists(d => d.Value.IsNone))
             return new JobReport(dir, standalone, Option<Plan>.None, dockerfile.Bind(d => d.Value),
@@ -110,7 +110,7 @@ public static class JobDirectory
             o.AppArgs) { Links = LinkFactsOf(entries, ctx, projectPath, WrapperFiles.Of(o.ConfigName, o.DockerfileName), ref findings) };
         var plan = Planner.Make(input);
         // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
-        findings += standalone ? plan.Findings.Filter(d => d.Code != "BP-PLAN009") : plan.Findings;
+        findings = findings.Then(standalone ? plan.Findings.Filter(d => d.Code != "BP-PLAN009") : plan.Findings);
 
         // Where each input lives inside the container, with the plan's WORKDIR and project mount.
         var inputs = Seq<ResolvedInput>.Empty;
@@ -118,7 +118,7 @@ public static class JobDirectory
         {
             var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount);
             var resolved = LinkFiles.Resolve(entries, ctx, mounts, WrapperFiles.Of(o.ConfigName, o.DockerfileName));
-            findings += resolved.Findings;
+            findings = findings.Then(resolved.Findings);
             inputs = resolved.Value.IfNone(Seq<ResolvedInput>.Empty);
         });
 
@@ -181,7 +181,7 @@ public static class JobDirectory
     private static LinkFacts LinkFactsOf(SlotListing entries, SlotContext ctx, string projectPath, WrapperFiles wrapper, ref Seq<Diagnostic> findings)
     {
         var links = InputMounts.Links(entries, ctx, wrapper);
-        findings += links.Findings;
+        findings = findings.Then(links.Findings);
         var seq = links.Value.IfNone(Seq<SlotLink>.Empty);
         var existing = new LanguageExt.HashSet<string>(
             seq.Map(l => l.PhysicalName).Filter(p => File.Exists(Path.Combine(projectPath, p))));

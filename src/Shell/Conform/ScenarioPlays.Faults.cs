@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Conform;
 using Boinc.Persist.Core.Protocol;
 using LanguageExt;
@@ -174,9 +175,9 @@ public static partial class ScenarioPlays
         var containers = await t.Engine.Containers(t.Mark, t.Slot.DataDir).ConfigureAwait(false);
         var images = await t.Engine.Images(t.Mark).ConfigureAwait(false);
         if (containers.IsLeft || images.IsLeft)
-            return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(string.Join("; ", containers.LeftToSeq().Concat(images.LeftToSeq()))));
+            return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(string.Join("; ", containers.LeftToSeq().Then(images.LeftToSeq()))));
         var left = containers.RightToSeq().Flatten().Map(c => $"container {c.Name} ({c.State})")
-            .Concat(images.RightToSeq().Flatten().Map(i => "image " + i)).ToSeq();
+            .Then(images.RightToSeq().Flatten().Map(i => "image " + i));
         return ScenarioOutcome.Of(("G09", Judge.Abort(took, left)));
     }
 

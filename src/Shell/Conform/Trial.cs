@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Conform;
 using Boinc.Persist.Shell.Boinc;
 using Boinc.Persist.Shell.Boinc.Fake;
@@ -92,7 +93,7 @@ public sealed class Trial : IAsyncDisposable
     public Either<string, Started> Start(IReadOnlyDictionary<string, string>? environment = null, double wuCpuTime = 0)
     {
         Slot.Restart(wuCpuTime);
-        var command = setup.Wrapper.Concat(Work.Args()).ToSeq();
+        var command = setup.Wrapper.Then(Work.Args().ToSeq());
         var wrapper = WrapperUnderTest.Start(command, Slot.SlotDir, Slot.Task.AppName, environment ?? new Dictionary<string, string>());
         return ClientLoop.Start(Slot.SlotDir, wuCpuTime, DiskStep, clock).Match<Either<string, Started>>(
             loop =>

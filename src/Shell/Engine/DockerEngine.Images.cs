@@ -7,6 +7,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Planning;
 using Docker.DotNet.Models;
 using LanguageExt;
@@ -85,7 +86,7 @@ public sealed partial class DockerEngine
         {
             Dockerfile = "Dockerfile",
             Tags = new List<string> { image.Tag },
-            Labels = image.Labels.Concat(image.Build.Labels).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+            Labels = image.Labels.Then(image.Build.Labels).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value),
             BuildArgs = image.Build.BuildArgs.ToDictionary(a => a.Key, a => a.Value),
             NoCache = image.Build.NoCache,
             Remove = true,

@@ -171,7 +171,7 @@ public static class Simulation
         {
             LastAcked = acked.IsSome ? acked : w.LastAcked,
             AppCpu = decision.CpuTimeSeconds,
-            Violations = w.Violations + problems,
+            Violations = w.Violations.Then(problems),
         };
     }
 
