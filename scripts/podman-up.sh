@@ -60,14 +60,25 @@ if [[ "$hard_nofile" != unlimited && "$hard_nofile" -lt $PODMAN_DEFAULT_NOFILE ]
 fi
 
 # --- 3. Start the service ------------------------------------------------------------------------------
+# A service whose working directory was deleted still answers /_ping but fails every container (conmon
+# inherits the directory: "Failed to get working directory", "write child: broken pipe"). That happens when
+# it was started from a checkout that was removed since: stop it, so it is started again below, from "/".
+for pid in $(pgrep -f "podman system service .*unix://$SOCK" || true); do
+  if [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null || true)" == *" (deleted)" ]]; then
+    log "the service (pid $pid) runs in a deleted directory and cannot start containers: restarting it"
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  fi
+done
 if answers; then
   log "the service already answers on $SOCK"
 else
   mkdir -p "$(dirname "$SOCK")"
   rm -f "$SOCK"
   log "starting podman system service --time=0 unix://$SOCK; log: $LOG"
-  # setsid+nohup: the service must outlive this script; 9>&-: it must not inherit our lock.
-  setsid nohup podman system service --time=0 "unix://$SOCK" >>"$LOG" 2>&1 </dev/null 9>&- &
+  # setsid+nohup: the service must outlive this script; 9>&-: it must not inherit our lock; cd /: it must not
+  # keep (or lose) the caller's directory, see above.
+  setsid nohup env -C / podman system service --time=0 "unix://$SOCK" >>"$LOG" 2>&1 </dev/null 9>&- &
   disown || true
   for ((i = 0; i < START_TIMEOUT_S; i++)); do
     answers && break

@@ -38,7 +38,7 @@ public static partial class ScenarioPlays
     /// <summary>G02, G03, G04, G06: wait for a random checkpoint, crash, restart as the client does, finish.</summary>
     private static async Task<ScenarioOutcome> Crash(Seq<string> ids, TrialSetup setup, string mark, Random random, CrashKind kind)
     {
-        await using var t = Trial.Create(setup, mark, WorkParams.Default);
+        await using var t = Trial.Create(setup, mark, WorkParams.Paced);
         var reached = await ReachCheckpoint(t, random).ConfigureAwait(false);
         if (reached.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(reached.LeftToSeq().Head()));
@@ -84,7 +84,7 @@ public static partial class ScenarioPlays
     /// <summary>G08: quit at a random checkpoint; the wrapper must exit within 60 s; restart; finish.</summary>
     private static async Task<ScenarioOutcome> Quit(Seq<string> ids, TrialSetup setup, string mark, Random random)
     {
-        await using var t = Trial.Create(setup, mark, WorkParams.Default);
+        await using var t = Trial.Create(setup, mark, WorkParams.Paced);
         var reached = await ReachCheckpoint(t, random).ConfigureAwait(false);
         if (reached.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(reached.LeftToSeq().Head()));
@@ -107,7 +107,7 @@ public static partial class ScenarioPlays
     /// <summary>G07: suspend at a random checkpoint, watch progress and CPU for 6 s, resume, finish.</summary>
     private static async Task<ScenarioOutcome> Suspend(Seq<string> ids, TrialSetup setup, string mark, Random random)
     {
-        await using var t = Trial.Create(setup, mark, WorkParams.Default);
+        await using var t = Trial.Create(setup, mark, WorkParams.Paced);
         var reached = await ReachCheckpoint(t, random).ConfigureAwait(false);
         if (reached.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(reached.LeftToSeq().Head()));
@@ -246,13 +246,14 @@ public static partial class ScenarioPlays
     }
 
     /// <summary>
-    /// Starts the job and waits until a checkpoint at a random step (4..20) is on disk, then lets it stay there
-    /// for <see cref="CommitAllowance"/> plus a random 0..1 s: the fault lands at a random point of the run.
+    /// Starts the job and waits until a checkpoint at a random step (4..16) is on disk, then lets it stay there
+    /// for <see cref="CommitAllowance"/> plus a random 0..1 s: the fault lands at a random point of the run's
+    /// first half. The job must run with <see cref="WorkParams.Paced"/>, or a fast host finishes it first.
     /// Returns the running wrapper and the step that counts as committed.
     /// </summary>
     private static async Task<Either<string, (Started, int)>> ReachCheckpoint(Trial t, Random random)
     {
-        var target = random.Next(4, 21);
+        var target = random.Next(4, 17);
         var jitter = TimeSpan.FromMilliseconds(random.Next(0, 1000));
         var started = t.Start();
         if (started.IsLeft)

@@ -16,16 +16,28 @@ namespace Boinc.Persist.Shell.Conform;
 /// <summary>What a trial needs from the suite: the wrapper command, the base image, where to lay out, the engine.</summary>
 public sealed record TrialSetup(Seq<string> Wrapper, string BaseImage, string Root, EngineWatch Engine, bool Keep, EngineIdentity Identity);
 
-/// <summary>The workload's parameters for one run (passed as the app's arguments, which reach it as ARGS).</summary>
-public sealed record WorkParams(int Steps, int Work, int CkptEvery)
+/// <summary>
+/// The workload's parameters for one run (passed as the app's arguments, which reach it as ARGS).
+/// <paramref name="PaceMs"/> &gt; 0 makes every step last at least that long (a sleep after its work), so a
+/// scenario that injects a fault mid-run has a run to inject it into however fast the host's CPU is.
+/// </summary>
+public sealed record WorkParams(int Steps, int Work, int CkptEvery, int PaceMs = 0)
 {
     public static readonly WorkParams Default = new(40, 40000, 4);
 
-    public string[] Args() => new[]
-    {
-        "--steps", Steps.ToString(CultureInfo.InvariantCulture), "--work", Work.ToString(CultureInfo.InvariantCulture),
-        "--ckpt-every", CkptEvery.ToString(CultureInfo.InvariantCulture),
-    };
+    /// <summary>
+    /// For the fault scenarios: a fault at a checkpoint of step 16 or earlier, held for up to 2.5 s, leaves at
+    /// least 24 steps of 150 ms (3.6 s) to run, so the job cannot have ended before the fault.
+    /// </summary>
+    public static readonly WorkParams Paced = Default with { PaceMs = 150 };
+
+    public string[] Args() =>
+        new[]
+        {
+            "--steps", Steps.ToString(CultureInfo.InvariantCulture), "--work", Work.ToString(CultureInfo.InvariantCulture),
+            "--ckpt-every", CkptEvery.ToString(CultureInfo.InvariantCulture),
+        }.Concat(PaceMs > 0 ? new[] { "--pace-ms", PaceMs.ToString(CultureInfo.InvariantCulture) } : Array.Empty<string>())
+        .ToArray();
 
     public string Expected => Workload.Answer((long)Steps * Work).ToString(CultureInfo.InvariantCulture);
 }

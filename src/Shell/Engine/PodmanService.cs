@@ -108,6 +108,10 @@ public static partial class PodmanService
                 podman, idleSeconds.ToString(CultureInfo.InvariantCulture), socket, log,
             },
             UseShellExecute = false,
+            // The service outlives this wrapper, and BOINC deletes the slot (our working directory) when the task
+            // ends: conmon inherits the service's directory and fails every later container ("Failed to get
+            // working directory" -> "write child: broken pipe") once it is gone. "/" never goes away.
+            WorkingDirectory = "/",
         };
         using (var sh = Process.Start(info) ?? throw new InvalidOperationException("cannot run /bin/sh"))
             sh.WaitForExit();

@@ -41,6 +41,10 @@ public sealed class PodmanServiceTests(EngineFixture engine)
             Assert.Equal(2, endpoints.Count(e => e.Why.Contains("started by another wrapper", StringComparison.Ordinal)));
             Assert.Equal(SocketState.Answers, EngineProbe.Probe(socket));
 
+            // And it runs in "/", never in the starting wrapper's slot, which BOINC deletes when the task ends
+            // (conmon inherits the service's directory and fails every container once it is gone)
+            Assert.Equal("/", ServiceWorkingDirectory(socket));
+
             // When a wrapper runs a container and follows its logs for longer than the idle time
             using var adapter = new DockerEngine(endpoints[0]);
             Ok(await adapter.Create(Container(engine, name, engine.BaseImage), Sh("for i in $(seq 8); do echo tick $i; sleep 1; done; sleep 300"), cts.Token));
@@ -78,5 +82,34 @@ public sealed class PodmanServiceTests(EngineFixture engine)
                 await rm!.WaitForExitAsync(CancellationToken.None);
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The working directory of the <c>podman system service</c> process serving <paramref name="socket"/>.</summary>
+    private static string ServiceWorkingDirectory(string socket)
+    {
+        var services = Directory.GetDirectories("/proc")
+            .Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Select(d =>
+            {
+                try
+                {
+                    var argv = File.ReadAllText(Path.Combine(d, "cmdline")).Split('\0');
+                    return argv.Contains("service") && argv.Any(a => a.EndsWith(socket, StringComparison.Ordinal))
+                        ? new FileInfo(Path.Combine(d, "cwd")).LinkTarget
+                        : null;
+                }
+                catch (IOException)
+                {
+                    return null; // the process ended while we looked
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return null;
+                }
+            })
+            .Where(cwd => cwd is not null)
+            .ToList();
+        Assert.True(services.Count == 1, $"expected one podman service on {socket}, found {services.Count}");
+        return services[0]!;
     }
 }
