@@ -421,6 +421,32 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         }
     }
 
+    /// <summary>A symlink's own target text (never followed), as the job wrote it.</summary>
+    public string ReadLink(string path)
+    {
+        var (dir, leaf) = Parent(path);
+        using (dir)
+        {
+            var r = Readlinkat((int)dir.DangerousGetHandle(), leaf, out var target);
+            if (r < 0) throw Fail($"cannot read the link {Show(path)}", -r);
+            return target;
+        }
+    }
+
+    /// <summary>An existing regular file opened for reading and writing (a shared-memory file), following no symlink.</summary>
+    public SafeFileHandle OpenReadWrite(string path)
+    {
+        var fd = OpenBeneath(path, 0x2 /* O_RDWR */ | ONonBlock | ONoCtty);
+        var s = Stat(fd, "", out var mode, out _);
+        if (s < 0 || KindOf(mode) != SlotFileKind.File)
+        {
+            Close(fd);
+            throw new ErrnoException($"{Show(path)} is not a regular file; the wrapper opens regular files only", EInval);
+        }
+
+        return Handle(fd);
+    }
+
     private sealed class ReadFile : ISlotReadFile
     {
         private readonly string shown;

@@ -107,6 +107,24 @@ internal static unsafe partial class SlotNative
     [LibraryImport("libc", EntryPoint = "closedir", SetLastError = true)]
     private static partial int ClosedirNative(nint dir);
 
+    [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint ReadlinkatNative(int dirfd, string path, byte* buffer, nint size);
+
+    /// <summary>readlinkat(2): a symlink's own text (never resolved); -errno on failure.</summary>
+    public static int Readlinkat(int dirfd, string name, out string target)
+    {
+        var buffer = stackalloc byte[4097];
+        var n = ReadlinkatNative(dirfd, name, buffer, 4096);
+        if (n < 0)
+        {
+            target = "";
+            return -Marshal.GetLastPInvokeError();
+        }
+
+        target = System.Text.Encoding.UTF8.GetString(buffer, (int)n);
+        return 0;
+    }
+
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static partial int IoctlClone(int destFd, uint request, int srcFd);
 
