@@ -239,6 +239,9 @@ public static class JobConfigReader
             if (!source.StartsWith('/') && Paths.NormaliseRelative(source).IsNone)
                 return Bad<MountSpec>("BP-CFG009", key,
                     $"mount source \"{source}\" leaves the slot directory; relative sources are paths inside the slot");
+            if (source.StartsWith('/') && Paths.NormaliseAbsolute(source).IsNone)
+                return Bad<MountSpec>("BP-CFG009", key,
+                    $"mount source \"{source}\" must be an absolute path without '..' (a '..' makes a prefix check meaningless)");
             var target = Paths.NormaliseAbsolute(parts[1]);
             if (target.IsNone)
                 return Bad<MountSpec>("BP-CFG008", key, $"mount target \"{parts[1]}\" must be an absolute path without '..'");

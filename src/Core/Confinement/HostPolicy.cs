@@ -23,7 +23,8 @@ public sealed record HostPolicy(
     bool NewPrivileges,
     Seq<string> HostMounts,
     bool Gpu,
-    bool PublishedPorts)
+    bool PublishedPorts,
+    bool ProjectDirWritable)
 {
     /// <summary>
     /// Capabilities any host accepts: Docker's own default set without NET_RAW (packet forging), MKNOD
@@ -42,18 +43,18 @@ public sealed record HostPolicy(
     /// <summary>The environment variable that names another policy file (for tests and unusual installs).</summary>
     public const string PathVariable = "BOINC_PERSIST_POLICY";
 
-    /// <summary>Bridge networking, GPUs and published ports are accepted by default; the five above are not.</summary>
+    /// <summary>Bridge networking, GPUs and published ports are accepted by default; the five above, and a writable project directory (from which every later task of the project reads its configuration), are not.</summary>
     public static HostPolicy Default { get; } =
-        new("(built-in default)", Seq<string>.Empty, true, false, false, false, Seq<string>.Empty, true, true);
+        new("(built-in default)", Seq<string>.Empty, true, false, false, false, Seq<string>.Empty, true, true, false);
 
     public HostPolicy WithSource(string source) => this with { Source = source };
 
-    /// <summary>Parse a policy file. Errors name the file, line and key; unknown keys are errors (a typo must not relax anything silently... nor tighten it).</summary>
+    /// <summary>Parse a policy file. Errors name the file, line and key; unknown keys are errors (a typo must neither relax nor tighten anything silently).</summary>
     public static Checked<HostPolicy> Parse(string fileName, string text) =>
         TomlTree.Parse(fileName, text).Bind(root => FromTable(fileName, root));
 
     private static readonly string[] AcceptKeys =
-        ["capabilities", "bridge_network", "host_network", "root_user", "new_privileges", "host_mounts", "gpu", "published_ports"];
+        ["capabilities", "bridge_network", "host_network", "root_user", "new_privileges", "host_mounts", "gpu", "published_ports", "project_dir_writable"];
 
     private static Checked<HostPolicy> FromTable(string file, TomlNode.Table root)
     {
@@ -101,6 +102,7 @@ public sealed record HostPolicy(
                     case ("new_privileges", TomlNode.Bool b): p = p with { NewPrivileges = b.Value }; break;
                     case ("gpu", TomlNode.Bool b): p = p with { Gpu = b.Value }; break;
                     case ("published_ports", TomlNode.Bool b): p = p with { PublishedPorts = b.Value }; break;
+                    case ("project_dir_writable", TomlNode.Bool b): p = p with { ProjectDirWritable = b.Value }; break;
                     default:
                         Err(value.Line, k, $"{k} must be {(key is "capabilities" or "host_mounts" ? "an array of strings" : "a boolean")}, not {value.TypeName}");
                         break;
@@ -132,6 +134,7 @@ public sealed record HostPolicy(
             $"host mounts: {(HostMounts.IsEmpty ? "refused" : "under " + string.Join(", ", HostMounts))}",
             $"GPUs: {(Gpu ? "accepted" : "refused")}",
             $"published ports: {(PublishedPorts ? "accepted" : "refused")}",
+            $"writable project directory: {(ProjectDirWritable ? "accepted" : "refused")}",
         };
         return lines.ToSeq();
     }

@@ -23,6 +23,9 @@ public enum MountRole
 
     /// <summary>The project directory, read-only, where the slot's real symlinks (<c>use_symlinks</c>) point.</summary>
     SymlinkTarget,
+
+    /// <summary>One of BOINC's or the wrapper's own slot files over itself, read-only (<see cref="ProtectedFiles"/>).</summary>
+    Protected,
 }
 
 /// <summary>A bind mount from an absolute host path. Invariant: <see cref="Target"/> is normalised and absolute.</summary>

@@ -55,6 +55,9 @@ public static class Planner
                     "the job would not find its files. Make them agree, or set [confinement] allow_workdir_mismatch = true");
         }));
 
+        Confinement.MountRules.WorkdirRefusal(workdir).Iter(why =>
+            Error("BP-PLAN015", c.Workdir.IsSome ? job.Where("workdir") : dfWorkdir.Map(w => Location.At(input.Dockerfile.FileName, w.Line)).IfNone(job.Where("workdir")), why));
+
         var mounts = new List<PlannedMount>
         {
             new(input.Host.SlotPath, workdir, false, Relabel.None, MountRole.Slot,
@@ -120,6 +123,12 @@ public static class Planner
                         "set [confinement] allow_host_mounts = true if the project really needs it");
                     continue;
                 }
+            }
+
+            if (Confinement.MountRules.SourceRefusal(source, input.Host.SlotPath) is { IsSome: true } refused)
+            {
+                Error("BP-PLAN016", at, refused.IfNone(""));
+                continue;
             }
 
             mounts.Add(new PlannedMount(source, m.Target, m.ReadOnly, m.Relabel, MountRole.Extra,

@@ -1,4 +1,6 @@
 using System;
+using System.Linq;
+using Boinc.Persist.Core.Config;
 using LanguageExt;
 
 namespace Boinc.Persist.Core.Planning;
@@ -32,4 +34,24 @@ public static class ProtectedFiles
         return WrapperNames.Exists(n => string.Equals(n, first, StringComparison.Ordinal))
                || (slash < 0 && Slots.LinkFiles.IsBoincFile(first));
     }
+}
+
+/// <summary>The read-only mounts that keep BOINC's and the wrapper's own slot files out of the job's reach.</summary>
+public static class ProtectedMounts
+{
+    /// <summary>
+    /// Each of <paramref name="regularFilesInSlot"/> that is BOINC's or the wrapper's (top-level names of regular
+    /// files, as listed without following links) is bind-mounted read-only over itself at WORKDIR: the job can
+    /// read init_data.xml and its own stderr.txt but can neither write, replace, rename nor remove them (a mount
+    /// point cannot be unlinked or renamed over), on Docker and Podman alike. A name that is not a regular file
+    /// is not mounted (a planted link would be followed by the engine); the wrapper replaces or refuses it.
+    /// </summary>
+    public static Seq<PlannedMount> For(string slotPath, string workdir, Seq<string> regularFilesInSlot) =>
+        regularFilesInSlot
+            .Filter(n => !n.Contains('/') && n != Checkpoints.StoreLayout.StateDirName && n != "checkpoint_requested" && ProtectedFiles.IsSlotOwn(n))
+            .Distinct()
+            .OrderBy(n => n, System.StringComparer.Ordinal)
+            .Map(n => new PlannedMount(Paths.Join(slotPath, n), Paths.Join(workdir, n), true, Relabel.None, MountRole.Protected,
+                $"{n} is BOINC's or the wrapper's own file: read-only, so the job cannot change or replace it"))
+            .ToSeq();
 }

@@ -2,9 +2,12 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Security;
+using System.Security.Cryptography;
 using System.Text;
 using Boinc.Persist.Core;
+using Boinc.Persist.Core.Checkpoints;
 using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core.Confinement;
 using Boinc.Persist.Core.Diagnostics;
 using Boinc.Persist.Core.Dockerfiles;
 using Boinc.Persist.Core.Planning;
@@ -112,9 +115,29 @@ public static class JobDirectory
         // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
         findings = findings.Then(standalone ? plan.Findings.Filter(d => d.Code != "BP-PLAN009") : plan.Findings);
 
+        // The job stays in its box: BOINC's and the wrapper's files read-only, mounts judged on their real paths,
+        // relaxations only with the host's consent, and the configuration as it was at the first start.
+        var enforce = !standalone;
+        var policy = PolicyFile.Load();
+        findings = findings.Then(policy.Findings);
+        var hostPolicy = policy.Value.IfNone(HostPolicy.Default);
+        if (policy.Value.IsNone && !enforce)
+            findings = findings.Add(Diagnostic.Warning("BP-POL003", Location.InFile(PolicyFile.PathInUse()), "the host policy cannot be read; judged against the built-in default"));
+        var boxed = plan.Value.Map(p =>
+        {
+            var regular = entries.Entries.Filter(e => e.Kind is SlotEntryKind.RegularFile).Map(e => e.Name);
+            var withProtected = p with { Container = p.Container with { Mounts = p.Container.Mounts.Then(ProtectedMounts.For(dir, p.Container.WorkingDir, regular)) } };
+            findings = findings.Then(PolicyCheck.Check(hostPolicy, jobFile, withProtected, enforce));
+            var (resolved, mountFindings) = MountSources.Resolve(withProtected, dir, projectPath, hostPolicy, o.ConfigName, enforce);
+            findings = findings.Then(mountFindings);
+            return resolved;
+        });
+        if (enforce && jobText.Value.IsSome && dfText.Value.IsSome)
+            findings = findings.Then(Pin(dir, Seq(new ConfigPin(o.ConfigName, HashOf(jobText)), new ConfigPin(o.DockerfileName, HashOf(dfText)))));
+
         // Where each input lives inside the container, with the plan's WORKDIR and project mount.
         var inputs = Seq<ResolvedInput>.Empty;
-        plan.Value.Iter(p =>
+        boxed.Iter(p =>
         {
             var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount);
             var resolved = LinkFiles.Resolve(entries, ctx, mounts, WrapperFiles.Of(o.ConfigName, o.DockerfileName));
@@ -123,7 +146,7 @@ public static class JobDirectory
         });
 
         var ok = !Diagnostics.HasErrors(findings);
-        return new JobReport(dir, standalone, ok ? plan.Value : Option<Plan>.None, info, inputs, findings,
+        return new JobReport(dir, standalone, ok ? boxed : Option<Plan>.None, info, inputs, findings,
             ctx, jobFile.Config, dfSource);
     }
 
@@ -147,6 +170,8 @@ public static class JobDirectory
         var hostPath = isLink
             ? LinkFiles.ResolveHostPath(entries, name, ctx).Map(p => Path.GetFullPath(p, dir))
             : Checked<string>.Ok(Path.Combine(dir, name));
+        if (!isLink)
+            return ReadSlotCopy(dir, name);
         return hostPath.Bind(path =>
         {
             try
@@ -197,4 +222,65 @@ public static class JobDirectory
     }
 
     private static Seq<Diagnostic> Seq1(Diagnostic d) => new[] { d }.ToSeq();
+
+    /// <summary>A job.toml or Dockerfile that is a copy in the slot, read through the slot accessor (a link or FIFO swapped in is refused).</summary>
+    private static Checked<Option<string>> ReadSlotCopy(string dir, string name)
+    {
+        try
+        {
+            using var slot = SlotFiles.Open(dir);
+            var bytes = slot.ReadHead(name, (int)MaxConfigBytes);
+            if (bytes.IsNone)
+                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR004", Location.InFile(name), $"{name} vanished while it was read"));
+            var b = bytes.IfNone([]);
+            if (b.Length > MaxConfigBytes)
+                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR005", Location.InFile(name),
+                    $"{name} is larger than {MaxConfigBytes} bytes; a job file that large is refused"));
+            var text = new UTF8Encoding(false, true).GetString(b);
+            if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+            return Checked<Option<string>>.Ok(Option<string>.Some(text));
+        }
+        catch (DecoderFallbackException)
+        {
+            return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR006", Location.InFile(name), $"{name} is not UTF-8 text"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR007", Location.InFile(name), $"cannot read {name}: {e.Message}"));
+        }
+    }
+
+    /// <summary>SHA-256 of a configuration file's text as read, None when it is absent (or could not be read).</summary>
+    private static Option<string> HashOf(Checked<Option<string>> text) =>
+        text.Value.Bind(t => t).Map(t => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(t))));
+
+    /// <summary>
+    /// The first start of a task pins its configuration (<see cref="ConfigPins"/>); every later start compares.
+    /// The pins live in the wrapper's state directory, which the job never sees.
+    /// </summary>
+    private static Seq<Diagnostic> Pin(string dir, Seq<ConfigPin> now)
+    {
+        try
+        {
+            using var slot = SlotFiles.Open(dir);
+            var text = slot.ReadText(ConfigPins.FileName, 64 * 1024);
+            if (text.IsNone)
+            {
+                slot.CreateDir(StoreLayout.StateDirName);
+                slot.ReplaceDurably(ConfigPins.FileName, Encoding.UTF8.GetBytes(ConfigPins.Format(now)));
+                return Seq<Diagnostic>.Empty;
+            }
+
+            return ConfigPins.Parse(text.IfNone("")).Match(
+                pinned => ConfigPins.Compare(pinned, now),
+                () => Seq1(Diagnostic.Error("BP-PIN002", Location.InFile(ConfigPins.FileName), "the configuration pins cannot be parsed; the wrapper wrote them, so something else changed them")));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Seq1(Diagnostic.Error("BP-PIN003", Location.InFile(ConfigPins.FileName), $"cannot read or write the configuration pins: {e.Message}"));
+        }
+    }
+
+    private static Seq<ConfigPin> Seq(params ConfigPin[] pins) => pins.ToSeq();
+
 }

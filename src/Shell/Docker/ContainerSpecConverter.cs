@@ -57,7 +57,7 @@ public static class ContainerSpecConverter
                 : new List<DeviceRequest>(),
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
         };
-        engine.LogDriver.Iter(d => host.LogConfig = new LogConfig { Type = d, Config = new Dictionary<string, string>() });
+        host.LogConfig = Engine.DockerEngine.LogConfigFor(engine.LogDriver);
         engine.UsernsMode.Iter(u => host.UsernsMode = u);
 
         var parameters = new CreateContainerParameters
@@ -86,7 +86,7 @@ public static class ContainerSpecConverter
     private static Mount ToMount(PlannedMount m) => new()
     {
         Type = "bind",
-        Source = m.Source,
+        Source = Host.MountSources.Verified(m.Source),
         Target = m.Target,
         ReadOnly = m.ReadOnly,
         BindOptions = new BindOptions { Propagation = "rprivate" },
@@ -97,7 +97,7 @@ public static class ContainerSpecConverter
     private static string ToBind(PlannedMount m)
     {
         var opts = new List<string> { m.ReadOnly ? "ro" : "rw", m.Relabel == Relabel.Private ? "Z" : "z" };
-        return $"{m.Source}:{m.Target}:{string.Join(',', opts)}";
+        return $"{Host.MountSources.Verified(m.Source)}:{m.Target}:{string.Join(',', opts)}";
     }
 
     private static IDictionary<string, EmptyStruct> ExposedPorts(ContainerSpec spec)

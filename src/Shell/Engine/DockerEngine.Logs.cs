@@ -59,6 +59,33 @@ public sealed partial class DockerEngine
         }
     }
 
+    /// <summary>Size of one engine log file of a container, and how many the engine keeps (json-file, local).</summary>
+    public const string LogMaxSize = "10m";
+    public const string LogMaxFiles = "2";
+
+    /// <summary>
+    /// The container's log configuration, so the engine's own copy of the job's output (outside the slot, on the
+    /// engine's disk) is bounded whatever the job prints: Docker's json-file (its default) with max-size and
+    /// max-file; Podman's k8s-file with max-size (it keeps one file and truncates it). The relay to stderr.txt
+    /// follows the stream across rotations.
+    /// </summary>
+    public static LogConfig LogConfigFor(Option<string> driver)
+    {
+        var type = driver.IfNone("json-file");
+        var options = new System.Collections.Generic.Dictionary<string, string>();
+        if (type is "json-file" or "local")
+        {
+            options["max-size"] = LogMaxSize;
+            options["max-file"] = LogMaxFiles;
+        }
+        else if (type == "k8s-file")
+        {
+            options["max-size"] = LogMaxSize;
+        }
+
+        return new LogConfig { Type = type, Config = options };
+    }
+
     private static string UnixSeconds(DateTimeOffset at)
     {
         var ticks = at.ToUniversalTime().Ticks - DateTimeOffset.UnixEpoch.Ticks;
@@ -83,9 +110,19 @@ public sealed partial class DockerEngine
             foreach (var c in chars.AsSpan(0, n))
             {
                 if (c == '\n')
+                {
                     Emit(line);
+                }
                 else
+                {
                     line.Append(c);
+                    // A line without an end (200 MB of it) must not grow the wrapper: it is split.
+                    if (line.Length >= Host.BoundedLogWriter.MaxLineChars)
+                    {
+                        line.Append(" …[line split]");
+                        Emit(line);
+                    }
+                }
             }
         }
 

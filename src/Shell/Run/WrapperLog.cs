@@ -1,17 +1,22 @@
 using System;
 using System.Globalization;
 using System.IO;
+using Boinc.Persist.Shell.Host;
 
 namespace Boinc.Persist.Shell.Run;
 
 /// <summary>
 /// The wrapper's lines in the slot's stderr.txt (the log volunteers and project admins read): a timestamp,
 /// the program, the message. The container's own output goes to the same writer with its own prefix.
+/// Everything the job prints is relayed through it, so its bounds hold whatever the job writes.
 /// </summary>
 public sealed class WrapperLog(TextWriter writer, TimeProvider time, bool verbose)
 {
-    /// <summary>Thread-safe: the container's log stream writes to it from another task.</summary>
-    public TextWriter Writer { get; } = TextWriter.Synchronized(writer);
+    /// <summary>
+    /// Thread-safe: the container's log stream writes to it from another task. Bounded (<see cref="BoundedLogWriter"/>):
+    /// long lines are split, and stderr.txt keeps a head and a tail with a note of what was cut between.
+    /// </summary>
+    public TextWriter Writer { get; } = TextWriter.Synchronized(BoundedLogWriter.Wrap(writer));
 
     public bool Verbose { get; } = verbose;
 

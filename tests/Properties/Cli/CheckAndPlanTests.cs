@@ -69,7 +69,12 @@ public sealed class CheckAndPlanTests : IDisposable
         Assert.Equal("/app", c.GetProperty("workdir").GetString());
         Assert.Equal("none", c.GetProperty("network").GetString());
         Assert.True(c.GetProperty("readOnlyRootfs").GetBoolean());
-        var mounts = c.GetProperty("mounts").EnumerateArray().ToList();
+        var all = c.GetProperty("mounts").EnumerateArray().ToList();
+        // job.toml and the Dockerfile are the wrapper's own files: each read-only over itself (issue 14).
+        var guarded = all.Where(m => m.GetProperty("role").GetString() == "protected").ToList();
+        Assert.Equal(new[] { "/app/Dockerfile", "/app/job.toml" }, guarded.Select(m => m.GetProperty("target").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(guarded, m => Assert.True(m.GetProperty("readOnly").GetBoolean()));
+        var mounts = all.Except(guarded).ToList();
         Assert.Equal(2, mounts.Count);
         Assert.Contains(mounts, m => m.GetProperty("target").GetString() == "/app" && m.GetProperty("source").GetString() == d && !m.GetProperty("readOnly").GetBoolean());
         Assert.Contains(mounts, m => m.GetProperty("target").GetString() == "/project" && m.GetProperty("readOnly").GetBoolean());

@@ -87,7 +87,8 @@ public class PodmanDifferencesProperties
             var relabelled = h.Binds!.Count == adapted.Mounts.Count(m => m.Relabel != Relabel.None)
                              && h.Binds.All(b => b.EndsWith(",z", StringComparison.Ordinal) || b.EndsWith(",Z", StringComparison.Ordinal));
             return (relabelled
-                    && (podman ? h.LogConfig?.Type == "k8s-file" : h.LogConfig is null)
+                    && (podman ? h.LogConfig?.Type == "k8s-file" : h.LogConfig?.Type == "json-file" && h.LogConfig.Config["max-file"] == "2")
+                    && h.LogConfig.Config["max-size"] == "10m"
                     && (podman && traits.Rootless ? h.UsernsMode == "keep-id" : string.IsNullOrEmpty(h.UsernsMode))
                     && h.Tmpfs!.Values.All(o => o.Contains("notmpcopyup", StringComparison.Ordinal) == podman)
                     && h.Ulimits!.Count == adapted.Ulimits.Count)
