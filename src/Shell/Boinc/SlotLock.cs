@@ -55,6 +55,10 @@ public sealed class SlotLock : IDisposable
             // Through the slot accessor: a boinc_lockfile the job made a symlink (to a file the wrapper, often
             // root, would create or lock) or a FIFO is refused, never followed or waited on.
             using var slot = SlotFiles.Open(slotDir);
+            // No wrapper locks anything but a regular file: a link or FIFO of that name is a leftover the job
+            // planted, removed (the name, never its target) so the real lock file can be made.
+            if (slot.Kind(FileName).Exists(k => k is SlotFileKind.Symlink or SlotFileKind.Other))
+                slot.Delete(FileName);
             handle = slot.OpenOrCreate(FileName);
         }
         catch (IOException e)

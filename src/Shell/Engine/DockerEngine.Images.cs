@@ -19,6 +19,21 @@ public sealed partial class DockerEngine
     // fcntl locks do not exclude threads of one process, so one process also serialises by tag in memory.
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> LocalBuildLocks = new();
 
+    /// <summary>
+    /// Whether the image carries our owner label (<see cref="Labels.Owner"/>), so removing it cannot remove a
+    /// volunteer's own or another project's image that a job named in image_name. Absent: false.
+    /// </summary>
+    public async Task<Either<EngineError, bool>> OwnedImage(string tag, CancellationToken ct)
+    {
+        var r = await Call("inspect image " + tag, ct, async t =>
+        {
+            var i = await client.Images.InspectImageAsync(tag, t).ConfigureAwait(false);
+            var labels = i.Config?.Labels;
+            return labels is not null && labels.TryGetValue(Labels.Owner, out var v) && v == Labels.OwnerValue;
+        }).ConfigureAwait(false);
+        return Recover(r, e => e is EngineError.NotFound, false);
+    }
+
     public async Task<Either<EngineError, EnsuredImage>> EnsureImage(
         ImagePlan image, string dockerfile, TextWriter log, CancellationToken ct)
     {

@@ -173,6 +173,10 @@ public sealed partial class DockerEngine : IEngine
 
     public async Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct)
     {
+        // Only an image we built (our owner label): a job's image_name can name anyone's image.
+        var owned = await OwnedImage(tag, ct).ConfigureAwait(false);
+        if (owned.IsLeft || owned.Exists(o => !o))
+            return owned.Map(_ => false);
         var users = await ContainersUsing(tag, ct).ConfigureAwait(false);
         if (users.IsLeft)
             return users.Map(_ => false);

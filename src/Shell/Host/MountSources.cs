@@ -102,7 +102,7 @@ public static partial class MountSources
 
                 return m with { Source = r };
             }, () => m);
-        });
+        }).Strict(); // Seq.Map is lazy: run the checks now, so their findings are in before they are returned
         return (plan with { Container = plan.Container with { Mounts = mounts } }, findings);
     }
 
