@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using Boinc.Persist.Core.Checkpoints;
 using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core.Confinement;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Shell.Host;
 using Boinc.Persist.Shell.Slots;
@@ -109,7 +110,9 @@ public sealed class CheckpointStore : IDisposable
             // counts as missing: the restore renames the stored copy over its name.
             var work = WorkFiles().Fold(HashMap<string, FileFacts>.Empty, (m, n) => WorkFacts(n).Match(f => m.AddOrUpdate(n, f), () => m));
             var d = Recovery.Decide(new RecoveryInput(state, stored, work));
-            var ran = DiskEffects.Run(slot, d.Effects);
+            var ran = RestoreTargets.Refusal(d.Effects).Match(
+                why => Fin<Unit>.Fail(Error.New($"restore refused: {why}")),
+                () => DiskEffects.Run(slot, d.Effects));
             var why = ran.Match(_ => d.Why, e => $"{d.Why}; RESTORE FAILED: {e.Message}");
             // What BOINC hears as checkpoint CPU time: the generation we restart from, not a newer rejected one.
             Latest = d.Chosen.Map(GenerationInfo.Of);

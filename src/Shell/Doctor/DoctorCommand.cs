@@ -40,7 +40,8 @@ public static class DoctorCommand
         var report = Diagnose(facts, endpoint);
         foreach (var (key, value) in report.Lines)
             stdout.WriteLine($"{key + ":",-14}{value}");
-        if (report.Missing.IsEmpty)
+        var policyOk = WritePolicy(stdout);
+        if (report.Missing.IsEmpty && policyOk)
         {
             stdout.WriteLine("missing:      nothing");
         }
@@ -49,9 +50,30 @@ public static class DoctorCommand
             stdout.WriteLine("missing:");
             foreach (var m in report.Missing)
                 stdout.WriteLine($"  - {m}");
+            if (!policyOk)
+                stdout.WriteLine($"  - a readable host policy ({Host.PolicyFile.PathInUse()}): every job is refused until it is fixed");
         }
 
         return report.Usable ? Program.Ok : Program.Errors;
+    }
+
+    /// <summary>
+    /// The host policy in force (<see cref="Host.PolicyFile"/>): where it is read from and what it accepts
+    /// beyond the default confinement; its errors with file, line and key. False when it cannot be used.
+    /// </summary>
+    private static bool WritePolicy(TextWriter stdout)
+    {
+        var loaded = Host.PolicyFile.Load();
+        stdout.WriteLine($"{"policy:",-14}{Host.PolicyFile.PathInUse()}{(Environment.GetEnvironmentVariable(Core.Confinement.HostPolicy.PathVariable) is { Length: > 0 } ? $" (from ${Core.Confinement.HostPolicy.PathVariable})" : "")}");
+        foreach (var d in loaded.Findings)
+            stdout.WriteLine($"  {d}");
+        loaded.Value.Iter(p =>
+        {
+            stdout.WriteLine($"  source: {p.Source}");
+            foreach (var line in p.Describe())
+                stdout.WriteLine($"  {line}");
+        });
+        return loaded.Value.IsSome;
     }
 
     private sealed record Report(Seq<(string Key, string Value)> Lines, Seq<string> Missing, bool Usable);
