@@ -116,7 +116,7 @@ public static class JobDirectory
         var inputs = Seq<ResolvedInput>.Empty;
         plan.Value.Iter(p =>
         {
-            var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount);
+            var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount) { LinkFiles = jobFile.Config.Inputs.LinkFiles };
             var resolved = LinkFiles.Resolve(entries, ctx, mounts, WrapperFiles.Of(o.ConfigName, o.DockerfileName));
             findings = findings.Then(resolved.Findings);
             inputs = resolved.Value.IfNone(Seq<ResolvedInput>.Empty);
