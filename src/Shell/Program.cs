@@ -85,6 +85,7 @@ public static class Program
         var config = "job.toml";
         var dockerfile = "Dockerfile";
         var json = false;
+        var compat = false;
         var appArgs = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -92,6 +93,9 @@ public static class Program
             {
                 case "--json":
                     json = true;
+                    break;
+                case "--compat" when command == "check":
+                    compat = true;
                     break;
                 case "--config" when i + 1 < args.Length:
                     config = args[++i];
@@ -127,6 +131,9 @@ public static class Program
             return Usage;
         }
 
+        if (compat)
+            return CompatCommand.Run(dir ?? ".", config, dockerfile, json, stdout, stderr);
+
         var report = JobDirectory.Load(new JobDirectoryOptions(dir ?? ".", config, dockerfile, appArgs.ToSeq()));
         if (json)
         {
@@ -157,6 +164,10 @@ public static class Program
           boinc-persist check [DIR] [--config FILE] [--dockerfile FILE] [--json]
               Lint a job directory (a BOINC slot, or a project's job directory on its own): job.toml,
               the Dockerfile and the link files. Exits 1 if there is any error, 0 otherwise (warnings allowed).
+          boinc-persist check --compat [DIR] [--config FILE] [--dockerfile FILE] [--json]
+              For an existing docker_wrapper app (job.toml + Dockerfile): every behaviour that differs under
+              boinc-persist's defaults, each with the job.toml line that restores docker_wrapper's behaviour or
+              why none can, and the job.toml with all of them. Exits 1 if something blocks the app as it is.
           boinc-persist plan [DIR] [--config FILE] [--dockerfile FILE] [--json] [-- ARGS...]
               Print what would be built, mounted and run, and why. ARGS are the app's arguments
               (passed to the container as ARGS, as docker_wrapper does).

@@ -123,13 +123,14 @@ public static partial class Generators
         from tmp in Size()
         from quit in Gen.Elements(QuitPolicy.CheckpointAndStop, QuitPolicy.Pause)
         from grace in Duration()
+        from linkFiles in Gen.Elements(LinkFileMode.AsWritten, LinkFileMode.Resolve)
         select new JobConfig(
             workdir, project, image, build, create, gpu, web,
             mounts, ports, verbose,
             new CheckpointConfig(files.Distinct().ToSeq(), marker, quiet, keep),
             new Confinement(network, ro, nnp, caps.ToSeq(), user, pw, mismatch, hostMounts),
             new Limits(memory, cpus, pids, tmp),
-            new Lifecycle(quit, grace));
+            new Lifecycle(quit, grace)) { Inputs = new InputsConfig(linkFiles) };
 
     public static Arbitrary<JobConfig> JobConfigArb() => Arb.From(JobConfigGen());
 

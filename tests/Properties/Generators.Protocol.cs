@@ -95,13 +95,15 @@ public static partial class Generators
 public sealed record LinkedPlanInput(Boinc.Persist.Core.Planning.PlanInput Input)
 {
     public override string ToString() =>
-        $"workdir {Input.Job.Config.Workdir}, links: {string.Join(", ", Input.Links.Links.Map(l => $"{l.LogicalName}->{l.PhysicalName} ({l.Style}{(Input.Links.ExistingPhysicalNames.Contains(l.PhysicalName) ? ", exists" : "")})"))}";
+        $"link_files {Input.Job.Config.Inputs.LinkFiles}, workdir {Input.Job.Config.Workdir}, project_dir_mount {Input.Job.Config.ProjectDirMount}, links: {string.Join(", ", Input.Links.Links.Map(l => $"{l.LogicalName}->{l.PhysicalName} ({l.Style}{(Input.Links.ExistingPhysicalNames.Contains(l.PhysicalName) ? ", exists" : "")})"))}";
 }
 
 public static partial class Generators
 {
     public static Arbitrary<LinkedPlanInput> LinkedPlanInputArb() => Arb.From(
-        from input in ValidPlanInputGen()
+        from plain in ValidPlanInputGen()
+        from mode in Gen.Elements(Boinc.Persist.Core.Config.LinkFileMode.AsWritten, Boinc.Persist.Core.Config.LinkFileMode.Resolve)
+        let input = plain with { Job = plain.Job with { Config = plain.Job.Config with { Inputs = new Boinc.Persist.Core.Config.InputsConfig(mode) } } }
         from names in SlotName.ListOf().Select(l => l.Distinct().Take(6).ToList())
         from traits in (
             from style in Gen.Elements(Boinc.Persist.Core.Slots.LinkStyle.LinkFile, Boinc.Persist.Core.Slots.LinkStyle.Symlink)

@@ -30,6 +30,9 @@ public sealed record JobConfig(
     /// <summary>docker_wrapper's VERBOSE_STD.</summary>
     public const int DefaultVerbose = 1;
 
+    /// <summary>The <c>[inputs]</c> table: how the slot's link files reach the job.</summary>
+    public InputsConfig Inputs { get; init; } = InputsConfig.Default;
+
     public static JobConfig Default { get; } = new(
         Option<string>.None,
         Option<string>.None,
@@ -203,4 +206,30 @@ public enum QuitPolicy
 public sealed record Lifecycle(QuitPolicy Quit, TimeSpan StopGrace)
 {
     public static Lifecycle Default { get; } = new(QuitPolicy.CheckpointAndStop, TimeSpan.FromSeconds(30));
+}
+
+/// <summary>What the job sees at WORKDIR/&lt;logical name&gt; when the client left a <c>&lt;soft_link&gt;</c> link file.</summary>
+public enum LinkFileMode
+{
+    /// <summary>
+    /// The default, as BOINC and docker_wrapper define it: the link file itself, exactly as the client wrote it.
+    /// The app parses it (or calls <c>boinc_resolve_filename</c>) and opens the project file under
+    /// <c>project_dir_mount</c> or at the link's own relative path.
+    /// </summary>
+    AsWritten,
+
+    /// <summary>
+    /// The explicit choice <c>link_files = "resolve"</c>: the project file's bytes, bind-mounted over the
+    /// logical name inside the container (the link file on the host stays as written).
+    /// </summary>
+    Resolve,
+}
+
+/// <summary>The <c>[inputs]</c> table.</summary>
+public sealed record InputsConfig(LinkFileMode LinkFiles)
+{
+    public static InputsConfig Default { get; } = new(LinkFileMode.AsWritten);
+
+    /// <summary>The job.toml spelling of a mode.</summary>
+    public static string Name(LinkFileMode mode) => mode == LinkFileMode.Resolve ? "resolve" : "as-written";
 }

@@ -28,7 +28,7 @@ public static class JobConfigReader
     {
         "workdir", "project_dir_mount", "image_name", "build_args", "create_args", "use_gpu",
         "web_graphics_guest_port", "mount", "portmap", "verbose",
-        "checkpoint", "confinement", "limits", "lifecycle",
+        "checkpoint", "confinement", "limits", "lifecycle", "inputs",
     };
 
     private static readonly string[] CheckpointKeys = { "files", "done_marker", "quiescence", "keep" };
@@ -42,6 +42,8 @@ public static class JobConfigReader
     private static readonly string[] LimitsKeys = { "memory", "cpus", "pids", "tmp_size" };
 
     private static readonly string[] LifecycleKeys = { "quit_policy", "stop_grace" };
+
+    private static readonly string[] InputsKeys = { "link_files" };
 
     /// <summary>No job.toml: docker_wrapper's defaults (and ours).</summary>
     public static JobFile Missing(string fileName) => new(fileName, JobConfig.Default, Map<string, int>.Empty);
@@ -79,6 +81,7 @@ public static class JobConfigReader
             var confinement = Table(root, "confinement").Map(ReadConfinement).IfNone(Confinement.Default);
             var limits = Table(root, "limits").Map(ReadLimits).IfNone(Limits.Default);
             var lifecycle = Table(root, "lifecycle").Map(ReadLifecycle).IfNone(Lifecycle.Default);
+            var inputs = Table(root, "inputs").Map(ReadInputs).IfNone(InputsConfig.Default);
 
             var build = Str(root, "build_args").Map(s => CreateArgs.ParseBuild(s)).IfNone(
                 new CreateArgs.Parsed<BuildOptions>(BuildOptions.None, Seq<string>.Empty));
@@ -103,7 +106,8 @@ public static class JobConfigReader
 
             var config = new JobConfig(
                 workdir, projectMount, imageName, build.Value, create.Value.Options, useGpu, webPort,
-                mounts, portmaps, verbose.IfNone(JobConfig.DefaultVerbose), checkpoint, confinement, limits, lifecycle);
+                mounts, portmaps, verbose.IfNone(JobConfig.DefaultVerbose), checkpoint, confinement, limits, lifecycle)
+                { Inputs = inputs };
             var fileLines = lines.Aggregate(Map<string, int>.Empty, (m, kv) => m.AddOrUpdate(kv.Key, kv.Value));
             return Checked<JobFile>.Of(new JobFile(file, config, fileLines), findings.ToArray().ToSeq());
         }
@@ -181,6 +185,19 @@ public static class JobConfigReader
             }).IfNone(Lifecycle.Default.Quit);
             var grace = Duration(t, "stop_grace", p).IfNone(Lifecycle.Default.StopGrace);
             return new Lifecycle(quit, grace);
+        }
+
+        private InputsConfig ReadInputs(TomlNode.Table t)
+        {
+            const string p = "inputs.";
+            Unknown(t, p, InputsKeys);
+            var mode = Str(t, "link_files", p).Bind(s => s switch
+            {
+                "as-written" => Option<LinkFileMode>.Some(LinkFileMode.AsWritten),
+                "resolve" => LinkFileMode.Resolve,
+                _ => Bad<LinkFileMode>("BP-CFG004", p + "link_files", $"link_files must be \"as-written\" or \"resolve\", not \"{s}\""),
+            }).IfNone(InputsConfig.Default.LinkFiles);
+            return new InputsConfig(mode);
         }
 
         private Limits MergeLimits(Limits limits, CreateArgs.CreateResult create)

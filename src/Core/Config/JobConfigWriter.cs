@@ -34,6 +34,9 @@ public static class JobConfigWriter
         Section(sb, "confinement", Confinement(c.Confinement));
         Section(sb, "limits", Limits(c.Limits));
         Section(sb, "lifecycle", Lifecycle(c.Lifecycle));
+        Section(sb, "inputs", c.Inputs == InputsConfig.Default
+            ? new List<string>()
+            : new List<string> { $"link_files = {Str(InputsConfig.Name(c.Inputs.LinkFiles))}" });
         return sb.ToString();
     }
 

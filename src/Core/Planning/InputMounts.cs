@@ -17,20 +17,26 @@ public sealed record LinkFacts(Seq<SlotLink> Links, LanguageExt.HashSet<string> 
 }
 
 /// <summary>
-/// Makes every logical file name work inside the container without rewriting anything (no <c>sed</c> on link
-/// files, BOINC's own files stay intact for the client):
+/// How the slot's links into the project directory reach the job, by job.toml's <c>[inputs] link_files</c>.
 /// <list type="bullet">
-/// <item>A copy (<c>&lt;copy_file/&gt;</c>) is already a real file in the slot, hence at WORKDIR/&lt;name&gt;.</item>
-/// <item>A <c>&lt;soft_link&gt;</c> link file gets a single-file bind mount of the physical project file onto
-/// WORKDIR/&lt;logical name&gt;, so the job opens its logical name and reads the right bytes; on the host the
-/// link file under the mount is untouched.</item>
-/// <item>A real symlink (<c>use_symlinks</c>) already says <c>../../projects/&lt;dir&gt;/&lt;file&gt;</c>; it
-/// resolves inside the container once the project directory is mounted, read-only, at
-/// WORKDIR/../../projects/&lt;dir&gt;, which is what this plans.</item>
-/// <item>Outputs are read-write: a link whose physical file does not exist yet (the client writes the link
-/// before the job writes the file), or whose physical name is BOINC's output name <c>&lt;result&gt;_&lt;n&gt;</c>
-/// (so a restarted job can still write it). The shell creates missing output files, empty, before the start
-/// (<see cref="OutputsToCreate"/>), because a bind mount needs an existing source.</item>
+/// <item>A copy (<c>&lt;copy_file/&gt;</c>) is a real file in the slot, hence at WORKDIR/&lt;name&gt;, in both modes.</item>
+/// <item><c>"as-written"</c> (the default, BOINC's and docker_wrapper's contract): nothing is mounted over a link
+/// file, so the job sees it exactly as the client wrote it and resolves it itself. The project directory is
+/// visible read-only at <c>project_dir_mount</c> (planned by <see cref="Planner"/>) and, here, where the link's
+/// own relative path <c>../../projects/&lt;dir&gt;</c> lands from WORKDIR, so both the <c>sed</c>-to-/project
+/// idiom of BOINC's sample app and an app that opens what <c>boinc_resolve_filename</c> returns find the file.</item>
+/// <item><c>"resolve"</c> (explicit): a single-file bind mount of the physical project file onto
+/// WORKDIR/&lt;logical name&gt;, inside the container only, so the job opens its logical name and reads the
+/// project file's bytes; on the host the link file under the mount is untouched.</item>
+/// <item>A real symlink (<c>use_symlinks</c>) is never covered, in either mode: it already says
+/// <c>../../projects/&lt;dir&gt;/&lt;file&gt;</c> and resolves through the same relative-root mount.</item>
+/// <item>Outputs are writable wherever the job can reach them: a link whose physical file does not exist yet
+/// (the client writes the link before the job writes the file) or whose physical name is BOINC's output name
+/// <c>&lt;result&gt;_&lt;n&gt;</c>. Under "resolve" over the link file; otherwise as single-file read-write mounts
+/// at &lt;relative root&gt;/&lt;physical&gt; and &lt;project_dir_mount&gt;/&lt;physical&gt;, on top of the read-only
+/// directory, so an app writing through the resolved path (docker_wrapper mounts the project directory
+/// writable) writes its own result file and nothing else of the project. The shell creates missing output
+/// files, empty, before the start (<see cref="OutputsToCreate"/>), because a bind mount needs a source.</item>
 /// </list>
 /// Wrapper files (job.toml, Dockerfile, the program) are not mounted. Pure: existence is a host fact passed in.
 /// </summary>
@@ -64,58 +70,73 @@ public static class InputMounts
         return Checked<Seq<SlotLink>>.Of(links.ToSeq(), findings.ToSeq());
     }
 
-    /// <summary>The mounts for a plan: see <see cref="Plan(Seq{SlotLink}, LanguageExt.HashSet{string}, string, string, string, string, Option{string})"/>.</summary>
+    /// <summary>The mounts for a plan, in the mode job.toml asks for.</summary>
     public static Seq<PlannedMount> Plan(PlanInput input, string workdir) =>
         Plan(input.Links.Links, input.Links.ExistingPhysicalNames, workdir, input.Host.ProjectPath,
-            input.Task.ProjectDirName, input.Task.ResultName, input.Job.Config.ProjectDirMount);
+            input.Task.ProjectDirName, input.Task.ResultName,
+            input.Job.Config.ProjectDirMount.Filter(_ => !input.Job.Config.Confinement.ProjectDirWritable),
+            input.Job.Config.ProjectDirMount, input.Job.Config.Inputs.LinkFiles);
 
     /// <summary>
     /// The mounts for <paramref name="links"/>: <paramref name="existing"/> holds the physical names that exist
-    /// in the project directory at <paramref name="projectPath"/> on the host. Every mount says why it exists.
+    /// in the project directory at <paramref name="projectPath"/> on the host; <paramref name="readOnlyProjectMount"/>
+    /// is project_dir_mount when the project directory is mounted there read-only (outputs need a writable
+    /// file on top), <paramref name="projectMount"/> project_dir_mount however it is mounted. Every mount says why.
     /// </summary>
     public static Seq<PlannedMount> Plan(
         Seq<SlotLink> links, LanguageExt.HashSet<string> existing, string workdir, string projectPath,
-        string projectDirName, string resultName, Option<string> projectMountTarget)
+        string projectDirName, string resultName, Option<string> readOnlyProjectMount, Option<string> projectMount,
+        LinkFileMode mode)
     {
         var mounts = new List<PlannedMount>();
         bool IsOutput(SlotLink l) => !existing.Contains(l.PhysicalName) || IsOutputName(l.PhysicalName, resultName);
+        bool Bound(SlotLink l) => l.Style == LinkStyle.LinkFile && mode == LinkFileMode.Resolve;
 
-        foreach (var l in links.Filter(l => l.Style == LinkStyle.LinkFile))
+        foreach (var l in links.Filter(Bound))
         {
             var source = Paths.Join(projectPath, l.PhysicalName);
             var target = Paths.Join(workdir, l.LogicalName);
             mounts.Add(IsOutput(l)
                 ? new PlannedMount(source, target, false, Relabel.None, MountRole.LinkedOutput,
-                    $"output '{l.LogicalName}': the link file's target {l.PhysicalName} in the project directory, writable")
+                    $"output '{l.LogicalName}' (link_files = \"resolve\"): its project file {l.PhysicalName}, writable, over the link file")
                 : new PlannedMount(source, target, true, Relabel.None, MountRole.LinkedInput,
-                    $"input '{l.LogicalName}': the link file's target {l.PhysicalName} from the project directory, read-only"));
+                    $"input '{l.LogicalName}' (link_files = \"resolve\"): its project file {l.PhysicalName}, read-only, over the link file"));
         }
 
-        var symlinks = links.Filter(l => l.Style == LinkStyle.Symlink);
-        if (!symlinks.IsEmpty)
+        var kept = links.Filter(l => !Bound(l));
+        if (kept.IsEmpty) return mounts.ToSeq();
+
+        var root = SymlinkRoot(workdir, projectDirName);
+        var rootMounted = false;
+        if (projectMount.Exists(t => t == root))
         {
-            var root = SymlinkRoot(workdir, projectDirName);
-            if (!projectMountTarget.Exists(t => t == root))
-                mounts.Add(new PlannedMount(projectPath, root, true, Relabel.None, MountRole.SymlinkTarget,
-                $"the project directory, read-only, where the slot's symlinks ({string.Join(", ", symlinks.Map(s => s.LogicalName))}) point"));
-            foreach (var l in symlinks.Filter(IsOutput))
-                mounts.Add(new PlannedMount(Paths.Join(projectPath, l.PhysicalName), Paths.Join(root, l.PhysicalName), false,
-                    Relabel.None, MountRole.LinkedOutput,
-                    $"output '{l.LogicalName}': the symlink's target {l.PhysicalName}, writable"));
+            rootMounted = true;
+        }
+        else if (LinkFiles.RelativeRootUsable(workdir, projectDirName))
+        {
+            rootMounted = true;
+            mounts.Add(new PlannedMount(projectPath, root, true, Relabel.None, MountRole.SymlinkTarget,
+                $"the project directory, read-only, where ../../projects/{projectDirName} lands from WORKDIR: the relative path of the slot's "
+                + $"{(mode == LinkFileMode.AsWritten ? "links" : "symlinks")} ({string.Join(", ", kept.Map(s => s.LogicalName))}), kept as the client wrote them"));
+        }
+
+        foreach (var l in kept.Filter(IsOutput))
+        {
+            var source = Paths.Join(projectPath, l.PhysicalName);
+            var what = l.Style == LinkStyle.Symlink ? "symlink" : "link file";
+            if (rootMounted && !projectMount.Exists(t => t == root))
+                mounts.Add(new PlannedMount(source, Paths.Join(root, l.PhysicalName), false, Relabel.None, MountRole.LinkedOutput,
+                    $"output '{l.LogicalName}': the {what}'s target {l.PhysicalName}, writable where the link's relative path leads"));
+            readOnlyProjectMount.Iter(pm => mounts.Add(new PlannedMount(source, Paths.Join(pm, l.PhysicalName), false, Relabel.None,
+                MountRole.LinkedOutput,
+                $"output '{l.LogicalName}': the {what}'s target {l.PhysicalName}, writable under project_dir_mount {pm} (the rest stays read-only)")));
         }
 
         return mounts.ToSeq();
     }
 
     /// <summary>Where <c>../../projects/&lt;dir&gt;</c> lands, seen from WORKDIR (".." at / stays at /).</summary>
-    public static string SymlinkRoot(string workdir, string projectDirName)
-    {
-        var segs = workdir.Split('/', System.StringSplitOptions.RemoveEmptyEntries).ToList();
-        for (var i = 0; i < 2 && segs.Count > 0; i++) segs.RemoveAt(segs.Count - 1);
-        segs.Add("projects");
-        segs.Add(projectDirName);
-        return "/" + string.Join('/', segs);
-    }
+    public static string SymlinkRoot(string workdir, string projectDirName) => LinkFiles.RelativeRoot(workdir, projectDirName);
 
     /// <summary>BOINC names output files <c>&lt;result name&gt;_&lt;n&gt;</c> (the OUTFILE_n macro of result templates).</summary>
     public static bool IsOutputName(string physicalName, string resultName) =>
@@ -125,5 +146,5 @@ public static class InputMounts
 
     /// <summary>Host files the shell must create (empty, without truncating) before the container starts.</summary>
     public static Seq<string> OutputsToCreate(Plan plan) =>
-        plan.Container.Mounts.Filter(m => m.Role == MountRole.LinkedOutput).Map(m => m.Source);
+        plan.Container.Mounts.Filter(m => m.Role == MountRole.LinkedOutput).Map(m => m.Source).Distinct();
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Diagnostics;
 using LanguageExt;
 
@@ -54,7 +55,49 @@ public static class LinkFiles
         var results = listing.Entries.Map(e => ResolveEntry(e, context, mounts, wrapper));
         var inputs = results.Bind(r => r.Value.Match(o => o.ToSeq(), () => Seq<ResolvedInput>.Empty));
         var findings = results.Bind(r => r.Findings);
-        return Checked<Seq<ResolvedInput>>.Of(inputs, findings);
+        return Checked<Seq<ResolvedInput>>.Of(inputs, findings.Then(UnmountedProjectNote(inputs, mounts)));
+    }
+
+    /// <summary>
+    /// Where <c>../../projects/&lt;dir&gt;</c> lands seen from <paramref name="workdir"/> (".." at / stays at /):
+    /// the link's own relative path, as <c>boinc_resolve_filename</c> returns it, opened from WORKDIR.
+    /// </summary>
+    public static string RelativeRoot(string workdir, string projectDirName)
+    {
+        var segs = workdir.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+        for (var i = 0; i < 2 && segs.Count > 0; i++) segs.RemoveAt(segs.Count - 1);
+        segs.Add("projects");
+        segs.Add(projectDirName);
+        return "/" + string.Join('/', segs);
+    }
+
+    /// <summary>
+    /// The relative root can be mounted only when it is neither WORKDIR, nor above it (it would hide the slot),
+    /// nor inside it (the engine would create a directory in the slot).
+    /// </summary>
+    public static bool RelativeRootUsable(string workdir, string projectDirName)
+    {
+        var root = RelativeRoot(workdir, projectDirName);
+        return !Paths.IsAtOrUnder(workdir, root) && !Paths.IsAtOrUnder(root, workdir);
+    }
+
+    /// <summary>
+    /// Link files left as written with no project_dir_mount: the files are reachable only by the link's own
+    /// relative path; an app that rewrites the link to /project, as BOINC's sample app does, finds nothing.
+    /// Said once, naming the first such entry.
+    /// </summary>
+    private static Seq<Diagnostic> UnmountedProjectNote(Seq<ResolvedInput> inputs, ContainerMounts mounts)
+    {
+        if (mounts.ProjectMount.IsSome || mounts.LinkFiles != LinkFileMode.AsWritten) return Seq<Diagnostic>.Empty;
+        var linkFiles = inputs.Choose(i => i is ResolvedInput.Linked { Style: LinkStyle.LinkFile } l ? Option<ResolvedInput.Linked>.Some(l) : Option<ResolvedInput.Linked>.None);
+        return linkFiles.HeadOrNone().Match(
+            first => Seq1(Diagnostic.Warning(
+                SlotCodes.ProjectDirNotMounted, Location.InFile(first.LogicalName),
+                $"'{first.LogicalName}' is a link file, kept as the client wrote it (link_files = \"as-written\"), and job.toml has no "
+                + $"project_dir_mount: the job reaches '{first.PhysicalName}' only by the link's own relative path ({first.ContainerPath}). "
+                + "An app that rewrites link files to /project, as BOINC's docker_wrapper sample does, needs project_dir_mount = \"/project\"; "
+                + "an app that opens its inputs by logical name needs [inputs] link_files = \"resolve\".")),
+            () => Seq<Diagnostic>.Empty);
     }
 
     public static Checked<Seq<ResolvedInput>> Resolve(SlotListing listing, SlotContext context, ContainerMounts mounts) =>
@@ -151,21 +194,26 @@ public static class LinkFiles
                     new ResolvedInput.Copied(name, Paths.Join(mounts.Workdir, name))),
                 Some: ts => Target(name, ts.Item1, context).Match(
                     Left: Failed,
-                    Right: t => Linked(name, t.Physical, ts.Item2, mounts, wrapper))));
+                    Right: t => Linked(name, t.Physical, ts.Item2, context, mounts, wrapper))));
     }
 
     private static Checked<Option<ResolvedInput>> Linked(
-        string name, string physical, LinkStyle style, ContainerMounts mounts, WrapperFiles wrapper)
+        string name, string physical, LinkStyle style, SlotContext context, ContainerMounts mounts, WrapperFiles wrapper)
     {
         if (wrapper.PhysicalNames.Exists(p => p == physical))
             return Checked<Option<ResolvedInput>>.Ok(Option<ResolvedInput>.None);
-        return mounts.ProjectMount.Match(
-            Some: m => Checked<Option<ResolvedInput>>.Ok(
-                new ResolvedInput.Linked(name, physical, style, Paths.Join(m, physical))),
-            None: () => Failed(Diagnostic.Error(
-                SlotCodes.ProjectDirNotMounted, Location.InFile(name),
-                $"'{name}' links to '{physical}' in the project directory, which is not mounted in the container; "
-                + "set project_dir_mount in job.toml (e.g. project_dir_mount = \"/project\").")));
+        ResolvedInput At(string path) => new ResolvedInput.Linked(name, physical, style, path);
+        if (style == LinkStyle.LinkFile && mounts.LinkFiles == LinkFileMode.Resolve)
+            return Checked<Option<ResolvedInput>>.Ok(At(Paths.Join(mounts.Workdir, name)));
+        if (mounts.ProjectMount.IsSome)
+            return Checked<Option<ResolvedInput>>.Ok(At(Paths.Join(mounts.ProjectMount.IfNone(""), physical)));
+        if (RelativeRootUsable(mounts.Workdir, context.ProjectDirName))
+            return Checked<Option<ResolvedInput>>.Ok(At(Paths.Join(RelativeRoot(mounts.Workdir, context.ProjectDirName), physical)));
+        return Failed(Diagnostic.Error(
+            SlotCodes.ProjectDirNotMounted, Location.InFile(name),
+            $"'{name}' links to '{physical}' in the project directory, which the container cannot reach: job.toml has no "
+            + $"project_dir_mount and WORKDIR {mounts.Workdir} leaves no room for ../../projects/{context.ProjectDirName}; "
+            + "set project_dir_mount in job.toml (e.g. project_dir_mount = \"/project\")."));
     }
 
     private static Checked<string> HostPath(string entryName, string target, SlotContext context) =>

@@ -40,7 +40,8 @@ public static class SlotCodes
     public const string LinkBadPhysicalName = "SLOT003";
 
     /// <summary>An input links into the project directory but job.toml does not mount it
-    /// (<c>project_dir_mount</c>).</summary>
+    /// (<c>project_dir_mount</c>): a warning when the link's own relative path still reaches the file (the
+    /// directory is mounted where <c>../../projects/&lt;dir&gt;</c> lands from WORKDIR), an error when not.</summary>
     public const string ProjectDirNotMounted = "SLOT004";
 
     /// <summary>A slot entry's own name is unusable (empty, <c>.</c>, <c>..</c>, contains <c>/</c> or NUL).</summary>

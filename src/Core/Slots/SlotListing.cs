@@ -32,7 +32,11 @@ public sealed record SlotListing(Seq<SlotEntry> Entries)
 /// Where the container sees things: the slot is mounted at <see cref="Workdir"/>; the project directory at
 /// <see cref="ProjectMount"/> when job.toml sets <c>project_dir_mount</c>. Both are absolute container paths.
 /// </summary>
-public sealed record ContainerMounts(string Workdir, Option<string> ProjectMount);
+public sealed record ContainerMounts(string Workdir, Option<string> ProjectMount)
+{
+    /// <summary>job.toml's <c>[inputs] link_files</c>: whether link files are left as written or resolved.</summary>
+    public Config.LinkFileMode LinkFiles { get; init; } = Config.LinkFileMode.AsWritten;
+}
 
 /// <summary>
 /// Names in the slot that belong to the wrapper rather than to the job: its configuration and Dockerfile
@@ -91,8 +95,10 @@ public abstract record ResolvedInput
     /// <summary>A physical copy in the slot (<c>&lt;copy_file/&gt;</c>), seen at <c>&lt;workdir&gt;/&lt;name&gt;</c>.</summary>
     public sealed record Copied(string LogicalName, string ContainerPath) : ResolvedInput;
 
-    /// <summary>A link file or symlink to <paramref name="PhysicalName"/> (a path relative to the project dir),
-    /// seen at <c>&lt;project mount&gt;/&lt;physical&gt;</c>.</summary>
+    /// <summary>A link file or symlink to <paramref name="PhysicalName"/> (a path relative to the project dir)
+    /// whose bytes the container reads at <c>ContainerPath</c>: <c>&lt;project mount&gt;/&lt;physical&gt;</c>, else
+    /// where the link's relative path lands from WORKDIR, or WORKDIR/&lt;logical&gt; under
+    /// <c>link_files = "resolve"</c>.</summary>
     public sealed record Linked(string LogicalName, string PhysicalName, LinkStyle Style, string ContainerPath)
         : ResolvedInput;
 }

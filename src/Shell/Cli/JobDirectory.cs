@@ -110,7 +110,7 @@ public static class JobDirectory
                 info.Bind(i => i.User.Map(l => l.Value))),
             new TaskIdentity(ctx.ProjectDirName, ctx.WuName, ctx.ResultName, ctx.Slot, ctx.Ncpus, ctx.RscMemoryBound),
             new HostFacts(dir, projectPath, uid, gid),
-            o.AppArgs) { Links = LinkFactsOf(entries, ctx, projectPath, WrapperFiles.Of(o.ConfigName, o.DockerfileName), ref findings) };
+            o.AppArgs) { Links = LinkFactsOf(entries, ctx, projectPath, Wrapper(o, projectPath), ref findings) };
         var plan = Planner.Make(input);
         // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
         findings = findings.Then(standalone ? plan.Findings.Filter(d => d.Code != "BP-PLAN009") : plan.Findings);
@@ -139,8 +139,8 @@ public static class JobDirectory
         var inputs = Seq<ResolvedInput>.Empty;
         boxed.Iter(p =>
         {
-            var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount);
-            var resolved = LinkFiles.Resolve(entries, ctx, mounts, WrapperFiles.Of(o.ConfigName, o.DockerfileName));
+            var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount) { LinkFiles = jobFile.Config.Inputs.LinkFiles };
+            var resolved = LinkFiles.Resolve(entries, ctx, mounts, Wrapper(o, projectPath));
             findings = findings.Then(resolved.Findings);
             inputs = resolved.Value.IfNone(Seq<ResolvedInput>.Empty);
         });
@@ -211,6 +211,18 @@ public static class JobDirectory
         var existing = new LanguageExt.HashSet<string>(
             seq.Map(l => l.PhysicalName).Filter(p => File.Exists(Path.Combine(projectPath, p))));
         return new LinkFacts(seq, existing);
+    }
+
+    /// <summary>
+    /// The wrapper's own files: job.toml, the Dockerfile and, when this process is the app version's main
+    /// program in the task's project directory (the client starts projects/&lt;dir&gt;/&lt;file&gt;), the slot's link to it,
+    /// which is no input of the job.
+    /// </summary>
+    private static WrapperFiles Wrapper(JobDirectoryOptions o, string projectPath)
+    {
+        var files = WrapperFiles.Of(o.ConfigName, o.DockerfileName);
+        var self = Environment.ProcessPath;
+        return self is not null && Path.GetDirectoryName(self) == projectPath.TrimEnd('/') ? files.WithProgram(self) : files;
     }
 
     /// <summary>docker_wrapper's standalone mode: the project directory is ./project, names are stand-ins.</summary>

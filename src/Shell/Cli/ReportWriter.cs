@@ -46,6 +46,7 @@ public static class ReportWriter
             w.WriteLine($"  cpus          {(s.NanoCpus > 0 ? (s.NanoCpus / 1e9).ToString("0.###", CultureInfo.InvariantCulture) : "unlimited")}");
             w.WriteLine($"  memory        {s.MemoryBytes.Match(Units.FormatSize, () => "unlimited")} (no swap beyond it)");
             w.WriteLine($"  pids          {s.PidsLimit}");
+            r.Config.Iter(c => w.WriteLine($"  link files    {LinkFilesText(c.Inputs.LinkFiles)}"));
             if (s.Gpus) w.WriteLine("  gpus          all");
             s.Entrypoint.Iter(e => w.WriteLine($"  entrypoint    {e}"));
             r.Dockerfile.Bind(d => d.Entrypoint).Iter(c => w.WriteLine($"  entrypoint    {Command(c.Value)} (the image's ENTRYPOINT, Dockerfile line {c.Line})"));
@@ -80,7 +81,9 @@ public static class ReportWriter
                     w.WriteLine(input switch
                     {
                         ResolvedInput.Copied c => $"  {c.LogicalName} -> {c.ContainerPath}  (copied into the slot)",
-                        ResolvedInput.Linked l => $"  {l.LogicalName} -> {l.ContainerPath}  (link to the project's {l.PhysicalName})",
+                        ResolvedInput.Linked { Style: LinkStyle.LinkFile } l when l.ContainerPath != Core.Paths.Join(s.WorkingDir, l.LogicalName) =>
+                            $"  {l.LogicalName} -> {l.ContainerPath}  (the project's {l.PhysicalName}; {Core.Paths.Join(s.WorkingDir, l.LogicalName)} is the link file as the client wrote it)",
+                        ResolvedInput.Linked l => $"  {l.LogicalName} -> {l.ContainerPath}  ({(l.Style == LinkStyle.Symlink ? "symlink" : "link file resolved")} to the project's {l.PhysicalName})",
                         _ => $"  {input}",
                     });
                 }
@@ -104,6 +107,7 @@ public static class ReportWriter
             j.WriteStartObject();
             j.WriteString("directory", r.Directory);
             j.WriteBoolean("standalone", r.Standalone);
+            r.Config.Iter(c => j.WriteString("linkFiles", InputsConfig.Name(c.Inputs.LinkFiles)));
             j.WriteBoolean("ok", !r.HasErrors);
             j.WriteStartArray("findings");
             foreach (var d in r.Findings)
@@ -210,6 +214,11 @@ public static class ReportWriter
         j.WriteEndArray();
         j.WriteEndObject();
     }
+
+    /// <summary>Which link-file mode the job uses, and what that means for it.</summary>
+    public static string LinkFilesText(LinkFileMode mode) => mode == LinkFileMode.Resolve
+        ? "resolve ([inputs] link_files = \"resolve\": each link file's project file is bound over its logical name)"
+        : "as-written (the client's link files stay as written; the app resolves them, as under docker_wrapper)";
 
     private static string Command(Core.Dockerfiles.ImageCommand c) => c switch
     {

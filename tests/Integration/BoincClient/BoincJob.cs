@@ -60,10 +60,12 @@ public sealed record MainProgram(string Name, FileContent Content)
 
 /// <summary>A project file of the app version or workunit, as the slot sees it under <see cref="OpenName"/>.</summary>
 /// <param name="Copy">true: &lt;copy_file/&gt; (a real copy in the slot); false: a &lt;soft_link&gt; link file.</param>
-public sealed record JobFile(string Name, string OpenName, FileContent Content, bool Copy = false);
+/// <param name="Executable">&lt;executable/&gt; in its file_info: the client keeps it (and its slot copy) executable.</param>
+public sealed record JobFile(string Name, string OpenName, FileContent Content, bool Copy = false, bool Executable = false);
 
 /// <param name="Optional">&lt;optional/&gt;: a missing file is no error for the client.</param>
-public sealed record OutputFile(string Name, string OpenName, long MaxNbytes, bool Optional = false);
+/// <param name="Copy">&lt;copy_file/&gt;: the app writes it in the slot and the client moves it to the project dir.</param>
+public sealed record OutputFile(string Name, string OpenName, long MaxNbytes, bool Optional = false, bool Copy = false);
 
 /// <summary>Where a project file's bytes come from.</summary>
 public abstract record FileContent

@@ -41,7 +41,7 @@ public static class BoincXml
             new("file", new XElement("name", job.MainProgram.Name), Status(), new XElement("executable")),
         };
         files.AddRange(job.AppVersionFiles.Concat(job.Inputs)
-            .Select(f => new XElement("file", new XElement("name", f.Name), Status())));
+            .Select(f => new XElement("file", new XElement("name", f.Name), Status(), f.Executable ? new XElement("executable") : null)));
         if (job.Output is { } output)
         {
             // No upload URL: with <sticky/> the result ends "uploaded" and the file stays in the project dir.
@@ -93,7 +93,7 @@ public static class BoincXml
                 new XElement("report_deadline", receivedTime + 7 * 86400),
                 job.Output is { } o
                     ? new XElement("file_ref", new XElement("file_name", o.Name), new XElement("open_name", o.OpenName),
-                        o.Optional ? new XElement("optional") : null)
+                        o.Optional ? new XElement("optional") : null, o.Copy ? new XElement("copy_file") : null)
                     : null)));
     }
 

@@ -28,8 +28,10 @@ public sealed class InputMountContainerTests(EngineFixture engine)
 {
     private const uint SlotOwner = 1000;
 
-    [Fact]
-    public async Task A_job_reads_copies_link_files_and_symlinks_by_logical_name_and_writes_its_output()
+    [Theory]
+    [InlineData("resolve")]
+    [InlineData("as-written")]
+    public async Task A_job_reads_copies_link_files_and_symlinks_and_writes_its_output_in_either_link_file_mode(string mode)
     {
         // Given a slot as the client lays it out: a copy, a link file, a symlink, an output link
         using var root = engine.NewTempRoot();
@@ -52,7 +54,7 @@ public sealed class InputMountContainerTests(EngineFixture engine)
         Assert.True(links.Findings.IsEmpty, string.Join("; ", links.Findings));
         var linkSeq = links.Value.IfNone(Seq<SlotLink>.Empty);
         var existing = new LanguageExt.HashSet<string>(linkSeq.Map(l => l.PhysicalName).Filter(p => File.Exists(Path.Combine(slot.ProjectDir, p))));
-        var job = JobConfigReader.Parse("job.toml", "").Value.IfNone(() => throw new InvalidOperationException("job.toml"));
+        var job = JobConfigReader.Parse("job.toml", $"[inputs]\nlink_files = \"{mode}\"\n").Value.IfNone(() => throw new InvalidOperationException("job.toml"));
         var input = new PlanInput(
             job,
             new DockerfileFacts("Dockerfile", "FROM boinc-persist/busybox:1\nWORKDIR /app\n", Option<(string, int)>.Some(("/app", 2)), Option<string>.None),
@@ -69,9 +71,13 @@ public sealed class InputMountContainerTests(EngineFixture engine)
         }
 
         // When the job reads by logical names and writes its output
-        var exit = await Run(plan,
-            "cat /app/copy.txt > /app/r_copy; cat /app/in.txt > /app/r_in; cat /app/sym.dat > /app/r_sym; " +
-            "echo 'the result' > /app/out.txt; if echo x > /app/in.txt; then echo wrote > /app/r_ro; else echo refused > /app/r_ro; fi; exit 0");
+        // (resolve: by logical name; as-written: the link file as written, the project file where its relative path lands)
+        var projects = $"/projects/{ctx.ProjectDirName}";
+        var exit = await Run(plan, mode == "resolve"
+            ? "cat /app/copy.txt > /app/r_copy; cat /app/in.txt > /app/r_in; cat /app/sym.dat > /app/r_sym; " +
+              "echo 'the result' > /app/out.txt; if echo x > /app/in.txt; then echo wrote > /app/r_ro; else echo refused > /app/r_ro; fi; exit 0"
+            : $"cat /app/copy.txt > /app/r_copy; cat /app/in.txt > /app/r_link; cat {projects}/in_v2.txt > /app/r_in; cat /app/sym.dat > /app/r_sym; " +
+              $"echo 'the result' > {projects}/{result}_0; if echo x > {projects}/in_v2.txt; then echo wrote > /app/r_ro; else echo refused > /app/r_ro; fi; exit 0");
 
         // Then
         Assert.Equal(0, exit);
@@ -82,6 +88,7 @@ public sealed class InputMountContainerTests(EngineFixture engine)
         Assert.Equal("refused\n", Slot("r_ro"));
         Assert.Equal("the result\n", File.ReadAllText(Path.Combine(slot.ProjectDir, result + "_0")));
         Assert.Equal(linkText, Slot("in.txt"));
+        if (mode != "resolve") Assert.Equal(linkText, Slot("r_link"));
         Assert.StartsWith("<soft_link>", Slot("out.txt"));
         Assert.Equal("linked bytes\n", File.ReadAllText(Path.Combine(slot.ProjectDir, "in_v2.txt")));
     }

@@ -1,4 +1,5 @@
 using System.Linq;
+using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Slots;
 using LanguageExt;
@@ -42,6 +43,10 @@ public class InputMountExamples
     [InlineData("../../projects/example.org_proj/../../../etc/passwd")]
     [InlineData("/etc/passwd")]
     [InlineData("../../projects/example.org_proj/%2e%2e/x")]
+    [InlineData("../../projects/example.org_proj/a%2Fb")]
+    [InlineData("../../projects/example.org_proj/&#46;&#46;/x")]
+    [InlineData("/var/lib/boinc-client/projects/example.org_proj/../x")]
+    [InlineData("../../projects/example.org_proj")]
     public void A_hostile_link_is_an_error_naming_the_slot_entry(string target)
     {
         var links = InputMounts.Links(new SlotListing(new[] { LinkFile("in.txt", target) }.ToSeq()), Context, WrapperFiles.Default);
@@ -51,18 +56,20 @@ public class InputMountExamples
         Assert.True(links.Value.IfNone(Seq<SlotLink>.Empty).IsEmpty);
     }
 
-    [Fact]
-    public void Inputs_are_read_only_binds_and_outputs_writable_ones()
+    private static readonly Seq<SlotLink> InOutNew = new[]
     {
-        var links = new[]
-        {
-            new SlotLink("in.txt", "in_v2.txt", LinkStyle.LinkFile),
-            new SlotLink("out.txt", "wu1_0_0", LinkStyle.LinkFile),
-            new SlotLink("new.txt", "fresh.txt", LinkStyle.LinkFile),
-        }.ToSeq();
-        var existing = new LanguageExt.HashSet<string>(new[] { "in_v2.txt", "wu1_0_0" });
+        new SlotLink("in.txt", "in_v2.txt", LinkStyle.LinkFile),
+        new SlotLink("out.txt", "wu1_0_0", LinkStyle.LinkFile),
+        new SlotLink("new.txt", "fresh.txt", LinkStyle.LinkFile),
+    }.ToSeq();
 
-        var mounts = InputMounts.Plan(links, existing, "/app", "/p", "example.org_proj", "wu1_0", Option<string>.None);
+    private static readonly LanguageExt.HashSet<string> InAndOutExist = new(new[] { "in_v2.txt", "wu1_0_0" });
+
+    [Fact]
+    public void Under_resolve_inputs_are_read_only_binds_over_the_link_files_and_outputs_writable_ones()
+    {
+        var mounts = InputMounts.Plan(InOutNew, InAndOutExist, "/app", "/p", "example.org_proj", "wu1_0",
+            Option<string>.None, Option<string>.None, LinkFileMode.Resolve);
 
         Assert.Equal(new[]
         {
@@ -73,6 +80,48 @@ public class InputMountExamples
         Assert.Contains("in.txt", mounts[0].Why);
     }
 
+    [Fact]
+    public void As_written_leaves_every_link_file_visible_and_makes_only_the_outputs_writable_where_the_app_resolves_them()
+    {
+        // BOINC's sample app: project_dir_mount = "/project", the link file rewritten to /project/<physical>.
+        var mounts = InputMounts.Plan(InOutNew, InAndOutExist, "/app", "/p", "example.org_proj", "wu1_0",
+            Option<string>.Some("/project"), Option<string>.Some("/project"), LinkFileMode.AsWritten);
+
+        Assert.Equal(new[]
+        {
+            ("/p", "/projects/example.org_proj", true, MountRole.SymlinkTarget),
+            ("/p/wu1_0_0", "/projects/example.org_proj/wu1_0_0", false, MountRole.LinkedOutput),
+            ("/p/wu1_0_0", "/project/wu1_0_0", false, MountRole.LinkedOutput),
+            ("/p/fresh.txt", "/projects/example.org_proj/fresh.txt", false, MountRole.LinkedOutput),
+            ("/p/fresh.txt", "/project/fresh.txt", false, MountRole.LinkedOutput),
+        }, mounts.Map(m => (m.Source, m.Target, m.ReadOnly, m.Role)).ToArray());
+        Assert.DoesNotContain(mounts, m => m.Target.StartsWith("/app", System.StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void As_written_with_a_writable_project_dir_adds_no_output_mounts_under_it()
+    {
+        var mounts = InputMounts.Plan(InOutNew, InAndOutExist, "/app", "/p", "proj", "wu1_0",
+            Option<string>.None, Option<string>.Some("/project"), LinkFileMode.AsWritten);
+
+        Assert.DoesNotContain(mounts, m => m.Target.StartsWith("/project/", System.StringComparison.Ordinal));
+        Assert.Contains(mounts, m => m.Target == "/projects/proj/wu1_0_0" && !m.ReadOnly);
+    }
+
+    [Theory]
+    [InlineData("/projects")]
+    [InlineData("/projects/proj")]
+    [InlineData("/projects/proj/x/y")]
+    public void The_relative_root_is_never_mounted_over_or_inside_WORKDIR(string workdir)
+    {
+        var mounts = InputMounts.Plan(InOutNew, InAndOutExist, workdir, "/p", "proj", "wu1_0",
+            Option<string>.Some("/project"), Option<string>.Some("/project"), LinkFileMode.AsWritten);
+
+        Assert.All(mounts, m => Assert.False(
+            Boinc.Persist.Core.Paths.IsAtOrUnder(m.Target, workdir) || Boinc.Persist.Core.Paths.IsAtOrUnder(workdir, m.Target), m.Target));
+        Assert.Contains(mounts, m => m.Target == "/project/wu1_0_0" && !m.ReadOnly);
+    }
+
     [Theory]
     [InlineData("/app", "/projects/p")]
     [InlineData("/srv/job/work", "/srv/projects/p")]
@@ -80,12 +129,14 @@ public class InputMountExamples
     public void Symlinks_resolve_where_BOINC_points_them(string workdir, string root) =>
         Assert.Equal(root, InputMounts.SymlinkRoot(workdir, "p"));
 
-    [Fact]
-    public void A_project_mount_already_at_the_symlink_root_is_not_mounted_twice()
+    [Theory]
+    [InlineData(LinkFileMode.AsWritten)]
+    [InlineData(LinkFileMode.Resolve)]
+    public void A_project_mount_already_at_the_symlink_root_is_not_mounted_twice(LinkFileMode mode)
     {
         var links = new[] { new SlotLink("s", "s1", LinkStyle.Symlink) }.ToSeq();
         var mounts = InputMounts.Plan(links, new LanguageExt.HashSet<string>(new[] { "s1" }), "/app", "/p", "proj", "wu1_0",
-            Option<string>.Some("/projects/proj"));
+            Option<string>.Some("/projects/proj"), Option<string>.Some("/projects/proj"), mode);
         Assert.True(mounts.IsEmpty);
     }
 

@@ -60,16 +60,41 @@ public class LinkFileExamples
             e => e.Code == SlotCodes.LinkEscapesProject && e.Where.File == "job.toml");
     }
 
+    private static readonly SlotListing WithWrapperLinks = Listing(
+        File("job.toml", "<soft_link>../../projects/127.0.0.1_1_test/job_1.toml</soft_link>\n"),
+        File("boinc-persist", "<soft_link>../../projects/127.0.0.1_1_test/boinc-persist_1.0_x86_64</soft_link>\n"),
+        File("in", "<soft_link>../../projects/127.0.0.1_1_test/in_1</soft_link>\n"),
+        File("copied", "x"));
+
+    private static readonly WrapperFiles Wrapper = WrapperFiles.Default.WithProgram("../../projects/127.0.0.1_1_test/boinc-persist_1.0_x86_64");
+
     [Fact]
-    public void Without_a_project_mount_only_links_that_are_inputs_are_errors()
+    public void As_written_without_a_project_mount_an_input_is_reached_by_its_relative_path_with_one_warning()
     {
-        var slot = Listing(
-            File("job.toml", "<soft_link>../../projects/127.0.0.1_1_test/job_1.toml</soft_link>\n"),
-            File("boinc-persist", "<soft_link>../../projects/127.0.0.1_1_test/boinc-persist_1.0_x86_64</soft_link>\n"),
-            File("in", "<soft_link>../../projects/127.0.0.1_1_test/in_1</soft_link>\n"),
-            File("copied", "x"));
-        var wrapper = WrapperFiles.Default.WithProgram("../../projects/127.0.0.1_1_test/boinc-persist_1.0_x86_64");
-        var r = LinkFiles.Resolve(slot, Context, new ContainerMounts("/app", Option<string>.None), wrapper);
+        var r = LinkFiles.Resolve(WithWrapperLinks, Context, new ContainerMounts("/app", Option<string>.None), Wrapper);
+        Assert.True(r.IsOk);
+        var w = Assert.Single(r.Findings);
+        Assert.Equal(Boinc.Persist.Core.Diagnostics.Severity.Warning, w.Severity);
+        Assert.Equal(SlotCodes.ProjectDirNotMounted, w.Code);
+        Assert.Equal("in", w.Where.File);
+        Assert.Contains("project_dir_mount", w.Message);
+        Assert.Contains(new ResolvedInput.Linked("in", "in_1", LinkStyle.LinkFile, "/projects/127.0.0.1_1_test/in_1"),
+            r.Value.IfNone(Seq<ResolvedInput>.Empty));
+    }
+
+    [Fact]
+    public void Under_resolve_a_link_file_is_read_at_its_logical_name_with_no_project_mount_needed()
+    {
+        var r = LinkFiles.Resolve(WithWrapperLinks, Context,
+            new ContainerMounts("/app", Option<string>.None) { LinkFiles = Boinc.Persist.Core.Config.LinkFileMode.Resolve }, Wrapper);
+        Assert.True(r.Findings.IsEmpty, string.Join("; ", r.Findings));
+        Assert.Contains(new ResolvedInput.Linked("in", "in_1", LinkStyle.LinkFile, "/app/in"), r.Value.IfNone(Seq<ResolvedInput>.Empty));
+    }
+
+    [Fact]
+    public void Without_a_project_mount_and_no_room_for_the_relative_path_a_link_is_an_error_naming_it()
+    {
+        var r = LinkFiles.Resolve(WithWrapperLinks, Context, new ContainerMounts("/projects", Option<string>.None), Wrapper);
         var e = Assert.Single(r.Errors);
         Assert.Equal(SlotCodes.ProjectDirNotMounted, e.Code);
         Assert.Equal("in", e.Where.File);

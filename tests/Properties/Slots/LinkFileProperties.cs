@@ -1,4 +1,5 @@
 using System.Linq;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Diagnostics;
 using Boinc.Persist.Core.Slots;
 using FsCheck;
@@ -77,7 +78,30 @@ public class LinkFileProperties
     {
         var entry = new SlotEntry("in", new SlotEntryKind.RegularFile($"<soft_link>../../projects/{c.ProjectDirName}/in_1</soft_link>\n"));
         var result = LinkFiles.Resolve(new SlotListing(new[] { entry }.ToSeq()), c, new ContainerMounts("/app", Option<string>.None));
-        return result.Errors.Exists(e => e.Code == SlotCodes.ProjectDirNotMounted && e.Message.Contains("project_dir_mount"))
+        return result.Findings.Exists(e => e.Code == SlotCodes.ProjectDirNotMounted && e.Message.Contains("project_dir_mount") && e.Where.File == "in")
             .Label(string.Join("; ", result.Findings));
+    }
+
+    [Property(MaxTest = 1000)]
+    public Property In_both_modes_any_link_text_either_fails_naming_the_entry_or_lands_inside_the_project(FuzzedLink f, bool resolve, bool projectMount)
+    {
+        var mode = resolve ? Boinc.Persist.Core.Config.LinkFileMode.Resolve : Boinc.Persist.Core.Config.LinkFileMode.AsWritten;
+        var mounts = new ContainerMounts("/app", projectMount ? Option<string>.Some("/project") : Option<string>.None) { LinkFiles = mode };
+        var asFile = new SlotEntry("f", new SlotEntryKind.RegularFile($"<soft_link>{f.Target}</soft_link>"));
+        var asLink = new SlotEntry("s", new SlotEntryKind.Symlink(f.Target));
+        var file = LinkFiles.Resolve(new SlotListing(new[] { asFile }.ToSeq()), f.Context, mounts);
+        var link = LinkFiles.Resolve(new SlotListing(new[] { asLink }.ToSeq()), f.Context, mounts);
+        var viaPlanner = Boinc.Persist.Core.Planning.InputMounts.Links(new SlotListing(new[] { asFile, asLink }.ToSeq()), f.Context, WrapperFiles.Default);
+        var root = LinkFiles.RelativeRoot("/app", f.Context.ProjectDirName);
+        bool Lands(ResolvedInput i) => i.ContainerPath.StartsWith((projectMount ? "/project" : root) + "/", System.StringComparison.Ordinal)
+                                        || (resolve && i is ResolvedInput.Linked { Style: LinkStyle.LinkFile } && i.ContainerPath == "/app/f");
+        var same = viaPlanner.Errors.Count == file.Errors.Count + link.Errors.Count;
+        var named = file.Errors.ForAll(e => e.Where.File == "f") && link.Errors.ForAll(e => e.Where.File == "s")
+                    && viaPlanner.Errors.ForAll(e => e.Where.File is "f" or "s");
+        var paths = file.Value.IfNone(Seq<ResolvedInput>.Empty).Then(link.Value.IfNone(Seq<ResolvedInput>.Empty));
+        return paths.ForAll(Lands).Label($"inside: {f.Target}")
+            .And(same.Label("the planner's Links refuses exactly what Resolve refuses"))
+            .And(named.Label("errors name the slot entry"))
+            .Classify(file.IsOk, "accepted");
     }
 }
