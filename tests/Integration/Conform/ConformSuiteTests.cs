@@ -46,18 +46,22 @@ public sealed class ConformSuiteTests(EngineFixture engine) : IDisposable
         throw new Xunit.Sdk.XunitException($"no row for {id} in:\n{table}");
     }
 
+    /// <summary>
+    /// Two quick guarantees end to end; every guarantee against the shipped binary, on both engines, is
+    /// test.sh's conform passes (running the slow randomized ones here too would only repeat them).
+    /// </summary>
     [Fact]
     public void Against_boinc_persist_the_guarantees_hold()
     {
         // When
-        var (code, table, progress, json) = Conform($"\"{WrapperProcess.Binary}\"", "G01,G03,G09,G14");
+        var (code, table, progress, json) = Conform($"\"{WrapperProcess.Binary}\"", "G09,G14");
 
         // Then
         Assert.True(code == 0, table + progress);
-        foreach (var id in new[] { "G01", "G03", "G09", "G14" })
+        foreach (var id in new[] { "G09", "G14" })
             Assert.Contains("| HELD ", Row(table, id));
         Assert.Contains("\"passed\": true", json);
-        Assert.Contains("resumed from [0,", Row(table, "G03"));
+        Assert.Contains("seen before the abort, nothing of the task left", json);
     }
 
     [Fact]
