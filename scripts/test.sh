@@ -34,8 +34,13 @@ summary=()
 # The summary must be the last line whatever happens (even a failure in engine-up), so it is printed on EXIT.
 # shellcheck disable=SC2317  # invoked through the trap
 finish() {
-  local rc=$?
+  local rc=$? pid
   [[ $status -eq 0 ]] && status=$rc
+  # A failure while the build, the AOT publish or a conform pass still runs in the background: stop them
+  # (ours, by pid) before their files go.
+  for pid in ${build_pid:-} ${aot_pid:-} ${conform_docker:-} ${conform_podman:-}; do
+    kill "$pid" 2>/dev/null || true
+  done
   [[ -n "${work:-}" ]] && rm -rf "$work"
   echo "$passed passed, $failed failed, $skipped skipped"
   exit "$status"
