@@ -92,6 +92,7 @@ fi
 # Built separately so a compile error is reported as such, not as a test run that found nothing.
 build_rc=0
 wait "$build_pid" || build_rc=$?
+build_pid=  # reaped: its pid may belong to another process from now on
 cat "$work/build.log"
 if [[ $build_rc -ne 0 ]]; then
   fail "build failed (see the errors above)"
@@ -183,6 +184,7 @@ pass docker -- dotnet test Boinc.Persist.sln -c "$CONFIGURATION" --filter "$NOT_
 
 aot_rc=0
 wait "$aot_pid" || aot_rc=$?
+aot_pid=
 cat "$work/aot-publish.log" >&2
 aot_bin=$(tail -n1 "$work/aot-publish.out" 2>/dev/null || true)
 summary+=("$(printf '%-14s %d s (alongside pass docker) %s' aot-publish $(( $(date +%s) - aot_started )) "${aot_bin:-FAILED}")")
@@ -209,6 +211,7 @@ if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
   conform_podman=$!
   wait "$conform_docker" || true
   wait "$conform_podman" || true
+  conform_docker= conform_podman=
   for c in conform-docker conform-podman; do
     cat "$work/$c.out" >&2
     if [[ -s $work/$c.state ]]; then
