@@ -26,6 +26,7 @@ public sealed class ContainerCpu : IDisposable
     private Option<CgroupCpu> counter;
     private Option<ProcessExit> exitWatch;
     private Option<long> lastSample;
+    private int samplingPid;
     private bool fallback;
     private bool exitWatchWarned;
 
@@ -72,6 +73,13 @@ public sealed class ContainerCpu : IDisposable
             {
                 counter = c;
                 info($"CPU time from the container's cgroup counter {c.Counter.Path} (no engine call per tick)");
+                if (p.Pid != samplingPid)
+                {
+                    // A new main process (a restart): its counter starts again, so do the figures.
+                    samplingPid = p.Pid;
+                    lastSample = Option<long>.None;
+                }
+
                 WatchExit(p.Pid, c.Counter);
                 return c.Read().Map(Remember).MapLeft(e => (EngineError)new EngineError.Failed("cgroup", e));
             },
@@ -95,12 +103,20 @@ public sealed class ContainerCpu : IDisposable
     {
         foreach (var w in exitWatch)
         {
-            var done = await Task.WhenAny(w.Final, Task.Delay(limit, ct)).ConfigureAwait(false);
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var done = await Task.WhenAny(w.Final, Task.Delay(limit, patience.Token)).ConfigureAwait(false);
+            await patience.CancelAsync().ConfigureAwait(false);
+            if (ct.IsCancellationRequested && done != w.Final)
+                return lastSample;
             if (done == w.Final)
             {
                 var final = await w.Final.ConfigureAwait(false);
                 if (final.IsRight)
-                    return Remember(final.RightToSeq().Head());
+                {
+                    Remember(final.RightToSeq().Head());
+                    return lastSample;
+                }
+
                 warn($"the container's CPU counter could not be read at its end ({final.LeftToSeq().Head()}): reporting the last sample, short by what ran after it");
             }
             else
@@ -118,14 +134,13 @@ public sealed class ContainerCpu : IDisposable
         return nanos;
     }
 
-    /// <summary>A new main process: forget the old container's figures and watch this one's end.</summary>
+    /// <summary>A new main process: stop watching the old one's end and watch this one's.</summary>
     private void WatchExit(int pid, CgroupCounter at)
     {
         if (exitWatch.Exists(w => w.Pid == pid && !w.Final.IsCompleted))
             return;
         exitWatch.Iter(w => w.Dispose());
         exitWatch = Option<ProcessExit>.None;
-        lastSample = Option<long>.None;
         var armed = CgroupCpu.OpenCounter(at).Bind(c =>
         {
             var w = ProcessExit.Arm(pid, c);

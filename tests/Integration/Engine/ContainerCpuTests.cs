@@ -84,9 +84,13 @@ public sealed class ContainerCpuTests(EngineFixture engine) : IDisposable
             Ok(await adapter.Start(name, Ct));
             Ok(await cpu.Sample(name, Ct));
 
-            // When it is stopped: no sample (its cgroup is gone), and no fall back to engine stats
+            // When it is stopped: its figure at the end is there, no sample (its cgroup is gone), and no fall
+            // back to engine stats
+            var sampled = Ok(await cpu.Sample(name, Ct));
             Ok(await adapter.Kill(name, Ct));
             Ok(await adapter.WaitForExit(name, TimeSpan.FromSeconds(30), Ct));
+            var atEnd = await cpu.AtExit(TimeSpan.FromSeconds(10), Ct);
+            Assert.True(atEnd.Exists(n => n >= sampled), $"figure at the end {atEnd} below the sample {sampled} before it");
             Assert.True((await cpu.Sample(name, Ct)).IsLeft);
 
             // When it is started again: the new cgroup's counter is found and read
