@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The one command that runs every test of Boinc.Persist (README: `scripts/test.sh`).
 #
-# Brings up Docker, Podman, the local base image in both, the real BOINC client and the Native AOT toolchain,
-# builds, and runs five passes: (1) every test assembly on Docker; (2) the engine-facing integration tests on
-# Podman; (3) the wrapper scenarios against the published Native AOT binary; (4, 5) the conformance oracle
-# (`boinc-persist conform`, every guarantee one test) against that binary on Docker and on Podman. Ends with
-# exactly one line `N passed, N failed, N skipped` summed over all passes. Exit status is non-zero when the
-# build failed, any test failed or a guarantee did not hold, a test host crashed or hung, a pass ran nothing,
-# or tests left containers behind: a broken run must never look green.
+# Brings up Docker, Podman, the local base image in both, the real BOINC client and the Native AOT toolchain
+# while the solution builds, publishes the Native AOT binary (what projects ship) while the first pass runs,
+# and runs five passes, each piece of work once:
+#   (1) docker: the property tests and the integration tests that do not start the wrapper, on Docker;
+#   (2) aot: the tests that start the wrapper (wrapper scenarios, the real BOINC client, the conformance
+#       suite's own tests) against the published Native AOT binary, on Docker;
+#   (3) podman: the engine-facing integration tests again on Podman, the wrapper being the AOT binary;
+#   (4, 5) the conformance oracle (`boinc-persist conform`, every guarantee one test) against that binary on
+#       Docker and on Podman, side by side (each engine is its own; the oracle mostly waits on paced jobs).
+# Ends with exactly one line `N passed, N failed, N skipped` summed over all passes, after the time of the
+# setup and of each pass. Exit status is non-zero when the build failed, any test failed or a guarantee did
+# not hold, a test host crashed or hung, a pass ran nothing or skipped every test of an assembly, or tests
+# left containers behind: a broken run must never look green.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,8 +34,13 @@ summary=()
 # The summary must be the last line whatever happens (even a failure in engine-up), so it is printed on EXIT.
 # shellcheck disable=SC2317  # invoked through the trap
 finish() {
-  local rc=$?
+  local rc=$? pid
   [[ $status -eq 0 ]] && status=$rc
+  # A failure while the build, the AOT publish or a conform pass still runs in the background: stop them
+  # (ours, by pid) before their files go.
+  for pid in ${build_pid:-} ${aot_pid:-} ${conform_docker:-} ${conform_podman:-}; do
+    kill "$pid" 2>/dev/null || true
+  done
   [[ -n "${work:-}" ]] && rm -rf "$work"
   echo "$passed passed, $failed failed, $skipped skipped"
   exit "$status"
@@ -49,12 +60,21 @@ work=$(mktemp -d /tmp/boinc-persist-testrun.XXXXXX)
 # The fixtures remove leaked containers themselves and list them here, so we can still fail the run.
 export BOINC_PERSIST_LEAK_REPORT=$work/leaks.txt
 
+setup_started=$(date +%s)
+# The build needs no engine: it compiles (CPU) while the setup below installs and starts engines (apt, I/O).
+dotnet build Boinc.Persist.sln -c "$CONFIGURATION" -v:minimal -nologo >"$work/build.log" 2>&1 &
+build_pid=$!
+
+# The setup scripts share apt and dpkg, so they run one after the other (each is idempotent and quick when
+# everything is in place already).
 scripts/engine-up.sh
 scripts/base-image.sh >/dev/null
 # Podman beside Docker: the rootful API service and the base image in its storage (scripts/podman-up.sh).
 scripts/podman-up.sh
 # The real BOINC client (boinc, boinccmd) for tests/Integration/BoincClient; never its system daemon.
 scripts/boinc-up.sh
+# The Native AOT toolchain (clang, lld, zlib), for the publish that overlaps the first pass.
+scripts/aot-up.sh
 
 # On CI the engine is ours alone: containers left by an earlier, crashed run are not this run's fault, so
 # clear them first and let the leak check below blame only what this run leaves. (On a shared developer
@@ -69,11 +89,22 @@ if [[ "${CI:-}" == true ]]; then
   done
 fi
 
-# Build separately so a compile error is reported as such, not as a test run that found nothing.
-if ! dotnet build Boinc.Persist.sln -c "$CONFIGURATION" -v:minimal -nologo; then
+# Built separately so a compile error is reported as such, not as a test run that found nothing.
+build_rc=0
+wait "$build_pid" || build_rc=$?
+build_pid=  # reaped: its pid may belong to another process from now on
+cat "$work/build.log"
+if [[ $build_rc -ne 0 ]]; then
   fail "build failed (see the errors above)"
   exit 1
 fi
+setup_seconds=$(( $(date +%s) - setup_started ))
+summary+=("$(printf '%-14s %d s (engines, base images, BOINC client, AOT toolchain; the build beside them)' setup "$setup_seconds")")
+
+# The Native AOT publish (minutes of compiling) overlaps the first pass, which does not start the wrapper.
+scripts/aot-publish.sh >"$work/aot-publish.out" 2>"$work/aot-publish.log" &
+aot_pid=$!
+aot_started=$(date +%s)
 
 counter() { grep -ho "<Counters [^>]*" "$1" | grep -o " $2=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
 
@@ -103,9 +134,11 @@ pass() {
     local storage
     storage=$(grep -o 'storage="[^"]*"' "$trx" | head -n1 | sed 's/^storage="//; s/"$//' || true)
     echo "test.sh: [$name] $(basename "${storage:-$trx}"): $p passed, $((f + e + t + a)) failed, $n skipped" >&2
+    # An assembly whose every test was skipped proved nothing (a missing engine or client, a wrong filter).
+    if [[ $p -eq 0 && $n -gt 0 ]]; then fail "[$name] $(basename "${storage:-$trx}"): all $n test(s) skipped"; fi
   done
   passed=$((passed + np)) failed=$((failed + nf)) skipped=$((skipped + ns))
-  summary+=("$(printf '%-8s %4d passed, %3d failed, %3d skipped  (%d s)' "$name" "$np" "$nf" "$ns" $(( $(date +%s) - started )))")
+  summary+=("$(printf '%-14s %4d passed, %3d failed, %3d skipped  (%d s)' "$name" "$np" "$nf" "$ns" $(( $(date +%s) - started )))")
   if [[ $rc -eq 124 || $rc -eq 137 ]]; then
     fail "[$name] dotnet test did not finish within $TEST_TIMEOUT"
   elif [[ $rc -ne 0 ]]; then
@@ -124,38 +157,80 @@ pass() {
 # as one test (held = passed; broken or not run = failed). `conform_pass NAME BIN [VAR=VALUE...]`.
 conform_pass() {
   local name=$1 bin=$2; shift 2
-  local json="$work/$name.json" rc=0 started held broken
+  local json="$work/$name.json" rc=0 started held broken line problem=""
   started=$(date +%s)
   echo "test.sh: === pass '$name': $bin conform --trials $CONFORM_TRIALS --seed $CONFORM_SEED ${*:-} ===" >&2
   timeout --kill-after=30s 20m env "$@" "$bin" conform --wrapper "$bin" --trials "$CONFORM_TRIALS" \
     --seed "$CONFORM_SEED" --json "$json" || rc=$?
   held=$(grep -o '"result": "HELD"' "$json" 2>/dev/null | wc -l || true)
   broken=$(grep -o '"result": "[A-Z ]*"' "$json" 2>/dev/null | grep -vc '"HELD"' || true)
-  passed=$((passed + held)) failed=$((failed + broken))
-  summary+=("$(printf '%-8s %4d held,   %3d broken or not run  (%d s)' "$name" "$held" "$broken" $(( $(date +%s) - started )))")
-  [[ $rc -eq 0 ]] || fail "[$name] conform exited with $rc (a guarantee did not hold, or the suite could not run)"
-  [[ $((held + broken)) -gt 0 ]] || fail "[$name] conform reported no guarantee ($json missing or empty)"
+  line=$(printf '%-14s %4d held,   %3d broken or not run  (%d s)' "$name" "$held" "$broken" $(( $(date +%s) - started )))
+  [[ $rc -eq 0 ]] || problem="[$name] conform exited with $rc (a guarantee did not hold, or the suite could not run)"
+  [[ $((held + broken)) -gt 0 ]] || problem="[$name] conform reported no guarantee ($json missing or empty)"
+  # Runs in the background (both engines side by side): the caller sources this to add it to the totals.
+  {
+    printf 'passed=$((passed + %d)) failed=$((failed + %d))\n' "$held" "$broken"
+    printf 'summary+=(%q)\n' "$line"
+    if [[ -n $problem ]]; then printf 'fail %q\n' "$problem"; fi
+  } >"$work/$name.state"
 }
 
-# 1. Everything on Docker (the solution: properties and integration).
-pass docker -- dotnet test Boinc.Persist.sln -c "$CONFIGURATION"
+# The tests that start the wrapper run once, against the shipped binary (pass 2, and pass 3 on Podman).
+readonly STARTS_WRAPPER="FullyQualifiedName~Boinc.Persist.Integration.Run.|FullyQualifiedName~Boinc.Persist.Integration.BoincClient.|FullyQualifiedName~Boinc.Persist.Integration.Conform."
+readonly NOT_WRAPPER="FullyQualifiedName!~Boinc.Persist.Integration.Run.&FullyQualifiedName!~Boinc.Persist.Integration.BoincClient.&FullyQualifiedName!~Boinc.Persist.Integration.Conform."
 
-# 2. The engine-facing integration tests again on Podman, same expectations (tests/Integration/Engine/
-#    EngineFixture.cs takes the engine from BOINC_PERSIST_TEST_ENGINE). The checkpoint-store and protocol
-#    tests never touch an engine and ran above.
-pass podman BOINC_PERSIST_TEST_ENGINE=podman "BOINC_PERSIST_TEST_SESSION=$BOINC_PERSIST_TEST_SESSION-podman" -- \
-  dotnet test tests/Integration -c "$CONFIGURATION" \
-    --filter "FullyQualifiedName!~Boinc.Persist.Integration.Checkpoints.&FullyQualifiedName!~Boinc.Persist.Integration.Protocol."
+# 1. On Docker, the properties and the integration tests that do not start the wrapper.
+pass docker -- dotnet test Boinc.Persist.sln -c "$CONFIGURATION" --filter "$NOT_WRAPPER"
 
-# 3. The Native AOT binary (what projects ship) through the wrapper scenarios, started as the client starts it.
-if aot_bin=$(scripts/aot-publish.sh | tail -n1) && [[ -x $aot_bin ]]; then
-  pass aot "BOINC_PERSIST_BIN=$aot_bin" -- \
-    dotnet test tests/Integration -c "$CONFIGURATION" --filter "FullyQualifiedName~Boinc.Persist.Integration.Run."
-  # 4. The oracle against the shipped binary, on both engines.
-  conform_pass conform-docker "$aot_bin"
-  conform_pass conform-podman "$aot_bin" "DOCKER_HOST=unix://$PODMAN_SOCKET"
+aot_rc=0
+wait "$aot_pid" || aot_rc=$?
+aot_pid=
+cat "$work/aot-publish.log" >&2
+aot_bin=$(tail -n1 "$work/aot-publish.out" 2>/dev/null || true)
+summary+=("$(printf '%-14s %d s (alongside pass docker) %s' aot-publish $(( $(date +%s) - aot_started )) "${aot_bin:-FAILED}")")
+if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
+  # 2. The Native AOT binary (what projects ship) through the wrapper scenarios, started as the client starts
+  #    it, under the real BOINC client, and as the conformance suite's wrapper under test.
+  pass aot "BOINC_PERSIST_BIN=$aot_bin" -- dotnet test tests/Integration -c "$CONFIGURATION" --filter "$STARTS_WRAPPER"
+
+  # 3. The engine-facing integration tests again on Podman, same expectations (tests/Integration/Engine/
+  #    EngineFixture.cs takes the engine from BOINC_PERSIST_TEST_ENGINE), the wrapper being the AOT binary.
+  #    Not here, because they do the same whatever BOINC_PERSIST_TEST_ENGINE says (passes 1 and 2 ran them):
+  #    the checkpoint-store and protocol tests (no engine); the conformance suite's own tests (they check the
+  #    oracle; its broken wrappers use Docker's CLI; boinc-persist on Podman is pass 5, every guarantee); the
+  #    BOINC client harness's own tests (a shell-script app, no engine); the endpoint choice (pure); and the
+  #    tests that bring their own engine (a private dockerd, a private or rootless Podman service).
+  local_only="Boinc.Persist.Integration.Checkpoints. Boinc.Persist.Integration.Protocol. Boinc.Persist.Integration.Conform.
+    Boinc.Persist.Integration.BoincClient.BoincClientHarnessTests. Boinc.Persist.Integration.BoincClient.BoincScenarioCleanupTests.
+    Boinc.Persist.Integration.BoincClient.BoincDataDirTests. Boinc.Persist.Integration.BoincClient.BoincTasksParserTests.
+    Boinc.Persist.Integration.Engine.EndpointTests. Boinc.Persist.Integration.Engine.EngineRestartTests.
+    Boinc.Persist.Integration.Engine.PodmanServiceTests. Boinc.Persist.Integration.Engine.RootlessPodmanTests."
+  podman_filter=""
+  for prefix in $local_only; do podman_filter+="${podman_filter:+&}FullyQualifiedName!~$prefix"; done
+  pass podman BOINC_PERSIST_TEST_ENGINE=podman "BOINC_PERSIST_TEST_SESSION=$BOINC_PERSIST_TEST_SESSION-podman" \
+    "BOINC_PERSIST_BIN=$aot_bin" -- \
+    dotnet test tests/Integration -c "$CONFIGURATION" --filter "$podman_filter"
+
+  # 4, 5. The oracle against the shipped binary on both engines, side by side (each engine and data directory
+  #       its own); each pass's output is shown, and its counts added, once both have ended.
+  conform_pass conform-docker "$aot_bin" >"$work/conform-docker.out" 2>&1 &
+  conform_docker=$!
+  conform_pass conform-podman "$aot_bin" "DOCKER_HOST=unix://$PODMAN_SOCKET" >"$work/conform-podman.out" 2>&1 &
+  conform_podman=$!
+  wait "$conform_docker" || true
+  wait "$conform_podman" || true
+  conform_docker= conform_podman=
+  for c in conform-docker conform-podman; do
+    cat "$work/$c.out" >&2
+    if [[ -s $work/$c.state ]]; then
+      # shellcheck disable=SC1090
+      source "$work/$c.state"
+    else
+      fail "[$c] the pass ended without reporting its results"
+    fi
+  done
 else
-  fail "the Native AOT publish failed (see above): the aot and conform passes did not run"
+  fail "the Native AOT publish failed (see above): the aot, podman and conform passes did not run"
 fi
 
 echo "test.sh: per pass:" >&2

@@ -188,7 +188,7 @@ public static class Program
               init_data.xml docker_type, 1 Docker, 2 Podman; else the sockets that answer; else a private
               Podman service it starts), the engine's version and API version, cgroup version, rootless,
               SELinux, what Podman gets on create, and what is missing. Exits 1 if no engine is usable.
-          boinc-persist conform --wrapper CMD [--only G01,G05] [--trials N] [--seed S] [--json FILE]
+          boinc-persist conform --wrapper CMD [--only G01,G05] [--trials N] [--seed S] [--patience SECONDS] [--json FILE]
                                 [--base-image IMAGE] [--work-root DIR] [--keep] | conform --list
               Run the persistence guarantees against the wrapper that CMD starts (ours, or another one such
               as BOINC's docker_wrapper), as the BOINC client would, under faults; print a table of which

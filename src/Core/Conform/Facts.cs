@@ -45,3 +45,6 @@ public sealed record ProbeFacts(Map<string, string> Values, StartFacts Run)
 {
     public Option<string> Get(string key) => Values.Find(key);
 }
+
+/// <summary>A container a fault acted on: its state before, and why acting on it failed (None: it was done).</summary>
+public sealed record FaultTarget(string Name, string StateBefore, Option<string> Failure);

@@ -29,20 +29,26 @@ public static class Judge
     /// <summary>G05: the second start in a finished slot reports the result again and starts nothing.</summary>
     public static TrialOutcome NeverRerun(int startsBefore, StartFacts second, WorkFacts after)
     {
+        if (startsBefore < 1)
+            return new TrialOutcome.NotRun($"the job never started before the second start, so there was no finished job to re-run: {second.Describe()}");
         if (after.ResumePoints.Count > startsBefore)
             return new TrialOutcome.Broken($"the finished job ran again: {startsBefore} start(s) before, {after.ResumePoints.Count} after; {second.Describe()}");
         if (second.ExitCode.IsNone)
             return new TrialOutcome.Broken($"the second start did not exit: {second.WithTail()}");
         if (!second.FinishStatus.Exists(f => f == 0) || !second.ExitCode.Exists(c => c == 0))
             return new TrialOutcome.Broken($"the second start did not report the success again: {second.WithTail()}");
-        return new TrialOutcome.Held($"no new start; second start: {second.Describe()}");
+        return new TrialOutcome.Held($"no new start after the {startsBefore} before; second start: {second.Describe()}");
     }
 
     /// <summary>
     /// G02, G03, G04, G06, G08: after the fault, every later start resumed from at least <paramref name="committed"/>
     /// (the checkpoint on disk before the fault), and the job finished right.
     /// </summary>
-    public static TrialOutcome Resumed(string fault, int committed, StartFacts final, WorkFacts work)
+    /// <param name="mustRestart">
+    /// The fault took the job's container away (removed, killed, or a quit the wrapper obeyed), so finishing needs
+    /// a second start of the job: without one in its log nothing shows a resume happened.
+    /// </param>
+    public static TrialOutcome Resumed(string fault, int committed, StartFacts final, WorkFacts work, bool mustRestart = false)
     {
         var late = work.ResumePoints.Skip(1).Filter(r => r < committed);
         if (!late.IsEmpty)
@@ -53,6 +59,8 @@ public static class Judge
             return new TrialOutcome.Broken($"after {fault} (step {committed} checkpointed) the job did not finish: {final.WithTail()}; {work.Describe()}");
         if (!work.AnswerRight)
             return new TrialOutcome.Broken($"after {fault} the answer is wrong: {work.Describe()}");
+        if (mustRestart && work.ResumePoints.Count < 2)
+            return new TrialOutcome.NotRun($"after {fault} the job's log shows no second start, so no resume was seen: {work.Describe()}");
         return new TrialOutcome.Held($"{fault} at step {committed}: {work.Describe()}");
     }
 
@@ -72,14 +80,19 @@ public static class Judge
         return new TrialOutcome.Held(measured);
     }
 
-    /// <summary>G09: exited within the bound, nothing of the task left in the engine.</summary>
-    public static TrialOutcome Abort(Option<double> secondsToExit, Seq<string> leftovers, double limitSeconds = 60)
+    /// <summary>
+    /// G09: exited within the bound, nothing of the task left in the engine. <paramref name="before"/>: the task's
+    /// containers seen running before the abort; without one, "nothing left" proves nothing.
+    /// </summary>
+    public static TrialOutcome Abort(Seq<string> before, Option<double> secondsToExit, Seq<string> leftovers, double limitSeconds = 60)
     {
+        if (before.IsEmpty)
+            return new TrialOutcome.NotRun("no container of the job was seen before <abort/>: nothing could be left behind");
         if (secondsToExit.IsNone || secondsToExit.Exists(s => s > limitSeconds))
             return new TrialOutcome.Broken($"the wrapper did not exit within {N(limitSeconds)} s of <abort/>" +
                 (leftovers.IsEmpty ? "" : $"; left: {string.Join(", ", leftovers)}"));
         return leftovers.IsEmpty
-            ? new TrialOutcome.Held($"exited after {secondsToExit.Match(N, () => "?")} s; nothing left")
+            ? new TrialOutcome.Held($"exited after {secondsToExit.Match(N, () => "?")} s; {string.Join(", ", before)} seen before the abort, nothing of the task left")
             : new TrialOutcome.Broken($"left behind after abort: {string.Join(", ", leftovers)}");
     }
 
@@ -109,10 +122,17 @@ public static class Judge
             }
         }
 
+        if (advances == 0)
+            return new TrialOutcome.NotRun(
+                $"{samples.Count} status messages, but the checkpoint CPU never advanced: no acknowledgement was seen to check against the disk; {run.Describe()}");
         return new TrialOutcome.Held($"{samples.Count} status messages, checkpoint CPU advanced {advances} time(s), each with a newer checkpoint on disk");
     }
 
-    /// <summary>G11: no job saw host files through the build context.</summary>
+    /// <summary>
+    /// G11: no job saw host files through the build context. Held on positive evidence only: the job ran and saw
+    /// an empty <c>/ctx</c>, or the wrapper refused: it did not run the job, did not report success, and its
+    /// stderr names the instruction it refused (COPY or ADD). An exit that says nothing proves nothing.
+    /// </summary>
     public static TrialOutcome BuildContext(StartFacts run, Option<string> listing)
     {
         var seen = listing.Map(l => l.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).IfNone(Array.Empty<string>());
@@ -122,8 +142,19 @@ public static class Judge
             return new TrialOutcome.Held($"built from an empty context (the job saw an empty /ctx); {run.Describe()}");
         if (run.ExitCode.IsNone)
             return new TrialOutcome.NotRun($"the wrapper neither refused nor ran the job: {run.WithTail()}");
-        return new TrialOutcome.Held($"refused: {run.WithTail()}");
+        if (run.FinishStatus.Exists(f => f == 0))
+            return new TrialOutcome.Broken($"the job did not run, yet the wrapper reported success: {run.WithTail()}");
+        var named = NamesRefusedInstruction(run.StderrTail);
+        return named.Match<TrialOutcome>(
+            line => new TrialOutcome.Held($"refused ({run.Describe()}), saying: {SuiteVerdict.OneLine(line, 160)}"),
+            () => new TrialOutcome.NotRun($"the job did not run, but the wrapper did not say it refused COPY/ADD: {run.WithTail()}"));
     }
+
+    /// <summary>The first line of <paramref name="stderr"/> that names a COPY or ADD instruction (as a word).</summary>
+    public static Option<string> NamesRefusedInstruction(string stderr) =>
+        stderr.Split('\n').Find(l =>
+            l.Split(new[] { ' ', '\t', ':', ',', ';', '(', ')', '\'', '"', '`' }, StringSplitOptions.RemoveEmptyEntries)
+                .Any(w => w is "COPY" or "ADD"));
 
     /// <summary>G12.</summary>
     public static TrialOutcome OutsideWrite(ProbeFacts p) => p.Get("opt_write").Match(
@@ -166,14 +197,42 @@ public static class Judge
         return new TrialOutcome.Held(run.Describe());
     }
 
-    /// <summary>G16: the container stopped running within the bound after the last heartbeat.</summary>
-    public static TrialOutcome LostHeartbeat(Option<double> secondsToStop, string lastState, double limitSeconds = 35)
+    /// <summary>
+    /// G16: the container stopped running within the bound after the last heartbeat. <paramref name="whenClientDied"/>:
+    /// the job's container state the moment the client died; it must have been running, or there was nothing to stop.
+    /// </summary>
+    public static TrialOutcome LostHeartbeat(string whenClientDied, Option<double> secondsToStop, string lastState, double limitSeconds = 35)
     {
-        var text = $"container {lastState} {secondsToStop.Match(s => $"{N(s)} s", () => "throughout the 45 s")} after the client died (last heartbeat)";
+        if (whenClientDied != "running")
+            return new TrialOutcome.NotRun($"the job's container was {whenClientDied}, not running, when the client died: nothing to stop");
+        var text = $"container running when the client died, {lastState} {secondsToStop.Match(s => $"{N(s)} s", () => "throughout the 45 s")} after the last heartbeat";
         return secondsToStop.Exists(s => s <= limitSeconds)
             ? new TrialOutcome.Held(text)
             : new TrialOutcome.Broken(text + $" (limit {N(limitSeconds)} s)");
     }
+
+    /// <summary>
+    /// Whether a fault that acts on the job's containers happened: <paramref name="targets"/> are the containers
+    /// found and what acting on each did. Right: the evidence naming them; Left: not run (none found, or acting
+    /// on one failed while it still ran).
+    /// </summary>
+    public static Either<TrialOutcome, string> FaultInjected(string action, Seq<FaultTarget> targets)
+    {
+        if (targets.IsEmpty)
+            return new TrialOutcome.NotRun($"no container of the job was found to {action}: the fault did not happen");
+        foreach (var t in targets.Filter(t => t.Failure.IsSome && t.StateBefore == "running").Take(1))
+            return new TrialOutcome.NotRun($"could not {action} container {t.Name} ({t.StateBefore}): {t.Failure.IfNone("")}");
+        return string.Join(", ", targets.Map(t => t.Failure.Match(
+            f => $"container {t.Name} was {t.StateBefore} already",
+            () => $"container {t.Name} ({t.StateBefore}) {Past(action)}")));
+    }
+
+    private static string Past(string action) => action switch
+    {
+        "remove" => "removed",
+        "kill" => "killed",
+        _ => action + "ed",
+    };
 
     /// <summary>G18: some fraction reported and growing overall, CPU never going back.</summary>
     public static TrialOutcome Status(Seq<StatusSample> samples)

@@ -60,7 +60,7 @@ public static class ConformCommand
         Progress($"engine: {engine.Endpoint} (version {version.RightToSeq().Head().Version}, init_data docker_type {version.RightToSeq().Head().DockerType}); base image {options.BaseImage}; data under {root}");
         Progress($"{options.Selected.Count} guarantee(s), {options.Trials} trial(s) of each randomized one, seed {options.Seed}");
 
-        var setup = new TrialSetup(options.Wrapper, options.BaseImage, root, engine, options.KeepFiles, version.RightToSeq().Head());
+        var setup = new TrialSetup(options.Wrapper, options.BaseImage, root, engine, options.KeepFiles, version.RightToSeq().Head()) { Patience = options.Patience };
         var results = await ScenarioRunner.Run(options, setup, suiteMark, Progress).ConfigureAwait(false);
 
         // Whatever a trial could not remove (it says so in its evidence), once more by the suite's mark.

@@ -33,7 +33,6 @@ public static partial class ScenarioPlays
     /// </summary>
     private static readonly TimeSpan CommitAllowance = TimeSpan.FromSeconds(1.5);
 
-    private static readonly TimeSpan ReachLimit = TimeSpan.FromSeconds(120);
 
     /// <summary>G02, G03, G04, G06: wait for a random checkpoint, crash, restart as the client does, finish.</summary>
     private static async Task<ScenarioOutcome> Crash(Seq<string> ids, TrialSetup setup, string mark, Random random, CrashKind kind)
@@ -48,23 +47,30 @@ public static partial class ScenarioPlays
         var fault = kind switch
         {
             CrashKind.WrapperKill => "wrapper SIGKILL",
-            CrashKind.Reboot => "reboot (wrapper SIGKILL, container removed)",
-            CrashKind.EngineRestart => "engine restart (wrapper SIGKILL, container killed)",
-            _ => "reboot with state.txt torn",
+            CrashKind.Reboot => "reboot (wrapper SIGKILL",
+            CrashKind.EngineRestart => "engine restart (wrapper SIGKILL",
+            _ => "reboot with state.txt torn (wrapper SIGKILL",
         };
         if (kind != CrashKind.WrapperKill)
         {
+            // The fault happened only if a container of the job was there to take away: say which, and how.
             var containers = await t.Engine.Containers(t.Mark, t.Slot.DataDir).ConfigureAwait(false);
             if (containers.IsLeft)
                 return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(containers.LeftToSeq().Head()));
+            var action = kind == CrashKind.EngineRestart ? "kill" : "remove";
+            var targets = Seq<FaultTarget>.Empty;
             foreach (var c in containers.RightToSeq().Flatten())
             {
                 var done = kind == CrashKind.EngineRestart
                     ? await t.Engine.Kill(c.Id).ConfigureAwait(false)
                     : await t.Engine.Remove(c.Id).ConfigureAwait(false);
-                if (done.IsLeft && kind != CrashKind.EngineRestart)
-                    return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(done.LeftToSeq().Head()));
+                targets = targets.Add(new FaultTarget(c.Name, c.State, done.LeftToSeq().HeadOrNone()));
             }
+
+            var injected = Judge.FaultInjected(action, targets);
+            if (injected.IsLeft)
+                return ScenarioOutcome.All(ids, injected.LeftToSeq().Head());
+            fault += $"; {injected.RightToSeq().Head()})";
         }
 
         if (kind == CrashKind.Torn)
@@ -77,8 +83,8 @@ public static partial class ScenarioPlays
         var again = t.Start(wuCpuTime: wuCpu);
         if (again.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(again.LeftToSeq().Head()));
-        var final = await t.Finish(again.RightToSeq().Head(), JobLimit).ConfigureAwait(false);
-        return ScenarioOutcome.All(ids, Judge.Resumed(fault, committed, final, t.WorkFacts()));
+        var final = await t.Finish(again.RightToSeq().Head(), setup.JobLimit).ConfigureAwait(false);
+        return ScenarioOutcome.All(ids, Judge.Resumed(fault, committed, final, t.WorkFacts(), mustRestart: kind != CrashKind.WrapperKill));
     }
 
     /// <summary>G08: quit at a random checkpoint; the wrapper must exit within 60 s; restart; finish.</summary>
@@ -100,8 +106,8 @@ public static partial class ScenarioPlays
         var again = t.Start(wuCpuTime: s.Client.Record.CheckpointCpuTime);
         if (again.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(again.LeftToSeq().Head()));
-        var final = await t.Finish(again.RightToSeq().Head(), JobLimit).ConfigureAwait(false);
-        return ScenarioOutcome.Of(("G08", Judge.Resumed($"<quit/> (exited in {took:0.0} s)", committed, final, t.WorkFacts())));
+        var final = await t.Finish(again.RightToSeq().Head(), setup.JobLimit).ConfigureAwait(false);
+        return ScenarioOutcome.Of(("G08", Judge.Resumed($"<quit/> (exited in {took:0.0} s)", committed, final, t.WorkFacts(), mustRestart: true)));
     }
 
     /// <summary>G07: suspend at a random checkpoint, watch progress and CPU for 6 s, resume, finish.</summary>
@@ -153,7 +159,7 @@ public static partial class ScenarioPlays
         var stopped = t.Now - lastChange >= 1.0 ? Option<double>.Some(Math.Max(0, lastChange - t0)) : Option<double>.None;
         var steps = Math.Max(0, last - Math.Max(atTwo, 0));
         s.Client.Request(ControlMessage.ResumeRequest);
-        var final = await t.Finish(s, JobLimit).ConfigureAwait(false);
+        var final = await t.Finish(s, setup.JobLimit).ConfigureAwait(false);
         var facts = new SuspendFacts(stopped, cpuAtStop, cpuBeforeResume, steps, final, t.WorkFacts());
         return ScenarioOutcome.Of(("G07", Judge.Suspend(facts)));
     }
@@ -166,8 +172,16 @@ public static partial class ScenarioPlays
         if (started.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(started.LeftToSeq().Head()));
         var s = started.RightToSeq().Head();
-        if (!await Trial.WaitUntil(() => t.Progress() >= 2, s, ReachLimit).ConfigureAwait(false))
-            return NotReached(ids, "the job never made progress", await t.Finish(s, TimeSpan.FromSeconds(5)).ConfigureAwait(false));
+        if (!await Trial.WaitUntil(() => t.Progress() >= 2, s, t.Patience).ConfigureAwait(false))
+            return NotReached(ids, "the job never made progress", await t.Finish(s, GiveUp).ConfigureAwait(false));
+        var running = await t.Engine.Containers(t.Mark, t.Slot.DataDir).ConfigureAwait(false);
+        if (running.IsLeft)
+        {
+            Trial.Crash(s);
+            return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(running.LeftToSeq().Head()));
+        }
+
+        var before = running.RightToSeq().Flatten().Filter(c => c.State == "running").Map(c => $"container {c.Name}");
         var asked = t.Now;
         s.Client.Request(ControlMessage.AbortRequest);
         var facts = await t.Finish(s, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -178,7 +192,7 @@ public static partial class ScenarioPlays
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(string.Join("; ", containers.LeftToSeq().Then(images.LeftToSeq()))));
         var left = containers.RightToSeq().Flatten().Map(c => $"container {c.Name} ({c.State})")
             .Then(images.RightToSeq().Flatten().Map(i => "image " + i));
-        return ScenarioOutcome.Of(("G09", Judge.Abort(took, left)));
+        return ScenarioOutcome.Of(("G09", Judge.Abort(before, took, left)));
     }
 
     /// <summary>
@@ -208,11 +222,21 @@ public static partial class ScenarioPlays
         if (started.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(started.LeftToSeq().Head()));
         var s = started.RightToSeq().Head();
-        if (!await Trial.WaitUntil(() => t.Progress() >= 2, s, ReachLimit).ConfigureAwait(false))
+        if (!await Trial.WaitUntil(() => t.Progress() >= 2, s, t.Patience).ConfigureAwait(false))
         {
             standIn.Kill();
-            return NotReached(ids, "the job never made progress", await t.Finish(s, TimeSpan.FromSeconds(5)).ConfigureAwait(false));
+            return NotReached(ids, "the job never made progress", await t.Finish(s, GiveUp).ConfigureAwait(false));
         }
+
+        // The job's container must be running when the client dies, or there is nothing for the wrapper to stop.
+        var atDeath = await t.Engine.State(t.Mark, t.Slot.DataDir).ConfigureAwait(false);
+        if (atDeath.IsLeft)
+        {
+            Trial.Crash(s);
+            return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(atDeath.LeftToSeq().Head()));
+        }
+
+        var whenDied = atDeath.RightToSeq().Head();
 
         // The client dies: no more heartbeats, and its process is gone (reaped, so kill(pid, 0) fails).
         s.Client.Heartbeats = false;
@@ -242,7 +266,7 @@ public static partial class ScenarioPlays
         }
 
         Trial.Crash(s);
-        return ScenarioOutcome.Of(("G16", Judge.LostHeartbeat(stoppedAfter, state, LostClientLimit)));
+        return ScenarioOutcome.Of(("G16", Judge.LostHeartbeat(whenDied, stoppedAfter, state, LostClientLimit)));
     }
 
     /// <summary>
@@ -259,17 +283,17 @@ public static partial class ScenarioPlays
         if (started.IsLeft)
             return started.LeftToSeq().Head();
         var s = started.RightToSeq().Head();
-        if (!await Trial.WaitUntil(() => t.DiskStep() >= target, s, ReachLimit).ConfigureAwait(false))
+        if (!await Trial.WaitUntil(() => t.DiskStep() >= target, s, t.Patience).ConfigureAwait(false))
         {
-            var facts = await t.Finish(s, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            return $"could not run: no checkpoint at step {target} within {ReachLimit.TotalSeconds:0} s ({t.WorkFacts().Describe()}); {facts.WithTail()}";
+            var facts = await t.Finish(s, GiveUp).ConfigureAwait(false);
+            return $"could not run: no checkpoint at step {target} within {t.Patience.TotalSeconds:0} s ({t.WorkFacts().Describe()}); {facts.WithTail()}";
         }
 
         var committed = t.DiskStep();
         await Task.Delay(CommitAllowance + jitter).ConfigureAwait(false);
         if (s.Wrapper.HasExited)
         {
-            var facts = await t.Finish(s, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            var facts = await t.Finish(s, GiveUp).ConfigureAwait(false);
             return $"could not run: the job ended before the fault ({t.WorkFacts().Describe()}); {facts.WithTail()}";
         }
 
@@ -280,4 +304,10 @@ public static partial class ScenarioPlays
     private const double LostClientLimit = 38;
 
     private static Option<double> None => Option<double>.None;
+
+    /// <summary>
+    /// How long a trial that gave up on the wrapper (its patience ran out) still waits for it to exit on its own
+    /// before killing it: it is not waited for anything, only given a moment to leave its files.
+    /// </summary>
+    private static readonly TimeSpan GiveUp = TimeSpan.FromSeconds(1);
 }

@@ -14,8 +14,6 @@ namespace Boinc.Persist.Shell.Conform;
 /// </summary>
 public static partial class ScenarioPlays
 {
-    private static readonly TimeSpan JobLimit = TimeSpan.FromSeconds(180);
-    private static readonly TimeSpan ShortLimit = TimeSpan.FromSeconds(120);
 
     public static Task<ScenarioOutcome> Run(string scenario, Seq<string> ids, TrialSetup setup, string mark, Random random) => scenario switch
     {
@@ -44,7 +42,7 @@ public static partial class ScenarioPlays
         if (started.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(started.LeftToSeq().Head()));
         var s = started.RightToSeq().Head();
-        var first = await t.Finish(s, JobLimit).ConfigureAwait(false);
+        var first = await t.Finish(s, setup.JobLimit).ConfigureAwait(false);
         var work = t.WorkFacts();
         var completion = Judge.Completion(first, work);
         var status = Judge.Status(s.Client.Samples);
@@ -58,7 +56,7 @@ public static partial class ScenarioPlays
             var before = work.ResumePoints.Count;
             var again = t.Start(wuCpuTime: s.Client.Record.CheckpointCpuTime);
             rerun = await again.MatchAsync(
-                async s2 => Judge.NeverRerun(before, await t.Finish(s2, ShortLimit).ConfigureAwait(false), t.WorkFacts()),
+                async s2 => Judge.NeverRerun(before, await t.Finish(s2, setup.Patience).ConfigureAwait(false), t.WorkFacts()),
                 e => new TrialOutcome.NotRun(e)).ConfigureAwait(false);
         }
 
@@ -73,7 +71,7 @@ public static partial class ScenarioPlays
         if (started.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(started.LeftToSeq().Head()));
         var s = started.RightToSeq().Head();
-        var run = await t.Finish(s, JobLimit).ConfigureAwait(false);
+        var run = await t.Finish(s, setup.JobLimit).ConfigureAwait(false);
         return ScenarioOutcome.Of(("G10", Judge.CheckpointAcks(s.Client.Samples, run)));
     }
 
@@ -82,7 +80,7 @@ public static partial class ScenarioPlays
     {
         var dockerfile = Workload.DockerfileFor(setup.BaseImage, mark, "[\"/bin/sh\", \"-c\", \"ls -A /ctx > ctx.txt\"]", "COPY . /ctx");
         await using var t = Trial.Create(setup, mark, WorkParams.Default, dockerfile);
-        var run = await RunOnce(t, ShortLimit).ConfigureAwait(false);
+        var run = await RunOnce(t, setup.Patience).ConfigureAwait(false);
         return run.Match(
             facts => ScenarioOutcome.Of(("G11", Judge.BuildContext(facts, t.ReadSmall("ctx.txt")))),
             e => ScenarioOutcome.All(ids, new TrialOutcome.NotRun(e)));
@@ -93,7 +91,7 @@ public static partial class ScenarioPlays
     {
         var dockerfile = Workload.DockerfileFor(setup.BaseImage, mark, "[\"/bin/sh\", \"/project/probe.sh\"]");
         await using var t = Trial.Create(setup, mark, WorkParams.Default, dockerfile);
-        var run = await RunOnce(t, ShortLimit).ConfigureAwait(false);
+        var run = await RunOnce(t, setup.Patience).ConfigureAwait(false);
         return run.Match(
             facts =>
             {
@@ -116,7 +114,7 @@ public static partial class ScenarioPlays
         await using var t = Trial.Create(setup, mark, WorkParams.Default);
         var nowhere = "unix://" + Path.Combine(t.Slot.DataDir, "no-engine.sock");
         var env = new Dictionary<string, string> { ["DOCKER_HOST"] = nowhere, ["CONTAINER_HOST"] = nowhere };
-        var run = await RunOnce(t, ShortLimit, env).ConfigureAwait(false);
+        var run = await RunOnce(t, setup.Patience, env).ConfigureAwait(false);
         return run.Match(
             facts => ScenarioOutcome.Of(("G15", Judge.EngineUnavailable(facts))),
             e => ScenarioOutcome.All(ids, new TrialOutcome.NotRun(e)));
@@ -127,10 +125,10 @@ public static partial class ScenarioPlays
     {
         var dockerfile = Workload.DockerfileFor(setup.BaseImage, mark, "[\"/bin/sh\", \"-c\", \"echo ran >> runs.log; exit 3\"]");
         await using var t = Trial.Create(setup, mark, WorkParams.Default, dockerfile);
-        var first = await RunOnce(t, ShortLimit).ConfigureAwait(false);
+        var first = await RunOnce(t, setup.Patience).ConfigureAwait(false);
         if (first.IsLeft)
             return ScenarioOutcome.All(ids, new TrialOutcome.NotRun(first.LeftToSeq().Head()));
-        var second = await RunOnce(t, ShortLimit).ConfigureAwait(false);
+        var second = await RunOnce(t, setup.Patience).ConfigureAwait(false);
         var runs = t.ReadSmall("runs.log").IfNone("").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
         return second.Match(
             f2 => ScenarioOutcome.Of(("G19", Judge.FailedOnce(first.RightToSeq().Head(), f2, runs))),

@@ -14,7 +14,14 @@ using LanguageExt;
 namespace Boinc.Persist.Shell.Conform;
 
 /// <summary>What a trial needs from the suite: the wrapper command, the base image, where to lay out, the engine.</summary>
-public sealed record TrialSetup(Seq<string> Wrapper, string BaseImage, string Root, EngineWatch Engine, bool Keep, EngineIdentity Identity);
+public sealed record TrialSetup(Seq<string> Wrapper, string BaseImage, string Root, EngineWatch Engine, bool Keep, EngineIdentity Identity)
+{
+    /// <summary>How long to wait for the wrapper's next point (<see cref="ConformOptions.Patience"/>).</summary>
+    public TimeSpan Patience { get; init; } = ConformOptions.DefaultPatience;
+
+    /// <summary>A whole job's bound: one and a half times <see cref="Patience"/>.</summary>
+    public TimeSpan JobLimit => Patience * 1.5;
+}
 
 /// <summary>
 /// The workload's parameters for one run (passed as the app's arguments, which reach it as ARGS).
@@ -71,6 +78,9 @@ public sealed class Trial : IAsyncDisposable
     public WorkParams Work { get; }
 
     public EngineWatch Engine => setup.Engine;
+
+    /// <summary>How long to wait for the wrapper's next point (<see cref="TrialSetup.Patience"/>).</summary>
+    public TimeSpan Patience => setup.Patience;
 
     public double Now => clock.Elapsed.TotalSeconds;
 

@@ -40,24 +40,27 @@ public sealed class CgroupCpu : IDisposable
             return $"cannot read /proc/{pid}/cgroup or /proc/self/mountinfo: {e.Message}";
         }
 
-        return CgroupPaths.Locate(procCgroup, mountInfo).Bind<CgroupCpu>(counter =>
+        return CgroupPaths.Locate(procCgroup, mountInfo).Bind(OpenCounter);
+    }
+
+    /// <summary>A handle of its own on <paramref name="counter"/> (read once to check it holds a number).</summary>
+    public static Either<string, CgroupCpu> OpenCounter(CgroupCounter counter)
+    {
+        try
         {
-            try
-            {
-                var cpu = new CgroupCpu(counter, File.OpenHandle(counter.Path, FileMode.Open, FileAccess.Read));
-                return cpu.Read().Match<Either<string, CgroupCpu>>(
-                    _ => cpu,
-                    why =>
-                    {
-                        cpu.Dispose();
-                        return why;
-                    });
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return $"cannot open {counter.Path}: {e.Message}";
-            }
-        });
+            var cpu = new CgroupCpu(counter, File.OpenHandle(counter.Path, FileMode.Open, FileAccess.Read));
+            return cpu.Read().Match<Either<string, CgroupCpu>>(
+                _ => cpu,
+                why =>
+                {
+                    cpu.Dispose();
+                    return why;
+                });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot open {counter.Path}: {e.Message}";
+        }
     }
 
     /// <summary>Nanoseconds of CPU the cgroup has used; Left when the file is gone or unreadable.</summary>

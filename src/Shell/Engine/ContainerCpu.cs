@@ -11,6 +11,12 @@ namespace Boinc.Persist.Shell.Engine;
 /// container start with one inspect; from the engine's stats only when the counter cannot be found (a rootless
 /// or remote engine, a cgroup the wrapper cannot see), which it says once in the log. Not thread-safe: the
 /// wrapper's loop owns it.
+/// <para>
+/// The CPU a container used after the last tick is not lost: when the counter is located, a
+/// <see cref="ProcessExit"/> watch reads it again the instant the container's main process ends, before the
+/// engine deletes the cgroup (which it does before it reports the exit). <see cref="AtExit"/> gives that
+/// figure: the container's own total at its end.
+/// </para>
 /// </summary>
 public sealed class ContainerCpu : IDisposable
 {
@@ -18,7 +24,11 @@ public sealed class ContainerCpu : IDisposable
     private readonly Action<string> info;
     private readonly Action<string> warn;
     private Option<CgroupCpu> counter;
+    private Option<ProcessExit> exitWatch;
+    private Option<long> lastSample;
+    private int samplingPid;
     private bool fallback;
+    private bool exitWatchWarned;
 
     public ContainerCpu(IEngine engine, Action<string> info, Action<string> warn)
     {
@@ -44,7 +54,7 @@ public sealed class ContainerCpu : IDisposable
         {
             var read = c.Read();
             if (read.IsRight)
-                return read.Map(v => v).MapLeft(e => (EngineError)new EngineError.Failed("cgroup", e));
+                return Remember(read.RightToSeq().Head());
             // The cgroup went away (the container stopped or was replaced): locate it again below.
             c.Dispose();
             counter = Option<CgroupCpu>.None;
@@ -63,7 +73,15 @@ public sealed class ContainerCpu : IDisposable
             {
                 counter = c;
                 info($"CPU time from the container's cgroup counter {c.Counter.Path} (no engine call per tick)");
-                return c.Read().MapLeft(e => (EngineError)new EngineError.Failed("cgroup", e));
+                if (p.Pid != samplingPid)
+                {
+                    // A new main process (a restart): its counter starts again, so do the figures.
+                    samplingPid = p.Pid;
+                    lastSample = Option<long>.None;
+                }
+
+                WatchExit(p.Pid, c.Counter);
+                return c.Read().Map(Remember).MapLeft(e => (EngineError)new EngineError.Failed("cgroup", e));
             },
             async why =>
             {
@@ -73,9 +91,78 @@ public sealed class ContainerCpu : IDisposable
             }).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The container's cumulative CPU time at its end, in nanoseconds: the counter read the instant its main
+    /// process ended (never less than any sample taken before). Call it once the engine has reported the exit;
+    /// it waits at most <paramref name="limit"/> for the watch (which fired before the engine could answer).
+    /// When the watch could not be armed or lost the race with the engine, the last sample, said in the log:
+    /// the figure is then short by what ran after that sample. None when this container was never sampled
+    /// (or CPU comes from engine stats, which say nothing about a stopped container).
+    /// </summary>
+    public async Task<Option<long>> AtExit(TimeSpan limit, CancellationToken ct)
+    {
+        foreach (var w in exitWatch)
+        {
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var done = await Task.WhenAny(w.Final, Task.Delay(limit, patience.Token)).ConfigureAwait(false);
+            await patience.CancelAsync().ConfigureAwait(false);
+            if (ct.IsCancellationRequested && done != w.Final)
+                return lastSample;
+            if (done == w.Final)
+            {
+                var final = await w.Final.ConfigureAwait(false);
+                if (final.IsRight)
+                {
+                    Remember(final.RightToSeq().Head());
+                    return lastSample;
+                }
+
+                warn($"the container's CPU counter could not be read at its end ({final.LeftToSeq().Head()}): reporting the last sample, short by what ran after it");
+            }
+            else
+            {
+                warn($"process {w.Pid} (the container's) has not ended {limit.TotalSeconds:0.#} s after the engine said so: reporting the last CPU sample");
+            }
+        }
+
+        return lastSample;
+    }
+
+    private long Remember(long nanos)
+    {
+        lastSample = Math.Max(lastSample.IfNone(0), nanos);
+        return nanos;
+    }
+
+    /// <summary>A new main process: stop watching the old one's end and watch this one's.</summary>
+    private void WatchExit(int pid, CgroupCounter at)
+    {
+        if (exitWatch.Exists(w => w.Pid == pid && !w.Final.IsCompleted))
+            return;
+        exitWatch.Iter(w => w.Dispose());
+        exitWatch = Option<ProcessExit>.None;
+        var armed = CgroupCpu.OpenCounter(at).Bind(c =>
+        {
+            var w = ProcessExit.Arm(pid, c);
+            if (w.IsLeft)
+                c.Dispose();
+            return w;
+        });
+        armed.Match(
+            w => exitWatch = w,
+            why =>
+            {
+                if (!exitWatchWarned)
+                    warn($"the container's CPU counter cannot be read at its end ({why}): the CPU used after the last 1-second sample will be missing");
+                exitWatchWarned = true;
+            });
+    }
+
     public void Dispose()
     {
         counter.Iter(c => c.Dispose());
         counter = Option<CgroupCpu>.None;
+        exitWatch.Iter(w => w.Dispose());
+        exitWatch = Option<ProcessExit>.None;
     }
 }

@@ -14,12 +14,17 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// </summary>
 public static class WrapperJobs
 {
-    /// <summary>The boinc-persist apphost built next to this test assembly (Shell is a project reference).</summary>
+    /// <summary>
+    /// The wrapper the real client runs: <c>BOINC_PERSIST_BIN</c> when set (CI: the Native AOT binary projects
+    /// ship), else the boinc-persist apphost built next to this test assembly (Shell is a project reference).
+    /// </summary>
     public static string BoincPersistExecutable
     {
         get
         {
-            var path = Path.Combine(AppContext.BaseDirectory, "boinc-persist");
+            var path = Environment.GetEnvironmentVariable("BOINC_PERSIST_BIN") is { Length: > 0 } bin
+                ? Path.GetFullPath(bin)
+                : Path.Combine(AppContext.BaseDirectory, "boinc-persist");
             return File.Exists(path)
                 ? path
                 : throw new FileNotFoundException($"boinc-persist is not built next to the tests ({path}); build the solution.", path);

@@ -85,7 +85,6 @@ public class KillDuringCommitTests(ITestOutputHelper output)
             var listed = store.List();
             Assert.True(listed.IsSucc);
             listed.Iter(gens => Assert.All(gens, g => Assert.True(g.Problem.IsNone, $"trial {trial}: generation {g.Info.Number}: {g.Problem}")));
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), $"too slow: {trial} trials in {clock.Elapsed}");
         }
 
         return new Summary(trials, lastAckedGen, chosenTotal, restoredTotal);

@@ -194,8 +194,8 @@ public class StoreOnDiskTests
         Assert.False(watcher.Signals.TryRead(out var spurious), $"spurious signal {spurious}");
         Write(slot.Root, "checkpoint_done", "");
         var done = await watcher.Signals.ReadAsync(timeout.Token);
+        // (its kind says it came from the marker, not from the quiescence: no wall-clock bound needed)
         Assert.Equal(CheckpointSignalKind.DoneMarker, done.Kind);
-        Assert.True(done.At - start < TimeSpan.FromSeconds(15));
     }
 
     private static void Write(string slot, string name, string text)

@@ -66,13 +66,15 @@ public sealed class EngineAdapterTests(EngineFixture engine) : IDisposable
             var id = Ok(await adapter.Create(Container(engine, name, engine.BaseImage), Sh("while :; do :; done"), Ct));
             Ok(await adapter.Start(name, Ct));
 
-            // When it runs for a second
+            // When it runs: its cumulative CPU time grows (nanoseconds, not percentages; how fast depends on the
+            // host's load, so only that it grows is asserted, waited for until the test's token runs out)
             var t0 = Ok(await adapter.CpuNanos(name, Ct));
-            await Task.Delay(1500, Ct);
-            var t1 = Ok(await adapter.CpuNanos(name, Ct));
-
-            // Then its cumulative CPU time grew by a good part of that second (nanoseconds, not percentages)
-            Assert.True(t1 - t0 > 200_000_000, $"CPU grew by only {t1 - t0} ns while running");
+            var t1 = t0;
+            while (t1 <= t0)
+            {
+                await Task.Delay(100, Ct);
+                t1 = Ok(await adapter.CpuNanos(name, Ct));
+            }
 
             // When it is paused (twice: pausing is idempotent)
             Ok(await adapter.Pause(name, Ct));
@@ -82,8 +84,9 @@ public sealed class EngineAdapterTests(EngineFixture engine) : IDisposable
             await Task.Delay(1500, Ct);
             var p1 = Ok(await adapter.CpuNanos(name, Ct));
 
-            // Then the counter stands still, and it runs again after unpause
-            Assert.True(p1 - p0 < 20_000_000, $"CPU grew by {p1 - p0} ns while paused");
+            // Then the counter stands still (a frozen cgroup runs nothing: not one nanosecond), and it runs again
+            // after unpause
+            Assert.True(p1 == p0, $"CPU grew by {p1 - p0} ns while paused");
             Ok(await adapter.Unpause(name, Ct));
             Ok(await adapter.Unpause(name, Ct));
             Assert.Equal(new Observation.Running(id), Ok(await adapter.Inspect(name, Ct)));

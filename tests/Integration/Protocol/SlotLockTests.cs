@@ -29,7 +29,8 @@ public sealed class SlotLockTests
 
         // Then we did not get it, waited the patience, and the fallback is BOINC's temporary exit
         Assert.True(got.IsNone);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(10));
+        // (no upper bound: how late a loaded host returns proves nothing; a hang is the run's timeout's business)
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.9), $"gave up after {watch.Elapsed}, before the patience");
         Assert.Equal(ExitCodes.TemporaryExit, BoincExit.LockBusy(dir.Slot.SlotDir));
         using var client = Ok(FakeClient.Attach(dir.Slot.SlotDir));
         Assert.Equal(Option<(int, string)>.Some((600, "Waiting to acquire slot directory lock")), client.TemporaryExit());

@@ -148,8 +148,109 @@ public class ConformCoreTests
     public bool Abort_holds_only_with_nothing_left_and_an_exit_in_time(NonNegativeInt seconds, string[] leftovers)
     {
         var left = (leftovers ?? Array.Empty<string>()).Select(l => l ?? "").ToSeq();
-        var verdict = Judge.Abort(Option<double>.Some(seconds.Get), left);
+        var verdict = Judge.Abort(Seq1("container c"), Option<double>.Some(seconds.Get), left);
         return (verdict is TrialOutcome.Held) == (left.IsEmpty && seconds.Get <= 60);
+    }
+
+    /// <summary>
+    /// The class of issue 15's false HELDs: a wrapper that did nothing observable (it exited, or not, with any
+    /// code and any stderr that names no refused instruction, wrote at most a finish file, started no job, sent
+    /// no status, ran no container) holds no guarantee, whatever each judge is asked.
+    /// </summary>
+    [Property]
+    public Property A_wrapper_that_did_nothing_observable_holds_no_guarantee(
+        bool exited, int exit, bool finished, int finish, string stderr, NonNegativeInt committed, double seconds, string state)
+    {
+        var err = stderr ?? "";
+        var run = new StartFacts(exited ? exit : Option<int>.None, finished ? finish : Option<int>.None, Option<string>.None, err);
+        var nothing = new WorkFacts(Seq<int>.Empty, Option<string>.None, "42", Seq<string>.Empty);
+        var probe = new ProbeFacts(Map<string, string>.Empty, run);
+        var stop = Option<double>.Some(Math.Abs(seconds) % 100);
+        var verdicts = new (string, TrialOutcome)[]
+        {
+            ("G01", Judge.Completion(run, nothing)),
+            ("G02-G06", Judge.Resumed("fault", committed.Get, run, nothing)),
+            ("G02-G06 restart", Judge.Resumed("fault", committed.Get, run, nothing, mustRestart: true)),
+            ("G05", Judge.NeverRerun(0, run, nothing)),
+            ("G07", Judge.Suspend(new SuspendFacts(stop, 0, 0, 0, run, nothing))),
+            ("G09", Judge.Abort(Seq<string>.Empty, stop, Seq<string>.Empty)),
+            ("G10", Judge.CheckpointAcks(Seq<StatusSample>.Empty, run)),
+            ("G11", Judge.BuildContext(run, Option<string>.None)),
+            ("G12", Judge.OutsideWrite(probe)),
+            ("G13", Judge.ProjectDir(probe)),
+            ("G14", Judge.Input(probe, "copy_input", "x")),
+            ("G15", Judge.EngineUnavailable(run)),
+            ("G16", Judge.LostHeartbeat(state == "running" ? "absent" : state ?? "absent", stop, "absent")),
+            ("G18", Judge.Status(Seq<StatusSample>.Empty)),
+            ("G19", Judge.FailedOnce(run, run, 0)),
+        };
+        var held = verdicts.Where(v => v.Item2 is TrialOutcome.Held).Select(v => $"{v.Item1}: {v.Item2.Evidence}").ToArray();
+        return (held.Length == 0 || Judge.NamesRefusedInstruction(err).IsSome && held.All(h => h.StartsWith("G11", StringComparison.Ordinal)))
+            .Label(string.Join(" | ", held));
+    }
+
+    [Property]
+    public bool Checkpoint_acknowledgements_are_held_only_after_an_advance_and_say_how_many(NonNegativeInt[] disk, bool[] advance)
+    {
+        // Samples whose checkpoint CPU advances where the generated flag says, backed by a disk step that grows.
+        var ckpt = 0.0;
+        var samples = disk.Select((d, i) =>
+        {
+            if (i < advance.Length && advance[i])
+                ckpt += 1;
+            return new StatusSample(i, ckpt + 1, ckpt, Option<double>.None, i + 1);
+        }).ToSeq().Strict();
+        var advances = samples.Count(s => s.CheckpointCpu > 0) == 0 ? 0 : samples.Map(s => s.CheckpointCpu).Distinct().Count(c => c > 0);
+        var verdict = Judge.CheckpointAcks(samples, new StartFacts(0, 0, Option<string>.None, ""));
+        return advances == 0
+            ? verdict is TrialOutcome.NotRun
+            : verdict is TrialOutcome.Held h && h.Evidence.Contains($"advanced {advances} time(s)", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refusal_holds_only_when_the_wrapper_names_the_instruction_and_claims_no_success()
+    {
+        var said = "boinc-persist: Dockerfile:2: COPY reads '.' from the build context. The slot ...";
+        var held = Judge.BuildContext(new StartFacts(1, 1, Option<string>.None, said), Option<string>.None);
+        Assert.IsType<TrialOutcome.Held>(held);
+        Assert.Contains("COPY reads '.'", held.Evidence);
+        Assert.IsType<TrialOutcome.NotRun>(Judge.BuildContext(new StartFacts(1, Option<int>.None, Option<string>.None, ""), Option<string>.None));
+        Assert.IsType<TrialOutcome.NotRun>(Judge.BuildContext(new StartFacts(0, Option<int>.None, Option<string>.None, "COPYRIGHT 2024"), Option<string>.None));
+        Assert.IsType<TrialOutcome.Broken>(Judge.BuildContext(new StartFacts(0, 0, Option<string>.None, said), Option<string>.None));
+        Assert.IsType<TrialOutcome.Broken>(Judge.BuildContext(new StartFacts(0, 0, Option<string>.None, ""), Option<string>.Some("etc\nsecret\n")));
+        Assert.IsType<TrialOutcome.Held>(Judge.BuildContext(new StartFacts(0, 0, Option<string>.None, ""), Option<string>.Some("")));
+    }
+
+    [Property]
+    public bool A_lost_client_holds_only_for_a_container_seen_running_when_it_died(string state, double seconds, string last)
+    {
+        var verdict = Judge.LostHeartbeat(state ?? "", Option<double>.Some(Math.Abs(seconds) % 60), last ?? "", 38);
+        return state == "running" ? verdict is not TrialOutcome.NotRun : verdict is TrialOutcome.NotRun;
+    }
+
+    [Property]
+    public bool A_fault_happened_only_if_a_container_was_acted_on_and_the_evidence_names_each(
+        NonEmptyString[] names, bool[] running, bool[] failed)
+    {
+        var targets = names.Select((n, i) => new FaultTarget(
+            n.Get, i < running.Length && running[i] ? "running" : "exited",
+            i < failed.Length && failed[i] ? Option<string>.Some("no such container") : Option<string>.None)).ToSeq().Strict();
+        var injected = Judge.FaultInjected("remove", targets);
+        var mustFail = targets.IsEmpty || targets.Exists(t => t.Failure.IsSome && t.StateBefore == "running");
+        return mustFail
+            ? injected.Match(_ => false, o => o is TrialOutcome.NotRun)
+            : injected.Match(e => targets.ForAll(t => e.Contains($"container {t.Name} ", StringComparison.Ordinal)), _ => false);
+    }
+
+    [Fact]
+    public void A_resume_needs_a_second_start_when_the_fault_took_the_container()
+    {
+        var run = new StartFacts(0, 0, Option<string>.None, "");
+        var once = new WorkFacts(new[] { 0 }.ToSeq(), "42", "42", Seq<string>.Empty);
+        var twice = new WorkFacts(new[] { 0, 8 }.ToSeq(), "42", "42", Seq<string>.Empty);
+        Assert.IsType<TrialOutcome.NotRun>(Judge.Resumed("reboot", 8, run, once, mustRestart: true));
+        Assert.IsType<TrialOutcome.Held>(Judge.Resumed("reboot", 8, run, twice, mustRestart: true));
+        Assert.IsType<TrialOutcome.Held>(Judge.Resumed("wrapper SIGKILL", 8, run, once));
     }
 
     private static Seq<T> Seq1<T>(T item) => new[] { item }.ToSeq();

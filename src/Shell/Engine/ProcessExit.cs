@@ -1,0 +1,128 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Engine;
+
+/// <summary>
+/// A container's CPU counter read at the moment its main process ends, before the engine deletes its cgroup.
+/// The engine reports an exit only after it has torn the cgroup down (Docker: the shim reaps the process,
+/// containerd deletes the task and its cgroup, then dockerd answers the wait), so any read after the engine
+/// says "exited" finds the counter gone, and a 1-second tick misses whatever ran after its last sample. This
+/// holds a pidfd of the container's main process (pid 1 of its namespace: when it ends, the kernel has already
+/// killed and waited for every other process in the container) and, on a dedicated thread, reads the counter
+/// the instant the pidfd says the process ended. Linux ≥ 5.3; <see cref="Arm"/> says why not elsewhere.
+/// </summary>
+public sealed partial class ProcessExit : IDisposable
+{
+    private const int PidfdOpenSyscall = 434; // the same number on every Linux architecture (new syscall table)
+    private const short PollIn = 0x1;
+    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
+
+    private readonly int pidfd;
+    private readonly CgroupCpu counter;
+    private readonly TaskCompletionSource<Either<string, long>> final = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool disposed;
+
+    private ProcessExit(int pid, int pidfd, CgroupCpu counter)
+    {
+        Pid = pid;
+        this.pidfd = pidfd;
+        this.counter = counter;
+        var thread = new Thread(Watch) { IsBackground = true, Name = $"cpu-at-exit-{pid}" };
+        thread.Start();
+    }
+
+    /// <summary>The watched process (host pid).</summary>
+    public int Pid { get; }
+
+    /// <summary>
+    /// The counter's value read right after the process ended (Left: it could not be read, e.g. the cgroup was
+    /// already gone, or the watch was disposed first). Completes once, never faults.
+    /// </summary>
+    public Task<Either<string, long>> Final => final.Task;
+
+    /// <summary>Opens a pidfd of <paramref name="pid"/> and watches it; <paramref name="counter"/> becomes this watch's.</summary>
+    public static Either<string, ProcessExit> Arm(int pid, CgroupCpu counter)
+    {
+        int fd;
+        try
+        {
+            fd = (int)PidfdOpen(PidfdOpenSyscall, pid, 0);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return $"pidfd_open is not available: {e.Message}";
+        }
+
+        if (fd < 0)
+            return $"pidfd_open({pid}) failed: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}";
+        return new ProcessExit(pid, fd, counter);
+    }
+
+    private void Watch()
+    {
+        try
+        {
+            while (!disposed)
+            {
+                var ready = PollOnce((int)PollSlice.TotalMilliseconds);
+                if (ready > 0)
+                {
+                    final.TrySetResult(counter.Read());
+                    return;
+                }
+
+                if (ready < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == 4) // EINTR
+                        continue;
+                    final.TrySetResult($"poll on the pidfd of {Pid} failed: {new Win32Exception(errno).Message}");
+                    return;
+                }
+            }
+
+            final.TrySetResult("the watch ended before the process did");
+        }
+        catch (Exception e)
+        {
+            // A dedicated thread has no caller to throw to: the failure becomes the answer.
+            final.TrySetResult($"watching the pidfd of {Pid} failed: {e.Message}");
+        }
+        finally
+        {
+            counter.Dispose();
+            Close(pidfd);
+        }
+    }
+
+    private int PollOnce(int timeoutMs)
+    {
+        var p = new PollFd { Fd = pidfd, Events = PollIn };
+        return Poll(ref p, 1, timeoutMs);
+    }
+
+    /// <summary>Stops the watch (within one poll slice); <see cref="Final"/> then says it ended first.</summary>
+    public void Dispose() => disposed = true;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long PidfdOpen(long number, long pid, long flags);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(ref PollFd fds, ulong count, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}
