@@ -265,8 +265,8 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         if (ports.Store.Case is not ICheckpoints store)
             return Outcome.Then(new Command.CheckpointNotCommitted("job.toml declares no checkpoint"));
 
-        // The CPU time of the files being captured: sampled now, not a second ago.
-        var sampled = await ports.Engine.CpuNanos(context.Name, stopping);
+        // The CPU time of the files being captured: sampled now (the cgroup counter, one read), not a second ago.
+        var sampled = await ports.Cpu.Sample(context.Name, stopping);
         var container = Math.Max(c.ContainerCpuNanos, sampled.IfLeft(0));
         var cpuSeconds = (c.CpuBaseNanos + container) / 1e9;
         ReadFraction();
