@@ -34,7 +34,7 @@ public sealed record Outcome(Seq<Command> Feedback, Option<int> Exit)
 /// following the container, the grace timer, the last CPU time and fraction sent.
 /// </summary>
 public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog log, TimeProvider time, Action<Command> post, CancellationToken stopping)
-    : IDisposable
+    : IEffectRunner, IDisposable
 {
     private Option<CancellationTokenSource> following;
     private Option<ITimer> graceTimer;

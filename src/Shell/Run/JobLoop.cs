@@ -37,15 +37,19 @@ public sealed class JobLoop : IDisposable
     private readonly Channel<LoopInput> inbox = Channel.CreateUnbounded<LoopInput>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Queue<Command> pending = new();
     private readonly Interpreter interpreter;
+    private readonly IEffectRunner runner;
     private readonly Seq<Effect> beginning;
     private bool clientLostSeen;
 
-    public JobLoop(RunContext context, RunPorts ports, WrapperLog log, TimeProvider time, CancellationToken stopping)
+    /// <param name="around">Optional decorator of the interpreter (a simulation's crash injection); the interpreter itself by default.</param>
+    public JobLoop(RunContext context, RunPorts ports, WrapperLog log, TimeProvider time, CancellationToken stopping,
+        Func<IEffectRunner, IEffectRunner>? around = null)
     {
         this.context = context;
         this.ports = ports;
         this.log = log;
         interpreter = new Interpreter(context, ports, log, time, c => Post(new LoopInput.Cmd(c)), stopping);
+        runner = around is null ? interpreter : around(interpreter);
         var begin = JobLifecycle.Begin(context.Facts);
         State = begin.State;
         beginning = begin.Effects;
@@ -94,7 +98,7 @@ public sealed class JobLoop : IDisposable
     {
         foreach (var effect in effects)
         {
-            var outcome = await interpreter.Execute(effect);
+            var outcome = await runner.Execute(effect);
             if (outcome.Exit.IsSome)
                 return outcome.Exit;
             foreach (var c in outcome.Feedback)
@@ -151,7 +155,7 @@ public sealed class JobLoop : IDisposable
             log.Debug($"no CPU sample: {cpu.LeftToSeq().Head()}");
         }
 
-        interpreter.SendStatus();
+        runner.SendStatus();
         return Option<int>.None;
     }
 }

@@ -132,5 +132,18 @@ public interface ICpuMeter : IDisposable
     Task<Either<EngineError, long>> Sample(string name, CancellationToken ct);
 }
 
+/// <summary>
+/// What runs effects for the loop: the <see cref="Interpreter"/>, or a decorator around it (a simulation that
+/// crashes the wrapper before effect k wraps the shipped interpreter rather than replacing it).
+/// </summary>
+public interface IEffectRunner
+{
+    /// <summary>Runs one effect; its outcome as commands for the decider, or the process exit status.</summary>
+    Task<Outcome> Execute(Effect effect);
+
+    /// <summary>Sends the client the current status (the 1-second tick when no CPU sample came).</summary>
+    void SendStatus();
+}
+
 /// <summary>Everything a wrapper run acts on, as ports.</summary>
 public sealed record RunPorts(IJobEngine Engine, Option<ICheckpoints> Store, ISlot Slot, Option<IBoincClient> Client, ICpuMeter Cpu);
