@@ -142,7 +142,7 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
         // Then the workload never saw the torn file (it would have failed or resumed from step 4)
         Assert.True(code == 0, second.StderrTail());
         // And the log says which app file recovery replaced, and why
-        Assert.Contains("discarded the app's state.txt", second.StderrTail(60000));
+        Assert.True(second.StderrTail(60000).Contains("discarded the app's state.txt", StringComparison.Ordinal), second.StderrTail(60000));
         Assert.True(slot.ResumePoints()[1] >= 10, string.Join(",", slot.ResumePoints()));
         Assert.Equal(JobSlot.ExpectedAnswer(60 * Work).ToString(), slot.ReadSlotFile("result.txt").Trim());
     }
