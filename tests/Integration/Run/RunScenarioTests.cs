@@ -141,6 +141,7 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
 
         // Then the workload never saw the torn file (it would have failed or resumed from step 4)
         Assert.True(code == 0, second.StderrTail());
+        Assert.True(File.Exists(slot.SlotFile("boinc_finish_called")), "a finish, not a temporary exit (exit 0 too): " + second.StderrTail());
         // And the log says which app file recovery replaced, and why
         Assert.True(second.StderrTail(60000).Contains("discarded the app's state.txt", StringComparison.Ordinal), second.StderrTail(60000));
         Assert.True(slot.ResumePoints()[1] >= 10, string.Join(",", slot.ResumePoints()));
