@@ -60,12 +60,22 @@ public sealed unsafe class SharedMemory : IDisposable
     {
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
+            // Through the slot accessor: a boinc_mmap_file the job replaced with a symlink (to a host file the
+            // wrapper would then write status into) or a FIFO is refused, never followed.
+            var full = System.IO.Path.GetFullPath(path);
+            using var slot = Slots.SlotFiles.Open(System.IO.Path.GetDirectoryName(full) ?? "/");
+            var name = System.IO.Path.GetFileName(full);
+            if (slot.Kind(name).IsNone)
                 return Error.New($"{path} does not exist; the BOINC client creates it before starting the app");
-            if (info.Length < Size)
-                return Error.New($"{path} is {info.Length} bytes, expected at least {Size}; it was not made by the BOINC client");
-            var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
+            var handle = slot.OpenReadWrite(name);
+            var length = RandomAccess.GetLength(handle);
+            if (length < Size)
+            {
+                handle.Dispose();
+                return Error.New($"{path} is {length} bytes, expected at least {Size}; it was not made by the BOINC client");
+            }
+
+            var file = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
             try
             {
                 return new SharedMemory(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite)) { Path = path };

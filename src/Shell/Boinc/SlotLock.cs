@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Threading;
 using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Shell.Slots;
+using Microsoft.Win32.SafeHandles;
 using LanguageExt;
 using LanguageExt.Common;
 
@@ -22,16 +24,22 @@ public sealed class SlotLock : IDisposable
 
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
-    private readonly int _fd;
+    private readonly SafeFileHandle _handle;
     private bool _disposed;
 
-    private SlotLock(string path, int fd)
+    private SlotLock(string slotDir, SafeFileHandle handle)
     {
-        Path = path;
-        _fd = fd;
+        SlotDir = slotDir;
+        Path = System.IO.Path.Combine(slotDir, FileName);
+        _handle = handle;
     }
 
     public string Path { get; }
+
+    /// <summary>The slot this lock holds.</summary>
+    public string SlotDir { get; }
+
+    private int Fd => (int)_handle.DangerousGetHandle();
 
     /// <summary>
     /// Takes the lock, retrying once a second for <paramref name="patience"/>. Some(lock) when taken; None when
@@ -41,27 +49,31 @@ public sealed class SlotLock : IDisposable
     public static Fin<Option<SlotLock>> Acquire(string slotDir, TimeSpan patience, TimeProvider time)
     {
         var path = System.IO.Path.Combine(slotDir, FileName);
-        int fd;
+        SafeFileHandle handle;
         try
         {
-            fd = Libc.Open(path, Libc.OWrOnly | Libc.OCreat);
+            // Through the slot accessor: a boinc_lockfile the job made a symlink (to a file the wrapper, often
+            // root, would create or lock) or a FIFO is refused, never followed or waited on.
+            using var slot = SlotFiles.Open(slotDir);
+            handle = slot.OpenOrCreate(FileName);
         }
-        catch (ErrnoException e)
+        catch (IOException e)
         {
             return Error.New(e.Message);
         }
 
         try
         {
+            var fd = (int)handle.DangerousGetHandle();
             var deadline = time.GetUtcNow() + patience;
             while (true)
             {
                 if (Libc.TryLockWholeFile(fd, path))
-                    return Option<SlotLock>.Some(new SlotLock(path, fd));
+                    return Option<SlotLock>.Some(new SlotLock(System.IO.Path.GetFullPath(slotDir), handle));
                 var left = deadline - time.GetUtcNow();
                 if (left <= TimeSpan.Zero)
                 {
-                    Libc.Close(fd);
+                    handle.Dispose();
                     return Option<SlotLock>.None;
                 }
 
@@ -70,7 +82,7 @@ public sealed class SlotLock : IDisposable
         }
         catch (ErrnoException e)
         {
-            Libc.Close(fd);
+            handle.Dispose();
             return Error.New(e.Message);
         }
     }
@@ -84,12 +96,13 @@ public sealed class SlotLock : IDisposable
         _disposed = true;
         try
         {
-            File.Delete(Path);
+            using var slot = SlotFiles.Open(SlotDir);
+            slot.Delete(FileName);
         }
         finally
         {
-            Libc.UnlockWholeFile(_fd);
-            Libc.Close(_fd);
+            Libc.UnlockWholeFile(Fd);
+            _handle.Dispose();
         }
     }
 }

@@ -4,6 +4,9 @@ using System.IO;
 using System.Linq;
 using Boinc.Persist.Core.Checkpoints;
 using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 using LanguageExt.Common;
 
@@ -35,14 +38,28 @@ public sealed record GenerationStatus(GenerationInfo Info, Option<string> Proble
 /// run the effects with <see cref="DiskEffects"/>. Commit acknowledges (returns) only after the generation is
 /// durable. Not for concurrent use by several processes (the wrapper holds the slot lock).
 /// </summary>
-public sealed class CheckpointStore
+public sealed class CheckpointStore : IDisposable
 {
+    /// <summary>
+    /// The error code of a commit abandoned because an app file changed while it was copied (its size, mtime,
+    /// ctime or inode differed before and after, or the set of matching files changed): nothing is wrong with
+    /// the store, the app was writing its next checkpoint; commit again later.
+    /// </summary>
+    public const int ChangedWhileCopiedCode = 0x4250_0001;
+
+    /// <summary>Largest MANIFEST the store reads (a manifest lists a few generations of a few thousand files).</summary>
+    public const int MaxManifestBytes = 64 << 20;
+
     private readonly object gate = new();
     private readonly ProtocolVariant variant;
+    private readonly ISlotFiles slot;
+    private readonly bool ownsSlot;
 
-    private CheckpointStore(string slotDir, CheckpointConfig config, TimeProvider time, ProtocolVariant variant)
+    private CheckpointStore(ISlotFiles slot, bool ownsSlot, CheckpointConfig config, TimeProvider time, ProtocolVariant variant)
     {
-        SlotDir = slotDir;
+        this.slot = slot;
+        this.ownsSlot = ownsSlot;
+        SlotDir = slot.Root;
         Config = config;
         Time = time;
         this.variant = variant;
@@ -55,15 +72,32 @@ public sealed class CheckpointStore
 
     public TimeProvider Time { get; }
 
+    /// <summary>The slot accessor every file operation of the store goes through.</summary>
+    public ISlotFiles Slot => slot;
+
     /// <summary>The newest generation the manifest lists (set by Recover and Commit).</summary>
     public Option<GenerationInfo> Latest { get; private set; }
 
+    /// <summary>The store of a slot directory on the real disk (its own <see cref="SlotFiles"/>, closed by Dispose).</summary>
     public static CheckpointStore Open(string slotDir, CheckpointConfig config, TimeProvider time) =>
-        new(Path.GetFullPath(slotDir), config, time, ProtocolVariant.Correct);
+        new(SlotFiles.Open(slotDir), ownsSlot: true, config, time, ProtocolVariant.Correct);
+
+    /// <summary>The store over any slot accessor (the model file system's, under crash simulation); the caller keeps it.</summary>
+    public static CheckpointStore Open(ISlotFiles slot, CheckpointConfig config, TimeProvider time, ProtocolVariant variant = ProtocolVariant.Correct) =>
+        new(slot, ownsSlot: false, config, time, variant);
 
     /// <summary>For the crash tests only: a store running one of the deliberately broken protocols.</summary>
     internal static CheckpointStore OpenWithVariant(string slotDir, CheckpointConfig config, TimeProvider time, ProtocolVariant variant) =>
-        new(Path.GetFullPath(slotDir), config, time, variant);
+        new(SlotFiles.Open(slotDir), ownsSlot: true, config, time, variant);
+
+    /// <summary>Whether a commit error is <see cref="ChangedWhileCopiedCode"/>: retry later, nothing is broken.</summary>
+    public static bool IsRetryable(Error e) => e.Code == ChangedWhileCopiedCode;
+
+    public void Dispose()
+    {
+        if (ownsSlot && slot is IDisposable d)
+            d.Dispose();
+    }
 
     public RecoveryReport Recover()
     {
@@ -71,9 +105,11 @@ public sealed class CheckpointStore
         {
             var state = ObserveStore();
             var stored = StoredFiles();
-            var work = WorkFiles().Fold(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, DiskEffects.Facts(Path.Combine(SlotDir, n))));
+            // A work file that cannot be read as a regular file (swapped for a FIFO or a link since the listing)
+            // counts as missing: the restore renames the stored copy over its name.
+            var work = WorkFiles().Fold(HashMap<string, FileFacts>.Empty, (m, n) => WorkFacts(n).Match(f => m.AddOrUpdate(n, f), () => m));
             var d = Recovery.Decide(new RecoveryInput(state, stored, work));
-            var ran = DiskEffects.Run(SlotDir, d.Effects);
+            var ran = DiskEffects.Run(slot, d.Effects);
             var why = ran.Match(_ => d.Why, e => $"{d.Why}; RESTORE FAILED: {e.Message}");
             // What BOINC hears as checkpoint CPU time: the generation we restart from, not a newer rejected one.
             Latest = d.Chosen.Map(GenerationInfo.Of);
@@ -94,21 +130,34 @@ public sealed class CheckpointStore
             var stage = CommitProtocol.Stage(ObserveStore(), files, variant);
             if (stage.IsFail) return stage.Map(_ => default(GenerationInfo)!);
             var plan = stage.IfFail(default(StagePlan)!);
-            var staged = DiskEffects.Run(SlotDir, plan.Effects);
+            var copies = new List<(string From, CopyResult Result)>();
+            var staged = DiskEffects.Run(slot, plan.Effects, (e, r) => copies.Add((e.From, r)));
             if (staged.IsFail) return Abandon(plan, staged);
+            var changed = ChangedWhileCopied(plan.Files, copies);
+            if (changed.IsSome) return Abandon(plan, Fin<Unit>.Fail(Error.New(ChangedWhileCopiedCode, changed.IfNone(""))));
 
-            var facts = plan.Files.Select((_, i) => DiskEffects.Facts(DiskEffects.Resolve(SlotDir, StoreLayout.StoredFile(plan.Number, i)))).ToSeq();
+            Seq<FileFacts> facts;
+            try
+            {
+                facts = plan.Files.Select((_, i) => DiskEffects.Facts(slot, StoreLayout.StoredFile(plan.Number, i))).ToSeq();
+            }
+            catch (IOException e)
+            {
+                return Abandon(plan, Fin<Unit>.Fail(Error.New(e is ErrnoException ee ? ee.Errno : 0, $"cannot hash the staged copies: {e.Message}")));
+            }
+
+
             var seal = CommitProtocol.Seal(plan, facts,
                 new CommitFacts(cpuTimeSeconds, fractionDone, engineIdentity, Time.GetUtcNow().ToUnixTimeMilliseconds()), Config.Keep, variant);
             if (seal.IsFail) return Abandon(plan, seal.Map(_ => Unit.Default));
             var s = seal.IfFail(default(SealPlan)!);
-            var durable = DiskEffects.Run(SlotDir, s.Durable);
+            var durable = DiskEffects.Run(slot, s.Durable);
             if (durable.IsFail) return Abandon(plan, durable);
 
             var info = GenerationInfo.Of(s.Generation);
             Latest = info;
             // Retention failing leaves old generations as strays, which the next commit removes; the commit stands.
-            var retention = DiskEffects.Run(SlotDir, s.Retention);
+            var retention = DiskEffects.Run(slot, s.Retention);
             RetentionProblem = retention.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message));
             return info;
         }
@@ -159,31 +208,72 @@ public sealed class CheckpointStore
         }
     }
 
-    /// <summary>WORKDIR-relative names of the files matching the [checkpoint] patterns, sorted.</summary>
+    /// <summary>
+    /// WORKDIR-relative names of the regular files matching the [checkpoint] patterns, sorted. Symlinks, FIFOs,
+    /// sockets and devices are never checkpoint files (a link points into the host's file system); BOINC's and
+    /// the wrapper's own files never match (<see cref="ProtectedFiles"/>).
+    /// </summary>
     public Seq<string> WorkFiles()
     {
         var found = new List<string>();
-        void Walk(string dir, string rel)
+        void Walk(string dir, int depth)
         {
-            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            foreach (var entry in slot.List(dir))
             {
-                var name = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
-                if (StoreLayout.IsWrapperPath(name)) continue;
-                if (entry is DirectoryInfo d && d.LinkTarget is null) Walk(d.FullName, name);
-                // Regular files only: a symlink the app (or an attacker in the container) made would point into
-                // the host's file system, which the wrapper must never read into a generation.
-                else if (entry is FileInfo f && f.LinkTarget is null && Globs.MatchesAny(Config.Files, name)) found.Add(name);
+                var name = SlotPath.Join(dir, entry.Name);
+                if (StoreLayout.IsWrapperPath(name) || ProtectedFiles.IsSlotOwn(name)) continue;
+                if (entry.Kind == SlotFileKind.Directory && depth < MaxWalkDepth) Walk(name, depth + 1);
+                else if (entry.Kind == SlotFileKind.File && Globs.MatchesAny(Config.Files, name)) found.Add(name);
             }
         }
 
-        Walk(SlotDir, "");
+        Walk(".", 0);
         return found.OrderBy(n => n, StringComparer.Ordinal).ToSeq();
+    }
+
+    /// <summary>Directories deeper than this under WORKDIR are not searched for checkpoint files.</summary>
+    public const int MaxWalkDepth = 64;
+
+    /// <summary>
+    /// Why a staged commit does not hold one app checkpoint, if it does not: a file changed while it was
+    /// copied, changed or was replaced after it was copied (while later files were copied), or the set of
+    /// matching files changed. Each is what an app writing its next checkpoint during the commit looks like.
+    /// </summary>
+    private Option<string> ChangedWhileCopied(Seq<string> files, List<(string From, CopyResult Result)> copies)
+    {
+        foreach (var (from, r) in copies)
+        {
+            if (r.SourceChanged)
+                return $"{from} changed while it was copied; the commit is retried at the next checkpoint";
+            var now = slot.Identity(from);
+            if (!now.Map(n => n == r.SourceBefore).IfNone(false))
+                return $"{from} changed after it was copied, while the other checkpoint files were; the commit is retried at the next checkpoint";
+        }
+
+        var again = WorkFiles();
+        if (!again.SequenceEqual(files))
+            return "the set of checkpoint files changed during the commit; the commit is retried at the next checkpoint";
+        return None;
+    }
+
+    private static Option<string> None => Option<string>.None;
+
+    private Option<FileFacts> WorkFacts(string name)
+    {
+        try
+        {
+            return DiskEffects.Facts(slot, name);
+        }
+        catch (IOException)
+        {
+            return Option<FileFacts>.None;
+        }
     }
 
     private Fin<GenerationInfo> Abandon(StagePlan plan, Fin<Unit> failure)
     {
         // The half-written generation is not in the manifest: remove it now so a full disk gets its space back.
-        var cleanup = DiskEffects.Run(SlotDir, new FsEffect.DeleteTree(StoreLayout.GenerationDir(plan.Number)));
+        var cleanup = DiskEffects.Run(slot, new FsEffect.DeleteTree(StoreLayout.GenerationDir(plan.Number)));
         return failure.Match(
             _ => Fin<GenerationInfo>.Fail(Error.New("commit failed")),
             e => Fin<GenerationInfo>.Fail(Error.New(e.Code,
@@ -193,9 +283,9 @@ public sealed class CheckpointStore
 
     private StoreState ObserveStore()
     {
-        var store = DiskEffects.Resolve(SlotDir, StoreLayout.StoreDir);
-        if (!Directory.Exists(store)) return StoreState.Missing;
-        var gens = new DirectoryInfo(store).EnumerateDirectories().Select(d => StoreLayout.ParseGenerationDirName(d.Name)).Somes().OrderBy(n => n).ToSeq();
+        if (slot.Kind(StoreLayout.StoreDir) != Option<SlotFileKind>.Some(SlotFileKind.Directory)) return StoreState.Missing;
+        var gens = slot.List(StoreLayout.StoreDir).Where(e => e.Kind == SlotFileKind.Directory)
+            .Select(e => StoreLayout.ParseGenerationDirName(e.Name)).Somes().OrderBy(n => n).ToSeq();
         return new StoreState(true, ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath), gens);
     }
 
@@ -204,20 +294,29 @@ public sealed class CheckpointStore
 
     private Option<string> ReadText(string relative)
     {
-        var path = DiskEffects.Resolve(SlotDir, relative);
-        return File.Exists(path) ? File.ReadAllText(path) : Option<string>.None;
+        try
+        {
+            return slot.ReadText(relative, MaxManifestBytes);
+        }
+        catch (ErrnoException e) when (e.Errno is Libc.ENoEnt or 20 /* ENOTDIR: the store is not there */)
+        {
+            return Option<string>.None;
+        }
     }
 
     private HashMap<string, FileFacts> StoredFiles() => StoredFiles(_ => true);
 
     private HashMap<string, FileFacts> StoredFiles(Func<string, bool> generationDir)
     {
-        var store = DiskEffects.Resolve(SlotDir, StoreLayout.StoreDir);
         var map = HashMap<string, FileFacts>.Empty;
-        if (!Directory.Exists(store)) return map;
-        foreach (var dir in new DirectoryInfo(store).EnumerateDirectories().Where(d => StoreLayout.ParseGenerationDirName(d.Name).IsSome && generationDir(d.Name)))
-            foreach (var f in dir.EnumerateFiles())
-                map = map.AddOrUpdate($"{StoreLayout.StoreDir}/{dir.Name}/{f.Name}", DiskEffects.Facts(f.FullName));
+        if (slot.Kind(StoreLayout.StoreDir) != Option<SlotFileKind>.Some(SlotFileKind.Directory)) return map;
+        foreach (var dir in slot.List(StoreLayout.StoreDir).Where(d => d.Kind == SlotFileKind.Directory && StoreLayout.ParseGenerationDirName(d.Name).IsSome && generationDir(d.Name)))
+        {
+            var rel = $"{StoreLayout.StoreDir}/{dir.Name}";
+            foreach (var f in slot.List(rel).Where(f => f.Kind == SlotFileKind.File))
+                map = map.AddOrUpdate($"{rel}/{f.Name}", DiskEffects.Facts(slot, $"{rel}/{f.Name}"));
+        }
+
         return map;
     }
 }

@@ -1,7 +1,8 @@
 using System.IO;
 using System.Text;
 using Boinc.Persist.Core.Lifecycle;
-using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Core.Checkpoints;
+using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
@@ -17,9 +18,13 @@ public static class JournalFile
     /// <summary>Durable replace, in the slot's state directory (hidden from the container with the checkpoint store).</summary>
     public static void Write(string slot, Journal journal)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(PathIn(slot))!);
-        DurableFile.Replace(PathIn(slot), Encoding.UTF8.GetBytes(JournalText.Format(journal)));
+        using var files = SlotFiles.Open(slot);
+        files.CreateDir(StoreLayout.StateDirName);
+        files.ReplaceDurably(Journal.FileName, Encoding.UTF8.GetBytes(JournalText.Format(journal)));
     }
+
+    /// <summary>A journal is a few lines; anything larger was not written by the wrapper.</summary>
+    public const int MaxBytes = 1 << 20;
 
     /// <summary>This boot of the host (a new one after every reboot), for the journal.</summary>
     public static string BootId()
@@ -41,10 +46,21 @@ public static class JournalFile
     public static JournalRead Read(string slot)
     {
         var path = PathIn(slot);
-        if (!File.Exists(path))
-            return new JournalRead(Option<Journal>.None, Option<string>.None);
-        return JournalText.Parse(File.ReadAllText(path, Encoding.UTF8)).Match(
-            j => new JournalRead(j, Option<string>.None),
-            e => new JournalRead(Option<Journal>.None, $"{path}: {e.Message}"));
+        Option<string> text;
+        try
+        {
+            using var files = SlotFiles.Open(slot);
+            text = files.ReadText(Journal.FileName, MaxBytes);
+        }
+        catch (IOException e)
+        {
+            return new JournalRead(Option<Journal>.None, $"{path}: {e.Message}");
+        }
+
+        return text.Match(
+            t => JournalText.Parse(t).Match(
+                j => new JournalRead(j, Option<string>.None),
+                e => new JournalRead(Option<Journal>.None, $"{path}: {e.Message}")),
+            () => new JournalRead(Option<Journal>.None, Option<string>.None));
     }
 }

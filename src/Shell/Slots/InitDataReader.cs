@@ -19,16 +19,18 @@ public static class InitDataReader
         var path = Path.Combine(slotDir, FileName);
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
+            using var slot = SlotFiles.Open(slotDir);
+            var kind = slot.Kind(FileName);
+            if (kind.IsNone)
                 return Checked<SlotContext>.Fail(Diagnostic.Error(
                     SlotCodes.InitDataNotFound, Location.InFile(FileName),
                     $"{FileName} is not in {slotDir}; the wrapper must be started by the BOINC client in a slot directory."));
-            if (info.Length > MaxBytes)
+            var bytes = slot.ReadHead(FileName, (int)MaxBytes).IfNone([]);
+            if (bytes.Length > MaxBytes)
                 return Checked<SlotContext>.Fail(Diagnostic.Error(
                     SlotCodes.InitDataUnreadable, Location.InFile(FileName),
-                    $"{FileName} is {info.Length} bytes, more than the {MaxBytes} a client ever writes."));
-            return SlotContexts.Parse(FileName, File.ReadAllText(path, Encoding.UTF8));
+                    $"{FileName} is larger than the {MaxBytes} bytes a client ever writes."));
+            return SlotContexts.Parse(FileName, new UTF8Encoding(false).GetString(bytes));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,478 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Boinc.Persist.Shell.Host;
+using LanguageExt;
+using Microsoft.Win32.SafeHandles;
+using static Boinc.Persist.Shell.Slots.SlotNative;
+
+namespace Boinc.Persist.Shell.Slots;
+
+/// <summary>
+/// <see cref="ISlotFiles"/> on the real disk. Every name is resolved from a handle on the slot directory with
+/// openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV), or, where the kernel
+/// lacks openat2 (before 5.6: ENOSYS), by a walk that opens one component at a time with O_NOFOLLOW |
+/// O_DIRECTORY, which refuses a symlink just the same. Files are opened first and checked after (fstat of the
+/// handle: regular files only), with O_NONBLOCK so opening a FIFO never waits for a writer. Creating, renaming
+/// and unlinking act on a single name inside a parent directory's handle. Disposing closes the slot handle.
+/// </summary>
+public sealed class SlotFiles : ISlotFiles, IDisposable
+{
+    private const ulong Resolve = ResolveBeneath | ResolveNoSymlinks | ResolveNoMagicLinks | ResolveNoXDev;
+    private const int MaxDepth = 4096;
+
+    /// <summary>Whether the kernel has openat2 (cleared at the first ENOSYS).</summary>
+    private static volatile bool kernelHasOpenat2 = true;
+
+    private readonly SafeFileHandle root;
+    private readonly bool walkOnly;
+
+    private SlotFiles(string rootPath, SafeFileHandle root, bool walkOnly)
+    {
+        Root = rootPath;
+        this.root = root;
+        this.walkOnly = walkOnly;
+    }
+
+    public string Root { get; }
+
+    /// <summary>Whether this accessor resolves with openat2 (false: the O_NOFOLLOW walk).</summary>
+    public bool UsesOpenat2 => !walkOnly && kernelHasOpenat2;
+
+    /// <summary>
+    /// The accessor of a slot directory (the path BOINC gave; the slot itself is trusted, what is in it is not).
+    /// <paramref name="walkOnly"/> forces the O_NOFOLLOW walk, so the fallback is tested on kernels with openat2.
+    /// </summary>
+    public static SlotFiles Open(string slotDir, bool walkOnly = false)
+    {
+        var full = Path.GetFullPath(slotDir);
+        var fd = SlotNative.Open(full, OPath | ODirectory);
+        return new SlotFiles(full, new SafeFileHandle(fd, ownsHandle: true), walkOnly);
+    }
+
+    public void Dispose() => root.Dispose();
+
+    private int RootFd => (int)root.DangerousGetHandle();
+
+    private string Show(string path) => path == "." ? Root : Root + "/" + path;
+
+    /// <summary>Open a slot-relative path beneath the slot, following no symlink; returns the fd or throws.</summary>
+    private int OpenBeneath(string path, int flags, int mode = 0)
+    {
+        var parts = SlotPath.Components(path);
+        var r = parts.Length == 0 ? Openat(RootFd, ".", flags, mode) : OpenParts(parts, path, flags | ONoFollow, mode);
+        // O_DIRECTORY | O_NOFOLLOW on a symlink says ENOTDIR: name the link for what it is.
+        if (r == -ENotDir && SymlinkOnTheWay(parts))
+            r = -ELoop;
+        if (r < 0)
+            throw Fail($"cannot open {Show(path)}", -r);
+        return r;
+    }
+
+    private int OpenParts(string[] parts, string path, int flags, int mode)
+    {
+        if (!walkOnly && kernelHasOpenat2)
+        {
+            var r = Openat2(RootFd, path, flags, mode, Resolve);
+            if (r != -ENoSys)
+                return r;
+            kernelHasOpenat2 = false;
+        }
+
+        // The fallback: one component at a time, each directory opened with O_NOFOLLOW | O_DIRECTORY (a symlink
+        // there fails with ENOTDIR or ELOOP), the last one with the caller's flags and O_NOFOLLOW.
+        var dir = Openat(RootFd, ".", OPath | ODirectory);
+        if (dir < 0)
+            return dir;
+        try
+        {
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                var next = Openat(dir, parts[i], OPath | ODirectory | ONoFollow);
+                if (next < 0)
+                    return next;
+                Close(dir);
+                dir = next;
+            }
+
+            return Openat(dir, parts[^1], flags, mode);
+        }
+        finally
+        {
+            Close(dir);
+        }
+    }
+
+    /// <summary>Whether a component of the path is a symlink (lstat one component at a time, from the slot handle).</summary>
+    private bool SymlinkOnTheWay(string[] parts)
+    {
+        var dir = Openat(RootFd, ".", OPath | ODirectory);
+        if (dir < 0) return false;
+        try
+        {
+            foreach (var part in parts)
+            {
+                if (Stat(dir, part, out var mode, out _) != 0) return false;
+                if (KindOf(mode) == SlotFileKind.Symlink) return true;
+                if (KindOf(mode) != SlotFileKind.Directory) return false;
+                var next = Openat(dir, part, OPath | ODirectory | ONoFollow);
+                if (next < 0) return false;
+                Close(dir);
+                dir = next;
+            }
+
+            return false;
+        }
+        finally
+        {
+            Close(dir);
+        }
+    }
+
+    private SafeFileHandle Handle(int fd) => new(fd, ownsHandle: true);
+
+    /// <summary>The parent directory's handle (O_PATH) and the leaf name of a path other than ".".</summary>
+    private (SafeFileHandle Dir, string Leaf) Parent(string path)
+    {
+        var (parent, leaf) = SlotPath.Split(path);
+        return (Handle(OpenBeneath(parent, OPath | ODirectory)), leaf);
+    }
+
+    public Seq<SlotDirEntry> List(string dir)
+    {
+        using var h = Handle(OpenBeneath(dir, ORdOnly | ODirectory));
+        return ListOpen(h, dir);
+    }
+
+    private Seq<SlotDirEntry> ListOpen(SafeFileHandle h, string pathForErrors)
+    {
+        var fd = (int)h.DangerousGetHandle();
+        return ReadDir(fd, Show(pathForErrors))
+            .Select(e => new SlotDirEntry(e.Name, e.Kind ?? (Stat(fd, e.Name, out var m, out _) == 0 ? KindOf(m) : SlotFileKind.Other)))
+            .OrderBy(e => e.Name, StringComparer.Ordinal)
+            .ToSeq();
+    }
+
+    public Option<SlotFileKind> Kind(string path) => Lstat(path).Map(s => s.Kind);
+
+    public Option<FileIdentity> Identity(string path) => Lstat(path).Map(s => s.Identity);
+
+    private Option<(SlotFileKind Kind, FileIdentity Identity)> Lstat(string path)
+    {
+        if (path == ".")
+        {
+            var r0 = Stat(RootFd, "", out var m0, out var id0);
+            if (r0 < 0) throw Fail($"cannot stat {Root}", -r0);
+            return (KindOf(m0), id0);
+        }
+
+        SafeFileHandle dir;
+        string leaf;
+        try
+        {
+            (dir, leaf) = Parent(path);
+        }
+        catch (ErrnoException e) when (e.Errno == ENoEnt)
+        {
+            return None;
+        }
+
+        using (dir)
+        {
+            var r = Stat((int)dir.DangerousGetHandle(), leaf, out var mode, out var id);
+            if (r == -ENoEnt) return None;
+            if (r < 0) throw Fail($"cannot stat {Show(path)}", -r);
+            return (KindOf(mode), id);
+        }
+    }
+
+    private static Option<(SlotFileKind, FileIdentity)> None => Option<(SlotFileKind, FileIdentity)>.None;
+
+    public ISlotReadFile OpenRead(string path)
+    {
+        var fd = OpenBeneath(path, ORdOnly | ONonBlock | ONoCtty);
+        var r = Stat(fd, "", out var mode, out _);
+        if (r < 0 || KindOf(mode) != SlotFileKind.File)
+        {
+            Close(fd);
+            throw r < 0
+                ? Fail($"cannot stat {Show(path)}", -r)
+                : new ErrnoException($"{Show(path)} is not a regular file ({KindOf(mode).ToString().ToLowerInvariant()}); the wrapper reads regular files only", EInval);
+        }
+
+        return new ReadFile(Handle(fd), Show(path));
+    }
+
+    public Stream CreateFresh(string path)
+    {
+        var (dir, leaf) = Parent(path);
+        using (dir)
+        {
+            var dfd = (int)dir.DangerousGetHandle();
+            // The job may put the name back between our unlink and create: a few rounds, then an error.
+            for (var attempt = 0; attempt < 8; attempt++)
+            {
+                var u = Unlinkat(dfd, leaf, 0);
+                if (u < 0 && u != -ENoEnt)
+                    throw Fail($"cannot replace {Show(path)}", -u);
+                var fd = Openat(dfd, leaf, OWrOnly | OCreat | OExcl | ONoFollow, 0x1a4 /* 0644 */);
+                if (fd >= 0)
+                    return new FileStream(Handle(fd), FileAccess.Write, 0);
+                if (fd != -EExist)
+                    throw Fail($"cannot create {Show(path)}", -fd);
+            }
+
+            throw Fail($"cannot create {Show(path)}: something keeps putting it back", EExist);
+        }
+    }
+
+    public void Fsync(string path)
+    {
+        using var h = Handle(OpenBeneath(path, ORdOnly | ONonBlock | ONoCtty));
+        var fd = (int)h.DangerousGetHandle();
+        var s = Stat(fd, "", out var mode, out _);
+        if (s < 0) throw Fail($"cannot stat {Show(path)}", -s);
+        if (KindOf(mode) != SlotFileKind.File)
+            throw new ErrnoException($"cannot fsync {Show(path)}: not a regular file", EInval);
+        var r = SlotNative.Fsync(fd);
+        if (r < 0) throw Fail($"cannot fsync {Show(path)}", -r);
+    }
+
+    public void FsyncDir(string dir)
+    {
+        using var h = Handle(OpenBeneath(dir, ORdOnly | ODirectory));
+        var r = SlotNative.Fsync((int)h.DangerousGetHandle());
+        if (r < 0) throw Fail($"cannot fsync {Show(dir)}", -r);
+    }
+
+    public void CreateDir(string dir)
+    {
+        if (dir == ".")
+            return;
+        var (parent, leaf) = Parent(dir);
+        using (parent)
+        {
+            var pfd = (int)parent.DangerousGetHandle();
+            var r = Mkdirat(pfd, leaf, 0x1ed /* 0755 */);
+            if (r == 0) return;
+            if (r != -EExist) throw Fail($"cannot create directory {Show(dir)}", -r);
+            var s = Stat(pfd, leaf, out var mode, out _);
+            if (s < 0) throw Fail($"cannot stat {Show(dir)}", -s);
+            if (KindOf(mode) != SlotFileKind.Directory)
+                throw KindOf(mode) == SlotFileKind.Symlink
+                    ? Fail($"cannot create directory {Show(dir)}", ELoop)
+                    : new ErrnoException($"cannot create directory {Show(dir)}: a {KindOf(mode).ToString().ToLowerInvariant()} is in the way", ENotDir);
+        }
+    }
+
+    public void Rename(string from, string to)
+    {
+        var (fromDir, fromLeaf) = Parent(from);
+        using (fromDir)
+        {
+            var (toDir, toLeaf) = Parent(to);
+            using (toDir)
+            {
+                var r = Renameat((int)fromDir.DangerousGetHandle(), fromLeaf, (int)toDir.DangerousGetHandle(), toLeaf);
+                if (r < 0) throw Fail($"cannot rename {Show(from)} to {Show(to)}", -r);
+            }
+        }
+    }
+
+    public void Delete(string path)
+    {
+        SafeFileHandle dir;
+        string leaf;
+        try
+        {
+            (dir, leaf) = Parent(path);
+        }
+        catch (ErrnoException e) when (e.Errno == ENoEnt)
+        {
+            return;
+        }
+
+        using (dir)
+        {
+            var r = Unlinkat((int)dir.DangerousGetHandle(), leaf, 0);
+            if (r < 0 && r != -ENoEnt) throw Fail($"cannot delete {Show(path)}", -r);
+        }
+    }
+
+    public void DeleteTree(string dir)
+    {
+        SafeFileHandle parent;
+        string leaf;
+        try
+        {
+            (parent, leaf) = Parent(dir);
+        }
+        catch (ErrnoException e) when (e.Errno == ENoEnt)
+        {
+            return;
+        }
+
+        using (parent)
+            RemoveEntry((int)parent.DangerousGetHandle(), leaf, Show(dir), 0);
+    }
+
+    /// <summary>Remove one entry of an open directory: a directory by emptying it through its own handle, anything else by unlink.</summary>
+    private static void RemoveEntry(int dirfd, string name, string shown, int depth)
+    {
+        if (depth > MaxDepth)
+            throw new ErrnoException($"cannot delete {shown}: nested more than {MaxDepth} directories deep", ELoop);
+        var s = Stat(dirfd, name, out var mode, out _);
+        if (s == -ENoEnt) return;
+        if (s < 0) throw Fail($"cannot stat {shown}", -s);
+        if (KindOf(mode) == SlotFileKind.Directory)
+        {
+            var fd = Openat(dirfd, name, ORdOnly | ODirectory | ONoFollow);
+            if (fd == -ENoEnt) return;
+            if (fd < 0) throw Fail($"cannot open {shown}", -fd);
+            try
+            {
+                foreach (var (child, _) in ReadDir(fd, shown))
+                    RemoveEntry(fd, child, shown + "/" + child, depth + 1);
+            }
+            finally
+            {
+                Close(fd);
+            }
+
+            var r = Unlinkat(dirfd, name, AtRemoveDir);
+            if (r < 0 && r != -ENoEnt) throw Fail($"cannot delete {shown}", -r);
+        }
+        else
+        {
+            var r = Unlinkat(dirfd, name, 0);
+            if (r < 0 && r != -ENoEnt) throw Fail($"cannot delete {shown}", -r);
+        }
+    }
+
+    public CopyResult Copy(string from, string to)
+    {
+        using var src = (ReadFile)OpenRead(from);
+        var before = src.Identity();
+        using var dst = (FileStream)CreateFresh(to);
+        bool reflinked;
+        if (Reflink((int)dst.SafeFileHandle.DangerousGetHandle(), (int)src.Handle.DangerousGetHandle()))
+        {
+            reflinked = true;
+        }
+        else
+        {
+            // No reflink here (ext4, tmpfs, another file system): copy through the handles already open.
+            reflinked = false;
+            src.Content.CopyTo(dst, 1 << 20);
+        }
+
+        return new CopyResult(before, src.Identity(), reflinked);
+    }
+
+    public Option<string> ReadText(string path, int maxBytes)
+    {
+        ReadFile f;
+        try
+        {
+            f = (ReadFile)OpenRead(path);
+        }
+        catch (ErrnoException e) when (e.Errno == ENoEnt)
+        {
+            return Option<string>.None;
+        }
+
+        using (f)
+        {
+            var buffer = new byte[Math.Min(maxBytes, 1 << 16) + 1];
+            using var content = new MemoryStream();
+            int n;
+            while ((n = f.Content.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                content.Write(buffer, 0, n);
+                if (content.Length > maxBytes)
+                    throw new ErrnoException($"{Show(path)} is larger than the {maxBytes} bytes the wrapper reads from it", EFBig);
+            }
+
+            return Encoding.UTF8.GetString(content.GetBuffer(), 0, (int)content.Length);
+        }
+    }
+
+    /// <summary>
+    /// Open (creating it if missing, never truncating) a regular file for reading and writing, following no
+    /// symlink: for a lock file whose contents do not matter but whose handle does. A non-regular file is refused.
+    /// </summary>
+    public SafeFileHandle OpenOrCreate(string path)
+    {
+        var (dir, leaf) = Parent(path);
+        using (dir)
+        {
+            var dfd = (int)dir.DangerousGetHandle();
+            var fd = Openat(dfd, leaf, 0x2 /* O_RDWR */ | OCreat | ONoFollow | ONonBlock | ONoCtty, 0x1a4);
+            if (fd < 0) throw Fail($"cannot open {Show(path)}", -fd);
+            var s = Stat(fd, "", out var mode, out _);
+            if (s < 0 || KindOf(mode) != SlotFileKind.File)
+            {
+                Close(fd);
+                throw new ErrnoException($"{Show(path)} is not a regular file; the wrapper opens regular files only", EInval);
+            }
+
+            return Handle(fd);
+        }
+    }
+
+    /// <summary>A symlink's own target text (never followed), as the job wrote it.</summary>
+    public string ReadLink(string path)
+    {
+        var (dir, leaf) = Parent(path);
+        using (dir)
+        {
+            var r = Readlinkat((int)dir.DangerousGetHandle(), leaf, out var target);
+            if (r < 0) throw Fail($"cannot read the link {Show(path)}", -r);
+            return target;
+        }
+    }
+
+    /// <summary>An existing regular file opened for reading and writing (a shared-memory file), following no symlink.</summary>
+    public SafeFileHandle OpenReadWrite(string path)
+    {
+        var fd = OpenBeneath(path, 0x2 /* O_RDWR */ | ONonBlock | ONoCtty);
+        var s = Stat(fd, "", out var mode, out _);
+        if (s < 0 || KindOf(mode) != SlotFileKind.File)
+        {
+            Close(fd);
+            throw new ErrnoException($"{Show(path)} is not a regular file; the wrapper opens regular files only", EInval);
+        }
+
+        return Handle(fd);
+    }
+
+    private sealed class ReadFile : ISlotReadFile
+    {
+        private readonly string shown;
+
+        public ReadFile(SafeFileHandle handle, string shown)
+        {
+            Handle = handle;
+            this.shown = shown;
+            Content = new FileStream(handle, FileAccess.Read, 0);
+        }
+
+        public SafeFileHandle Handle { get; }
+
+        public Stream Content { get; }
+
+        public FileIdentity Identity()
+        {
+            var r = Stat((int)Handle.DangerousGetHandle(), "", out _, out var id);
+            if (r < 0) throw Fail($"cannot stat {shown}", -r);
+            return id;
+        }
+
+        public void Dispose()
+        {
+            Content.Dispose();
+            Handle.Dispose();
+        }
+    }
+}
