@@ -97,6 +97,7 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
 {
     public const int ENoSpc = 28;
     public const int ENoEnt = 2;
+    public const int EExist = 17;
 
     public static ModelFs Empty(long capacity = long.MaxValue) => new(FsView.Root, FsView.Root, Seq<Pending>.Empty, 1, capacity);
 
@@ -159,6 +160,12 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
         v = v.Pruned();
         return this with { Volatile = v, Durable = v, PendingOps = Seq<Pending>.Empty };
     }
+
+    /// <summary>open(O_CREAT|O_EXCL) of a name that does not exist: a new, empty inode linked there (pending).</summary>
+    public Fin<ModelFs> CreateEmpty(string path) =>
+        !Volatile.DirExists(StoreLayout.Parent(path)) ? Fail(ENoEnt, $"create {path}: directory missing")
+        : Volatile.Names.ContainsKey(path) || Volatile.DirExists(path) ? Fail(EExist, $"create {path}: exists")
+        : (this with { NextInode = NextInode + 1 }).Do(new Pending.Link(path, NextInode));
 
     /// <summary>The kernel's writeback (or sync(2)): every pending operation becomes durable.</summary>
     public ModelFs Sync() => this with { Durable = Volatile, PendingOps = Seq<Pending>.Empty };

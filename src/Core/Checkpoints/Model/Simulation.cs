@@ -129,7 +129,7 @@ public static class Simulation
         w = w with { Fs = o.Fs };
         if (o.Killed)
             return new StepResult(w with { Up = false }, o.Used, budget >= 0 && (killAfter < 0 || budget <= killAfter));
-        o.Acknowledged.Iter(g => w = w with { LastAcked = w.LastAcked.Map(a => System.Math.Max(a, g.Number)).IfNone(g.Number), AckedCount = w.AckedCount + 1 });
+        o.Acknowledged.Iter(n => w = w with { LastAcked = w.LastAcked.Map(a => System.Math.Max(a, n)).IfNone(n), AckedCount = w.AckedCount + 1 });
         o.Error.Iter(e =>
         {
             // A store that refuses to commit (other than for a full disk) has stopped keeping the promise.

@@ -9,7 +9,7 @@ namespace Boinc.Persist.Core.Checkpoints.Model;
 /// whether the process was killed (its budget ran out) before the commit returned, the generation it returned
 /// (acknowledged: the caller may now tell BOINC), or the error it returned.
 /// </summary>
-public sealed record CommitOutcome(ModelFs Fs, int Used, bool Killed, Option<Generation> Acknowledged, Option<Error> Error);
+public sealed record CommitOutcome(ModelFs Fs, int Used, bool Killed, Option<long> Acknowledged, Option<Error> Error);
 
 /// <summary>What a recovery reported: the generation chosen (its number and engine identity), the CPU time to report, why, and a restore error.</summary>
 public sealed record Recovered(Option<long> Number, Option<string> Identity, double CpuTimeSeconds, string Why, Option<string> Error);
@@ -49,7 +49,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
     {
         var files = DeclaredFiles(fs, patterns).Keys.OrderBy(n => n, System.StringComparer.Ordinal).ToSeq();
         var stage = CommitProtocol.Stage(Observe(fs), files, variant);
-        if (stage.IsFail) return new CommitOutcome(fs, 0, false, Option<Generation>.None, stage.Match(_ => Option<Error>.None, e => e));
+        if (stage.IsFail) return new CommitOutcome(fs, 0, false, Option<long>.None, stage.Match(_ => Option<Error>.None, e => e));
         var plan = stage.IfFail(default(StagePlan)!);
         var used = 0;
         var left = budget;
@@ -69,7 +69,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         // Retention failing leaves strays the next commit removes; the commit stands (as in the shell).
         run = Run(ref fs, ref used, ref left, s.Retention);
         if (run.Killed) return Killed(fs, used);
-        return new CommitOutcome(fs, used, false, s.Generation, Option<Error>.None);
+        return new CommitOutcome(fs, used, false, s.Generation.Number, Option<Error>.None);
     }
 
     public RecoverOutcome Recover(ModelFs fs, Seq<string> patterns, int budget)
@@ -103,13 +103,13 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
 
     public static FileFacts Facts(string content) => new(content.Length, ManifestText.Sha256Hex(content));
 
-    private static CommitOutcome Killed(ModelFs fs, int used) => new(fs, used, true, Option<Generation>.None, Option<Error>.None);
+    private static CommitOutcome Killed(ModelFs fs, int used) => new(fs, used, true, Option<long>.None, Option<Error>.None);
 
     private CommitOutcome Abandon(ModelFs fs, int used, int left, StagePlan plan, Option<Error> error)
     {
         // As the shell: the half-written generation is not in the manifest; remove it so a full disk gets its space back.
         var run = Run(ref fs, ref used, ref left, Seq1((FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(plan.Number))));
-        return run.Killed ? Killed(fs, used) : new CommitOutcome(fs, used, false, Option<Generation>.None, error);
+        return run.Killed ? Killed(fs, used) : new CommitOutcome(fs, used, false, Option<long>.None, error);
     }
 
     private static Seq<FsEffect> Seq1(FsEffect e) => new[] { e }.ToSeq();
