@@ -1,69 +1,47 @@
 using System;
 using LanguageExt;
 using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core.Protocol;
 
 namespace Boinc.Persist.Core.Lifecycle;
 
 /// <summary>
-/// The wrapper's lifecycle as a pure decider. <see cref="Start"/> turns what a (re)started wrapper reads — the
-/// journal, the engine's view of our container, the checkpoint store — into effects; <see cref="Decide"/> handles
-/// everything after. Idempotence: a wrapper killed between any two effects and started again converges, because
-/// every start decision depends only on durable facts (journal, engine, store), the journal is written before
-/// the effect whose outcome it must explain (a stop, a finish, an abort), and every effect is a no-op when
-/// already done.
+/// The wrapper's lifecycle as a pure decider: every crash-relevant decision of the wrapper is taken here.
+/// <see cref="Begin"/> starts a wrapper run (recovery first, then the observation); <see cref="Decide"/> turns
+/// each command (an effect's outcome, a BOINC message, a signal, an engine event, a timer) into the next state
+/// and the effects to run. The shell's interpreter runs effects and feeds their outcomes back as commands; it
+/// decides nothing. Idempotence: a wrapper killed between any two effects and started again converges, because
+/// the start decision depends only on durable facts (journal, engine, store), the journal is written before the
+/// effect whose outcome it must explain (a stop, a finish, an abort), and every effect is a no-op when done.
 /// </summary>
-public static class JobLifecycle
+public static partial class JobLifecycle
 {
-    public static StartDecision Start(StartInput input)
-    {
-        var facts = input.Facts;
-        // A journal of another task (BOINC reuses slots) says nothing about this one.
-        var journal = input.Journal.Filter(j => j.Container == facts.Container).IfNone(Journal.New(facts.Container));
-
-        if (journal.FinishedExitCode.Case is int code)
-            return ReportFinishedAgain(facts, journal, input.Observed, code);
-        if (journal.Intent == Intent.Abort)
-            return CompleteAbort(facts, journal);
-
-        return input.Observed switch
-        {
-            Observation.Absent => CreateFromNewest(StartCase.CreateFromNewest, facts, journal, input.Store, Seq<Effect>.Empty),
-            Observation.Created c => Keep(StartCase.StartCreated, input, journal, c.Id, new Effect.StartContainer(facts.Container)),
-            Observation.Running r => Keep(StartCase.ReattachRunning, input, journal, r.Id, Status(journal, "re-attached to the running container")),
-            Observation.Paused p => Keep(StartCase.UnpausePaused, input, journal, p.Id, new Effect.UnpauseContainer(facts.Container)),
-            Observation.Exited => CreateFromNewest(
-                StartCase.RestartAfterUnrecordedExit, facts, journal, input.Store, Remove(facts)),
-            Observation.Dead or Observation.Unknown => CreateFromNewest(
-                StartCase.RecreateDeadOrUnknown, facts, journal, input.Store, Remove(facts)),
-            _ => throw new InvalidOperationException($"unknown observation {input.Observed}"),
-        };
-    }
-
-    /// <summary>The engine did not answer at start: BOINC should retry later. Nothing durable changes.</summary>
-    public static StartDecision StartWithoutEngine(TaskFacts facts, Option<Journal> journal, string reason)
-    {
-        var j = journal.Filter(x => x.Container == facts.Container).IfNone(Journal.New(facts.Container));
-        var state = new LifecycleState(facts, j, new Phase.Done(), 0);
-        return new StartDecision(StartCase.EngineUnreachable, state, List(Unreachable(facts, reason)));
-    }
+    /// <summary>A wrapper run begins: recovery of the store before anything is decided, then the observation.</summary>
+    public static Decision Begin(TaskFacts facts) =>
+        new(new LifecycleState(facts, Journal.New(facts.Container), Starting(Seq<Command>.Empty), 0),
+            List<Effect>(new Effect.RecoverStore(), new Effect.ObserveWorld()));
 
     public static Decision Decide(LifecycleState state, Command command)
     {
         if (state.Phase is Phase.Done)
             return Same(state);
+        if (state.Phase is Phase.Starting starting)
+            return WhileStarting(state, starting, command);
 
         var facts = state.Facts;
-        var j = state.Journal;
         return command switch
         {
             Command.EngineEvent e => OnEngineEvent(state, e.Observed),
-            Command.CheckpointDetected => new Decision(state, List<Effect>(new Effect.CommitCheckpoint())),
+            Command.ContainerEnded e => OnEnded(state, e.Observed),
+            Command.ExitObserved x => OnEnded(state, new Observation.Exited("", x.Code)),
+            Command.CheckpointDetected when facts.Checkpoints && state.Phase is Phase.Running or Phase.Suspended or Phase.Quitting =>
+                new Decision(state, List<Effect>(Commit(state))),
             Command.CheckpointCommitted c => OnCommitted(state, c.Generation),
+            Command.CheckpointNotCommitted when state.Phase is Phase.Stopping { FinalCommit: true } s =>
+                Quit(state, s.Reason),
             // The counter of one container only grows; a lower sample (the engine answers 0 for a container that
             // just exited) is no news, never a step back.
-            Command.CpuSampled s => new Decision(
-                state with { ContainerCpuNanos = Math.Max(state.ContainerCpuNanos, s.ContainerNanos) },
-                List<Effect>(new Effect.ReportStatus(j.CpuBaseNanos + Math.Max(state.ContainerCpuNanos, s.ContainerNanos), ""))),
+            Command.CpuSampled s => OnCpu(state, s.ContainerNanos),
             Command.Suspend when state.Phase is Phase.Running && !facts.CanPause => NoPause(state),
             Command.Suspend when state.Phase is Phase.Running => new Decision(
                 state with { Phase = new Phase.Suspended() }, List<Effect>(new Effect.PauseContainer(facts.Container))),
@@ -71,83 +49,134 @@ public static class JobLifecycle
                 state with { Phase = new Phase.Running() }, List<Effect>(new Effect.UnpauseContainer(facts.Container))),
             Command.Quit or Command.ClientLost => OnQuit(state, command is Command.ClientLost),
             Command.GraceElapsed when state.Phase is Phase.Quitting => StopAndQuit(
-                state, $"no new checkpoint within {facts.StopGrace.TotalSeconds:0.#}s; stopped at the last committed generation"),
+                state, $"no new checkpoint within {facts.Budget.CheckpointWait.TotalSeconds:0.#}s; stopped at the last committed generation"),
             Command.Abort => OnAbort(state),
-            Command.ExitObserved x => OnExit(state, x.Code),
-            Command.EngineUnreachable u => new Decision(
-                state with { Phase = new Phase.Done() }, List(Unreachable(facts, u.Reason))),
+            Command.EngineUnreachable u => Exit(state, Unreachable(facts, u.Reason)),
+            Command.EffectFailed f => OnFailed(state, f),
             _ => Same(state),
         };
     }
 
-    private static StartDecision ReportFinishedAgain(TaskFacts facts, Journal journal, Observation observed, int code)
-    {
-        var effects = observed is Observation.Absent ? Seq<Effect>.Empty : Remove(facts);
-        effects = effects.Add(Status(journal, $"the job already finished with exit code {code}; reporting it again"))
-            .Add(new Effect.Finish(code));
-        return new StartDecision(StartCase.ReportFinishedAgain, new LifecycleState(facts, journal, new Phase.Done(), 0), effects);
-    }
-
-    private static StartDecision CompleteAbort(TaskFacts facts, Journal journal)
-    {
-        var state = new LifecycleState(facts, journal, new Phase.Done(), 0);
-        return new StartDecision(StartCase.CompleteAbort, state, AbortEffects(facts));
-    }
-
-    private static StartDecision CreateFromNewest(
-        StartCase why, TaskFacts facts, Journal journal, StoreState store, Seq<Effect> before)
-    {
-        var newest = store.Latest;
-        var next = journal with
-        {
-            ContainerId = Option<string>.None,
-            CommittedGeneration = newest.Map(g => g.Number),
-            CpuBaseNanos = newest.Map(g => g.CpuNanos).IfNone(0),
-            BootId = facts.BootId,
-            Intent = Intent.Run,
-        };
-        var restore = newest.Map(g => (Effect)new Effect.RestoreGeneration(g.Number)).ToSeq();
-        var effects = before
-            .Add(new Effect.BuildImage(facts.ImageTag))
-            .Then(restore)
-            .Add(new Effect.WriteJournal(next))
-            .Add(new Effect.CreateContainer(facts.Container, facts.ImageTag))
-            .Add(new Effect.StartContainer(facts.Container))
-            .Add(Status(next, newest.Match(
-                g => $"started from committed generation {g.Number}",
-                () => "started from the beginning (no committed generation)")));
-        return new StartDecision(why, new LifecycleState(facts, next, new Phase.Running(), 0), effects);
-    }
+    private static Phase.Starting Starting(Seq<Command> deferred) =>
+        new(Option<StoreState>.None, Option<Command.WorldObserved>.None, deferred);
 
     /// <summary>
-    /// The container survives: record its id and boot, catch up with a commit the journal missed (we died between
-    /// commit and journal write), go back to wanting it to run, then <paramref name="effect"/>.
+    /// Nothing is decided before recovery and the observation are both in. BOINC's messages wait; an abort, an
+    /// unreachable engine and a failed effect act at once (they need nothing from the start decision).
     /// </summary>
-    private static StartDecision Keep(StartCase why, StartInput input, Journal journal, string id, Effect effect)
+    private static Decision WhileStarting(LifecycleState state, Phase.Starting starting, Command command)
     {
-        var facts = input.Facts;
-        var committed = input.Store.Latest.Map(g => g.Number);
-        var generation = committed.IsSome && committed.IfNone(0) > journal.CommittedGeneration.IfNone(-1)
-            ? committed
-            : journal.CommittedGeneration;
-        var next = journal with { ContainerId = id, BootId = facts.BootId, Intent = Intent.Run, CommittedGeneration = generation };
-        var write = next == journal ? Seq<Effect>.Empty : List<Effect>(new Effect.WriteJournal(next));
-        return new StartDecision(why, new LifecycleState(facts, next, new Phase.Running(), 0), write.Add(effect));
+        switch (command)
+        {
+            case Command.StoreRecovered r:
+                return MaybeStart(state, starting with { Store = r.Store });
+            case Command.WorldObserved w:
+                return MaybeStart(state, starting with { World = w });
+            case Command.Quit or Command.ClientLost or Command.Suspend or Command.Resume:
+                return new Decision(state with { Phase = starting with { Deferred = starting.Deferred.Add(command) } }, Seq<Effect>.Empty);
+            case Command.Abort:
+                return OnAbort(state with { Journal = starting.World.Bind(w => w.Journal).Filter(j => j.Container == state.Facts.Container).IfNone(state.Journal) });
+            case Command.EngineUnreachable u:
+                return Exit(state, Unreachable(state.Facts, u.Reason));
+            case Command.EffectFailed f:
+                return OnFailed(state, f);
+            default:
+                return Same(state);
+        }
+    }
+
+    private static Decision MaybeStart(LifecycleState state, Phase.Starting starting)
+    {
+        if (starting.Store.Case is not StoreState store || starting.World.Case is not Command.WorldObserved world)
+            return new Decision(state with { Phase = starting }, Seq<Effect>.Empty);
+        var started = Start(new StartInput(state.Facts, world.Journal, world.Observed, store));
+        var decision = new Decision(started.State with { Restarts = state.Restarts },
+            Status(started.State, $"start: {Describe(started.Case)}").Cons(started.Effects));
+        // BOINC's messages that arrived meanwhile, in order, as if they came now.
+        foreach (var deferred in starting.Deferred)
+        {
+            var next = Decide(decision.State, deferred);
+            decision = new Decision(next.State, decision.Effects.Then(next.Effects));
+        }
+
+        return decision;
     }
 
     private static Decision OnEngineEvent(LifecycleState state, Observation observed) => observed switch
     {
-        Observation.Exited x => OnExit(state, x.Code),
         Observation.Created c => Record(state, c.Id),
         Observation.Running r => Record(state, r.Id),
         Observation.Paused p => Record(state, p.Id),
-        // Removed or broken under our feet while we run (someone ran docker rm, the daemon lost it): the next
-        // start recovers from the newest generation; exit now and let BOINC restart us.
-        Observation.Absent or Observation.Dead or Observation.Unknown => new Decision(
-            state with { Phase = new Phase.Done() },
-            List<Effect>(new Effect.TemporaryExit(state.Facts.RetryDelay, $"the container disappeared or broke ({Describe(observed)}); restarting from the last committed generation"))),
-        _ => Same(state),
+        _ => OnEnded(state, observed),
     };
+
+    /// <summary>The container no longer runs. What that means depends on where we are, and on <see cref="ExitRule"/>.</summary>
+    private static Decision OnEnded(LifecycleState state, Observation observed)
+    {
+        var facts = state.Facts;
+        switch (state.Phase)
+        {
+            case Phase.Stopping { FinalCommit: false } s:
+                // Our stop ended it. An app that exited cleanly on the stop signal may have written a last checkpoint.
+                return observed is Observation.Exited { Code: 0 } && facts.Checkpoints
+                    ? new Decision(state with { Phase = s with { FinalCommit = true } }, List<Effect>(Commit(state)))
+                    : Quit(state, s.Reason);
+            case Phase.Stopping:
+                return Same(state);
+            case Phase.Quitting:
+            {
+                // While BOINC wants us to quit, whatever ends the container is part of quitting, never the job's
+                // result. The journal says Stop first, so the next start does not take the exit for a result.
+                var next = state.Journal with { Intent = Intent.Stop };
+                var stopping = state with { Journal = next, Phase = new Phase.Stopping($"the container ended while quitting ({Describe(observed)})", false) };
+                var rest = OnEnded(stopping, observed);
+                return rest with { Effects = new Effect.WriteJournal(next).Cons<Effect>(rest.Effects) };
+            }
+        }
+
+        if (observed is Observation.Created or Observation.Running or Observation.Paused)
+            return Same(state);
+        var end = observed is Observation.Exited x
+            ? ExitRule.Classify(x.Code, x.Run, state.Journal.Intent, facts.HostBoot, watched: true)
+            : new ContainerEnd.Killed($"the container disappeared or broke ({Describe(observed)})");
+        return end switch
+        {
+            ContainerEnd.OwnExit own => OnOwnExit(state, own.Code),
+            ContainerEnd.Killed k when state.Phase is Phase.Suspended => Exit(state, new Effect.TemporaryExit(facts.RetryDelay,
+                $"{k.Why} while the task was suspended; BOINC starts it again from the last committed generation")),
+            ContainerEnd.Killed k => RestartLost(state, k.Why),
+            _ => Same(state),
+        };
+    }
+
+    /// <summary>The job's own exit (we did not stop it): record the result before anything can lose it.</summary>
+    private static Decision OnOwnExit(LifecycleState state, int code)
+    {
+        if (state.Journal.Intent != Intent.Run)
+            return Same(state);
+        var next = state.Journal with { FinishedExitCode = code };
+        var done = state with { Journal = next, Phase = new Phase.Done() };
+        return new Decision(done, List<Effect>(
+            new Effect.WriteJournal(next),
+            new Effect.RemoveContainer(state.Facts.Container),
+            Status(done, $"the job exited with code {code}"),
+            new Effect.Finish(code)));
+    }
+
+    /// <summary>A killed or lost container: start again (recovery first), within the in-process budget.</summary>
+    private static Decision RestartLost(LifecycleState state, string why)
+    {
+        if (state.Restarts >= state.Facts.MaxRestarts)
+            return Exit(state, new Effect.TemporaryExit(state.Facts.RetryDelay,
+                $"{why}; the container was replaced {state.Restarts} time(s) in this run already: leaving it to BOINC"));
+        var restarts = state.Restarts + 1;
+        return new Decision(
+            state with { Phase = Starting(Seq<Command>.Empty), Restarts = restarts, ContainerCpuNanos = 0 },
+            List<Effect>(
+                Status(state, $"{why}; recovering and starting again ({restarts} of {state.Facts.MaxRestarts} in this run)"),
+                new Effect.RecoverStore(),
+                new Effect.ObserveWorld()));
+    }
 
     private static Decision Record(LifecycleState state, string id)
     {
@@ -157,16 +186,30 @@ public static class JobLifecycle
         return new Decision(state with { Journal = next }, List<Effect>(new Effect.WriteJournal(next)));
     }
 
+    private static Decision OnCpu(LifecycleState state, long nanos)
+    {
+        var next = state with { ContainerCpuNanos = Math.Max(state.ContainerCpuNanos, nanos) };
+        return new Decision(next, List<Effect>(Status(next, "")));
+    }
+
     private static Decision OnCommitted(LifecycleState state, Generation g)
     {
         var newer = state.Journal.CommittedGeneration.Map(n => g.Number > n).IfNone(true);
         if (!newer)
-            return Same(state);
+            return state.Phase is Phase.Stopping { FinalCommit: true } stale ? Quit(state, stale.Reason) : Same(state);
         var next = state.Journal with { CommittedGeneration = g.Number };
-        var recorded = state with { Journal = next };
-        if (state.Phase is Phase.Quitting)
-            return StopAndQuit(recorded, $"checkpoint generation {g.Number} committed; container stopped");
-        return new Decision(recorded, List<Effect>(new Effect.WriteJournal(next)));
+        var recorded = state with
+        {
+            Journal = next,
+            Durable = g,
+            ContainerCpuNanos = Math.Max(state.ContainerCpuNanos, g.CpuNanos - state.Journal.CpuBaseNanos),
+        };
+        return recorded.Phase switch
+        {
+            Phase.Quitting => StopAndQuit(recorded, $"checkpoint generation {g.Number} committed; container stopped"),
+            Phase.Stopping s => Quit(recorded, $"{s.Reason}; its last checkpoint committed as generation {g.Number}", List<Effect>(new Effect.WriteJournal(next))),
+            _ => new Decision(recorded, List<Effect>(new Effect.WriteJournal(next), Status(recorded, ""))),
+        };
     }
 
     private static Decision OnQuit(LifecycleState state, bool clientLost)
@@ -174,16 +217,21 @@ public static class JobLifecycle
         var facts = state.Facts;
         var who = clientLost ? "the BOINC client is gone" : "the BOINC client asked us to quit";
         if (facts.QuitPolicy == QuitPolicy.Pause && facts.CanPause)
-            return new Decision(state with { Phase = new Phase.Done() }, List<Effect>(
+            return Exit(state, List<Effect>(
                 new Effect.PauseContainer(facts.Container),
                 new Effect.QuitExit($"{who}: container paused (quit_policy = \"pause\")")));
         if (state.Phase is Phase.Suspended)
             return StopAndQuit(state, $"{who} while suspended; stopped at the last committed generation");
-        if (state.Phase is Phase.Quitting)
+        if (state.Phase is not Phase.Running)
             return Same(state);
+        if (!facts.Checkpoints || facts.Budget.CheckpointWait <= TimeSpan.Zero)
+            return StopAndQuit(state, $"{who}; no checkpoint to wait for");
         return new Decision(
             state with { Phase = new Phase.Quitting(state.Journal.CommittedGeneration) },
-            List<Effect>(new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(facts.StopGrace)));
+            List<Effect>(
+                Status(state, $"{who}: asking the app for a checkpoint, waiting up to {facts.Budget.CheckpointWait.TotalSeconds:0.#}s, then stopping it (stop_grace {facts.Budget.Total.TotalSeconds:0.#}s in all)"),
+                new Effect.RequestCheckpoint(),
+                new Effect.AwaitCheckpoint(facts.Budget.CheckpointWait)));
     }
 
     /// <summary>
@@ -193,28 +241,52 @@ public static class JobLifecycle
     private static Decision NoPause(LifecycleState state)
     {
         var quit = OnQuit(state, clientLost: false);
-        var note = new Effect.ReportStatus(
-            state.Journal.CpuBaseNanos + state.ContainerCpuNanos,
+        var note = Status(state,
             "suspend requested, but this engine cannot pause containers (rootless Podman on cgroup v1): " +
             "checkpointing and stopping the job instead, as the quit policy does");
-        return quit with { Effects = note.Cons<Effect>(quit.Effects) };
+        return quit with { Effects = note.Cons(quit.Effects) };
     }
 
-    /// <summary>Journal first (so the exit that follows is known to be ours), then stop, then quit.</summary>
+    /// <summary>Journal first (so the exit that follows is known to be ours), then stop; the quit follows its end.</summary>
     private static Decision StopAndQuit(LifecycleState state, string reason)
     {
         var next = state.Journal with { Intent = Intent.Stop };
-        return new Decision(state with { Journal = next, Phase = new Phase.Done() }, List<Effect>(
-            new Effect.WriteJournal(next),
-            new Effect.StopContainer(state.Facts.Container, state.Facts.StopGrace),
-            new Effect.QuitExit(reason)));
+        var effects = List<Effect>(new Effect.WriteJournal(next));
+        // A frozen container cannot act on the stop signal: thaw it so its init does.
+        if (state.Phase is Phase.Suspended)
+            effects = effects.Add(new Effect.UnpauseContainer(state.Facts.Container));
+        return new Decision(
+            state with { Journal = next, Phase = new Phase.Stopping(reason, false) },
+            effects.Add(new Effect.StopContainer(state.Facts.Container, state.Facts.Budget.StopTimeout)));
     }
+
+    private static Effect Commit(LifecycleState s) => new Effect.CommitCheckpoint(s.Journal.CpuBaseNanos, s.ContainerCpuNanos);
+
+    private static Decision Quit(LifecycleState state, string reason) => Quit(state, reason, Seq<Effect>.Empty);
+
+    private static Decision Quit(LifecycleState state, string reason, Seq<Effect> before) =>
+        Exit(state, before.Add(Status(state, "")).Add(new Effect.QuitExit(reason)));
 
     private static Decision OnAbort(LifecycleState state)
     {
         var next = state.Journal with { Intent = Intent.Abort };
-        return new Decision(state with { Journal = next, Phase = new Phase.Done() },
-            List<Effect>(new Effect.WriteJournal(next)).Then(AbortEffects(state.Facts)));
+        return Exit(state with { Journal = next }, List<Effect>(new Effect.WriteJournal(next)).Then(AbortEffects(state.Facts)));
+    }
+
+    /// <summary>
+    /// A refusal the engine would repeat every time is the job's result, journaled like an exit so every later
+    /// start reports it again; anything else is for BOINC to retry.
+    /// </summary>
+    private static Decision OnFailed(LifecycleState state, Command.EffectFailed f)
+    {
+        if (!f.JobsFault)
+            return Exit(state, new Effect.TemporaryExit(state.Facts.RetryDelay, f.What));
+        var next = state.Journal with { FinishedExitCode = ExitCodes.JobFailed };
+        return Exit(state with { Journal = next }, List<Effect>(
+            new Effect.WriteJournal(next),
+            new Effect.RemoveContainer(state.Facts.Container),
+            Status(state, f.What),
+            new Effect.Finish(ExitCodes.JobFailed)));
     }
 
     private static Seq<Effect> AbortEffects(TaskFacts facts) => List<Effect>(
@@ -223,32 +295,25 @@ public static class JobLifecycle
         new Effect.RemoveImageIfUnused(facts.ImageTag),
         new Effect.ExitAborted());
 
-    /// <summary>The job's own exit (we did not stop it): record the result before anything can lose it.</summary>
-    private static Decision OnExit(LifecycleState state, int code)
-    {
-        if (state.Journal.Intent != Intent.Run)
-            return Same(state);
-        var next = state.Journal with { FinishedExitCode = code };
-        return new Decision(state with { Journal = next, Phase = new Phase.Done() }, List<Effect>(
-            new Effect.WriteJournal(next),
-            new Effect.RemoveContainer(state.Facts.Container),
-            Status(next, $"the job exited with code {code}"),
-            new Effect.Finish(code)));
-    }
+    private static Decision Exit(LifecycleState state, Effect last) => Exit(state, List(last));
+
+    private static Decision Exit(LifecycleState state, Seq<Effect> effects) =>
+        new(state with { Phase = new Phase.Done() }, effects);
 
     private static Effect Unreachable(TaskFacts facts, string reason) =>
         new Effect.TemporaryExit(facts.RetryDelay, $"container engine unreachable: {reason}");
 
     private static Seq<Effect> Remove(TaskFacts facts) => List<Effect>(new Effect.RemoveContainer(facts.Container));
 
-    private static Effect Status(Journal j, string message) => new Effect.ReportStatus(j.CpuBaseNanos, message);
+    private static Effect Status(LifecycleState s, string message) => new Effect.ReportStatus(s.CpuNanos, s.CheckpointCpuNanos, message);
 
     private static string Describe(Observation o) => o switch
     {
         Observation.Absent => "absent",
+        Observation.Exited x => $"exited with {x.Code}",
         Observation.Dead d => $"dead {d.Id}",
         Observation.Unknown u => $"{u.Status} {u.Id}",
-        _ => o.ToString(),
+        _ => o.GetType().Name.ToLowerInvariant(),
     };
 
     private static Decision Same(LifecycleState state) => new(state, Seq<Effect>.Empty);

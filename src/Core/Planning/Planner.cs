@@ -216,7 +216,9 @@ public static class Planner
             c.WebGraphicsGuestPort,
             ownLabels.Then(c.Create.Labels),
             c.Create.Hostname,
-            c.Create.Init,
+            // Always an init as PID 1 (docker-init/tini, Podman's catatonit): it forwards the stop signal to the
+            // job, where a shell as PID 1 would ignore SIGTERM and make every stop wait for SIGKILL.
+            true,
             c.Create.StopTimeoutSeconds,
             c.Create.StopSignal);
 

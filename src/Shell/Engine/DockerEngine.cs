@@ -60,7 +60,7 @@ public sealed partial class DockerEngine : IEngine
     {
         var r = await Call("inspect " + name, ct, t => client.Containers.InspectContainerAsync(name, t)).ConfigureAwait(false);
         return r.Match<Either<EngineError, Observation>>(
-            c => Observation.From(c.ID, c.State?.Status ?? "", (int)(c.State?.ExitCode ?? 0)),
+            c => Observation.From(c.ID, c.State?.Status ?? "", (int)(c.State?.ExitCode ?? 0), RunFactsOf(c.State)),
             e => e is EngineError.NotFound ? new Observation.Absent() : e);
     }
 
@@ -104,7 +104,10 @@ public sealed partial class DockerEngine : IEngine
                 || (kind == EngineKind.Podman && PodmanHostFacts.SocketOwnedByUser(Endpoint.Uri)),
                 PodmanHostFacts.SelinuxEnforcing(),
                 cgroup,
-                PodmanHostFacts.Limits());
+                PodmanHostFacts.Limits())
+            {
+                InitAvailable = kind != EngineKind.Podman || PodmanHostFacts.PodmanInitAvailable(),
+            };
         }).ConfigureAwait(false);
         r.IfRight(t => traits = t);
         return r;
@@ -263,6 +266,16 @@ public sealed partial class DockerEngine : IEngine
     /// <summary>An error that means "already so" becomes the value.</summary>
     private static Either<EngineError, T> Recover<T>(Either<EngineError, T> r, Func<EngineError, bool> already, T value) =>
         r.Match(v => Either<EngineError, T>.Right(v), e => already(e) ? Either<EngineError, T>.Right(value) : Either<EngineError, T>.Left(e));
+
+    /// <summary>StartedAt, FinishedAt (None for the engines' zero time) and OOMKilled, for the exit rule.</summary>
+    private static RunFacts RunFactsOf(State? state)
+    {
+        static Option<DateTimeOffset> Time(string? text) =>
+            DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1970
+                ? t
+                : Option<DateTimeOffset>.None;
+        return state is null ? RunFacts.Unknown : new RunFacts(Time(state.StartedAt), Time(state.FinishedAt), state.OOMKilled);
+    }
 
     private static string? IdOf(Observation o) => o switch
     {

@@ -31,6 +31,9 @@ public sealed record EngineTraits(EngineKind Kind, bool Rootless, bool SelinuxEn
 
     /// <summary>Rootless Podman on cgroup v1 cannot freeze a container: pause/unpause do not exist there.</summary>
     public bool CanPause => !(Kind == EngineKind.Podman && Rootless && CgroupVersion < 2);
+
+    /// <summary>Whether the engine can run an init as the container's PID 1 (Podman needs catatonit or an init_path).</summary>
+    public bool InitAvailable { get; init; } = true;
 }
 
 /// <summary>Create options that are not part of the plan but of the engine we talk to.</summary>
@@ -82,6 +85,8 @@ public static class EngineDifferences
     public static (ContainerSpec Spec, EngineCreateOptions Options) Adapt(ContainerSpec spec, EngineTraits traits)
     {
         var mounts = spec.Mounts.Map(m => m with { Relabel = Relabelled(m, traits.SelinuxEnforcing) });
+        // No init where the engine has none (Podman without catatonit): the container still runs; the wrapper warns.
+        spec = spec with { Init = spec.Init && traits.InitAvailable };
         if (traits.Kind == EngineKind.Docker)
             return (spec with { Mounts = mounts }, EngineCreateOptions.None);
 

@@ -32,6 +32,38 @@ public static partial class PodmanHostFacts
 
     public static bool SelinuxEnforcing() => SelinuxState() == "enforcing";
 
+    /// <summary>Where Podman looks for catatonit, its default init (Debian's package installs the first).</summary>
+    public static readonly string[] CatatonitPaths =
+    {
+        "/usr/libexec/podman/catatonit", "/usr/local/libexec/podman/catatonit", "/usr/lib/podman/catatonit",
+        "/usr/libexec/catatonit/catatonit", "/usr/bin/catatonit",
+    };
+
+    /// <summary>
+    /// Whether a Podman on this host can run an init as PID 1 (Init: true through the compat API): catatonit is
+    /// installed, or containers.conf names another init (<c>init_path</c>). Without one, Podman refuses to create
+    /// the container ("container-init binary not found on the host").
+    /// </summary>
+    public static bool PodmanInitAvailable()
+    {
+        if (Array.Exists(CatatonitPaths, File.Exists))
+            return true;
+        foreach (var conf in new[] { "/etc/containers/containers.conf", "/usr/share/containers/containers.conf" })
+        {
+            try
+            {
+                if (File.Exists(conf) && Array.Exists(File.ReadAllLines(conf), l => l.TrimStart().StartsWith("init_path", StringComparison.Ordinal)))
+                    return true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Unreadable: as if absent.
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>2 for the unified hierarchy alone; 1 for v1 or hybrid (engines then use v1 controllers).</summary>
     public static int HostCgroupVersion() =>
         File.Exists("/sys/fs/cgroup/cgroup.controllers") ? 2 : 1;

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Lifecycle;
 using LanguageExt;
 using Xunit;
@@ -11,8 +12,13 @@ namespace Boinc.Persist.Properties.LifecycleTests;
 /// <summary>What a running wrapper does with BOINC's messages and the engine's events.</summary>
 public class DecideTests
 {
-    private static LifecycleState Running(QuitPolicy policy = QuitPolicy.CheckpointAndStop) =>
-        JobLifecycle.Start(new StartInput(Facts(policy), Option<Journal>.None, new Observation.Absent(), new StoreState(new Generation(2, 100)))).State;
+    /// <summary>stop_grace 30 s: 20 s of checkpoint wait, 10 s for the engine's stop.</summary>
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    internal static LifecycleState Running(QuitPolicy policy = QuitPolicy.CheckpointAndStop) =>
+        Drive.Started(Facts(policy), new StoreState(new Generation(2, 100))).State;
 
     private static Decision Decide(LifecycleState s, params Command[] commands)
     {
@@ -23,24 +29,25 @@ public class DecideTests
     }
 
     [Fact]
-    public void Quit_with_checkpoint_and_stop_asks_for_a_checkpoint_and_waits_the_grace()
+    public void Quit_with_checkpoint_and_stop_asks_for_a_checkpoint_and_waits_its_share_of_stop_grace()
     {
         var d = Decide(Running(), new Command.Quit());
 
-        Assert.Equal(new Effect[] { new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(TimeSpan.FromSeconds(30)) }, d.Effects);
+        Assert.Equal(new Effect[] { new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(Wait) }, d.Effects.Skip(1));
         Assert.IsType<Phase.Quitting>(d.State.Phase);
     }
 
     [Fact]
-    public void A_commit_while_quitting_records_our_stop_before_stopping_then_quits()
+    public void A_commit_while_quitting_records_our_stop_before_stopping_then_quits_when_the_container_ended()
     {
         var d = Decide(Running(), new Command.Quit(), new Command.CheckpointCommitted(new Generation(3, 200)));
 
         var write = Assert.IsType<Effect.WriteJournal>(d.Effects[0]);
         Assert.Equal(Intent.Stop, write.Journal.Intent);
         Assert.Equal(3L, write.Journal.CommittedGeneration);
-        Assert.Equal(new Effect.StopContainer(TaskContainer, TimeSpan.FromSeconds(30)), d.Effects[1]);
-        Assert.IsType<Effect.QuitExit>(d.Effects[2]);
+        Assert.Equal(new Effect.StopContainer(TaskContainer, StopTimeout), d.Effects[1]);
+        var ended = JobLifecycle.Decide(d.State, new Command.ContainerEnded(new Observation.Exited("c1", 143)));
+        Assert.IsType<Effect.QuitExit>(ended.Effects.Last);
     }
 
     [Fact]
@@ -50,7 +57,21 @@ public class DecideTests
 
         Assert.Equal(2L, Assert.IsType<Effect.WriteJournal>(d.Effects[0]).Journal.CommittedGeneration);
         Assert.IsType<Effect.StopContainer>(d.Effects[1]);
-        Assert.Contains("no new checkpoint", Assert.IsType<Effect.QuitExit>(d.Effects[2]).Reason);
+        var ended = JobLifecycle.Decide(d.State, new Command.ContainerEnded(new Observation.Exited("c1", 137)));
+        Assert.Contains("no new checkpoint", Assert.IsType<Effect.QuitExit>(ended.Effects.Last).Reason);
+    }
+
+    [Fact]
+    public void An_app_that_exits_cleanly_on_the_stop_signal_gets_a_last_commit_before_the_quit()
+    {
+        var stopping = Decide(Running(), new Command.Quit(), new Command.GraceElapsed()).State;
+
+        var ended = JobLifecycle.Decide(stopping, new Command.ContainerEnded(new Observation.Exited("c1", 0)));
+        var committed = JobLifecycle.Decide(ended.State, new Command.CheckpointCommitted(new Generation(3, 300)));
+
+        Assert.IsType<Effect.CommitCheckpoint>(Assert.Single(ended.Effects));
+        Assert.Equal(3L, Assert.IsType<Effect.WriteJournal>(committed.Effects[0]).Journal.CommittedGeneration);
+        Assert.IsType<Effect.QuitExit>(committed.Effects.Last);
     }
 
     [Fact]
@@ -66,7 +87,7 @@ public class DecideTests
     [Fact]
     public void A_lost_client_quits_as_the_policy_says()
     {
-        Assert.Equal(Decide(Running(), new Command.Quit()).Effects, Decide(Running(), new Command.ClientLost()).Effects);
+        Assert.Equal(Decide(Running(), new Command.Quit()).Effects.Skip(1), Decide(Running(), new Command.ClientLost()).Effects.Skip(1));
     }
 
     [Fact]
@@ -98,8 +119,9 @@ public class DecideTests
     {
         var quitting = Decide(Running(), new Command.Quit(), new Command.GraceElapsed());
 
-        Assert.Empty(JobLifecycle.Decide(quitting.State, new Command.ExitObserved(143)).Effects);
-        Assert.DoesNotContain(quitting.Effects, e => e is Effect.Finish);
+        var ended = JobLifecycle.Decide(quitting.State, new Command.ExitObserved(143));
+        Assert.DoesNotContain(quitting.Effects.Then(ended.Effects), e => e is Effect.Finish);
+        Assert.IsType<Effect.QuitExit>(ended.Effects.Last);
     }
 
     [Fact]
@@ -127,11 +149,11 @@ public class DecideTests
     }
 
     [Fact]
-    public void Cpu_time_is_the_kept_work_plus_the_current_containers_counter()
+    public void Cpu_time_is_the_kept_work_plus_the_current_containers_counter_and_the_checkpoint_time_the_durable_generations()
     {
         var d = Decide(Running(), new Command.CpuSampled(50));
 
-        Assert.Equal(new Effect.ReportStatus(150, ""), Assert.Single(d.Effects));
+        Assert.Equal(new Effect.ReportStatus(150, 100, ""), Assert.Single(d.Effects));
     }
 
     [Fact]

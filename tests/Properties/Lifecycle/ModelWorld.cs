@@ -25,6 +25,14 @@ public sealed class ModelWorld
 
     public string BootId { get; private set; } = "boot-0";
 
+    /// <summary>The model's clock (a second per event) and when the host last booted, for the exit rule.</summary>
+    public DateTimeOffset Now { get; private set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public DateTimeOffset BootTime { get; private set; } = new(2025, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The engine's record of the current container's run (started, finished).</summary>
+    public RunFacts Run { get; private set; } = RunFacts.Unknown;
+
     public bool EngineUp { get; set; } = true;
 
     public Option<long> Restored { get; private set; }
@@ -46,8 +54,12 @@ public sealed class ModelWorld
     public Observation Observe() => Container switch
     {
         null => new Observation.Absent(),
-        var (id, status, code) => Observation.From(id, status, code),
+        var (id, status, code) => Observation.From(id, status, code, Run),
     };
+
+    private DateTimeOffset Tick() => Now = Now.AddSeconds(1);
+
+    private void Ended() => Run = Run with { FinishedAt = Tick() };
 
     public StoreState StoreState() =>
         new(Store.Count == 0 ? Option<Generation>.None : Store[^1]);
@@ -62,20 +74,31 @@ public sealed class ModelWorld
     public void JobExits(int code)
     {
         if (Container is { Status: "running" } c)
+        {
             Container = (c.Id, "exited", code);
+            Ended();
+        }
     }
 
     public void DaemonRestart()
     {
         if (Container is { Status: "running" or "paused" } c)
+        {
             Container = (c.Id, "exited", 143);
+            Ended();
+        }
     }
 
     public void HostReboot()
     {
         BootId = "boot-" + Guid.NewGuid().ToString("N")[..6];
-        if (Container is { Status: "running" or "paused" or "created" } c)
+        BootTime = Tick();
+        // Docker's daemon marks a container that ran when the host went down exited with 255, at its restore.
+        if (Container is { Status: "running" or "paused" } c)
+        {
             Container = (c.Id, "exited", 255);
+            Ended();
+        }
     }
 
     public void RemoveContainer() => Container = null;
@@ -84,10 +107,17 @@ public sealed class ModelWorld
     public Option<Command> Execute(Effect effect)
     {
         Log.Add(effect.GetType().Name);
+        Tick();
         if (!EngineUp && TouchesEngine(effect))
             return new Command.EngineUnreachable("model engine down");
         switch (effect)
         {
+            case Effect.RecoverStore:
+                return new Command.StoreRecovered(StoreState());
+            case Effect.ObserveWorld:
+                return new Command.WorldObserved(Journal, Observe());
+            case Effect.FollowContainer:
+                return Option<Command>.None;
             case Effect.BuildImage b:
                 Images.Add(b.Tag);
                 return Option<Command>.None;
@@ -113,13 +143,19 @@ public sealed class ModelWorld
                 if (newest.IsSome && Restored != newest)
                     Violations.Add($"created a container with generation {Restored} restored, newest is {newest}");
                 if (Container is null)
+                {
                     Container = ($"c{++nextId}", "created", 0);
+                    Run = RunFacts.Unknown;
+                }
                 return Option<Command>.None;
             case Effect.StartContainer:
                 if (FirstRecordedExit.IsSome || AbortRecorded || Reported.IsSome)
                     Violations.Add("started a container after the result (or abort) was recorded");
                 if (Container is { Status: "created" or "exited" } s)
+                {
                     Container = (s.Id, "running", 0);
+                    Run = new RunFacts(Now, Option<DateTimeOffset>.None, false);
+                }
                 return Container is null ? Option<Command>.None : new Command.EngineEvent(Observe());
             case Effect.PauseContainer:
                 if (Container is { Status: "running" } p)
@@ -131,11 +167,18 @@ public sealed class ModelWorld
                 return Option<Command>.None;
             case Effect.StopContainer:
                 if (Container is { Status: "running" or "paused" } st)
+                {
                     Container = (st.Id, "exited", 143);
-                return Option<Command>.None;
+                    Ended();
+                }
+
+                return new Command.ContainerEnded(Observe());
             case Effect.KillContainer:
                 if (Container is { Status: "running" or "paused" } k)
+                {
                     Container = (k.Id, "exited", 137);
+                    Ended();
+                }
                 return Option<Command>.None;
             case Effect.RemoveContainer:
                 Container = null;
@@ -172,5 +215,5 @@ public sealed class ModelWorld
 
     private static bool TouchesEngine(Effect e) => e is Effect.BuildImage or Effect.CreateContainer
         or Effect.StartContainer or Effect.PauseContainer or Effect.UnpauseContainer or Effect.StopContainer
-        or Effect.KillContainer or Effect.RemoveContainer or Effect.RemoveImageIfUnused;
+        or Effect.KillContainer or Effect.RemoveContainer or Effect.RemoveImageIfUnused or Effect.ObserveWorld;
 }

@@ -64,7 +64,7 @@ public sealed class ModelWrapper(ModelWorld world, QuitPolicy policy)
     public StartDecision Restart(int killAfter = -1)
     {
         var decision = JobLifecycle.Start(new StartInput(
-            Facts(policy, world.BootId), world.Journal, world.Observe(), world.StoreState()));
+            Facts(policy, world.BootId) with { HostBoot = world.BootTime }, world.Journal, world.Observe(), world.StoreState()));
         Run(decision.State, decision.Effects, killAfter);
         return decision;
     }

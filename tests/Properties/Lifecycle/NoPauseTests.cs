@@ -15,8 +15,7 @@ namespace Boinc.Persist.Properties.LifecycleTests;
 public class NoPauseTests
 {
     private static LifecycleState Running(QuitPolicy policy, bool canPause) =>
-        JobLifecycle.Start(new StartInput(
-            Facts(policy) with { CanPause = canPause }, Option<Journal>.None, new Observation.Absent(), new StoreState(new Generation(2, 100)))).State;
+        Drive.Started(Facts(policy) with { CanPause = canPause }, new StoreState(new Generation(2, 100))).State;
 
     [Fact]
     public void A_suspend_without_pause_asks_for_a_checkpoint_and_says_why()
@@ -24,7 +23,7 @@ public class NoPauseTests
         var d = JobLifecycle.Decide(Running(QuitPolicy.CheckpointAndStop, canPause: false), new Command.Suspend());
 
         Assert.Contains("cannot pause", Assert.IsType<Effect.ReportStatus>(d.Effects[0]).Message);
-        Assert.Equal(new Effect[] { new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(TimeSpan.FromSeconds(30)) }, d.Effects.Skip(1));
+        Assert.Equal(new Effect[] { new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(TimeSpan.FromSeconds(20)) }, d.Effects.Skip(2));
         Assert.IsType<Phase.Quitting>(d.State.Phase);
     }
 
@@ -36,7 +35,7 @@ public class NoPauseTests
         var d = JobLifecycle.Decide(s, new Command.CheckpointCommitted(new Generation(3, 200)));
 
         Assert.IsType<Effect.StopContainer>(d.Effects[1]);
-        Assert.IsType<Effect.QuitExit>(d.Effects[2]);
+        Assert.IsType<Effect.QuitExit>(JobLifecycle.Decide(d.State, new Command.ContainerEnded(new Observation.Exited("c1", 143))).Effects.Last);
     }
 
     [Fact]
@@ -44,7 +43,7 @@ public class NoPauseTests
     {
         var d = JobLifecycle.Decide(Running(QuitPolicy.Pause, canPause: false), new Command.Quit());
 
-        Assert.Equal(new Effect[] { new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(TimeSpan.FromSeconds(30)) }, d.Effects);
+        Assert.Equal(new Effect[] { new Effect.RequestCheckpoint(), new Effect.AwaitCheckpoint(TimeSpan.FromSeconds(20)) }, d.Effects.Skip(1));
     }
 
     [Fact]

@@ -19,6 +19,9 @@ public class StartCaseTests
     private static StartDecision Start(Observation observed, StoreState store, Option<Journal> journal = default) =>
         JobLifecycle.Start(new StartInput(Task, journal, observed, store));
 
+    private static Effect.RestoreGeneration Restore(StartDecision d) =>
+        d.Effects.Choose(e => e is Effect.RestoreGeneration r ? Option<Effect.RestoreGeneration>.Some(r) : Option<Effect.RestoreGeneration>.None).Head;
+
     private static Journal Written(StartDecision d) =>
         d.Effects.Choose(e => e is Effect.WriteJournal w ? Option<Journal>.Some(w.Journal) : Option<Journal>.None).Last;
 
@@ -31,7 +34,7 @@ public class StartCaseTests
         Assert.Equal(
             new Effect[]
             {
-                new Effect.BuildImage(TaskImage), new Effect.RestoreGeneration(5), new Effect.WriteJournal(Written(d)),
+                new Effect.BuildImage(TaskImage), new Effect.RestoreGeneration(5, Restore(d).Why), new Effect.WriteJournal(Written(d)),
                 new Effect.CreateContainer(TaskContainer, TaskImage), new Effect.StartContainer(TaskContainer),
             },
             d.Effects.Take(5));
@@ -56,7 +59,7 @@ public class StartCaseTests
         var d = Start(new Observation.Created("c9"), Gen5);
 
         Assert.Equal(StartCase.StartCreated, d.Case);
-        Assert.Equal(new Effect.StartContainer(TaskContainer), d.Effects.Last);
+        Assert.Equal(new Effect[] { new Effect.StartContainer(TaskContainer), new Effect.FollowContainer(TaskContainer, false) }, d.Effects.Skip(d.Effects.Count - 2));
         Assert.DoesNotContain(d.Effects, e => e is Effect.RestoreGeneration or Effect.CreateContainer);
         Assert.Equal("c9", Written(d).ContainerId);
     }
@@ -69,7 +72,7 @@ public class StartCaseTests
         var d = Start(new Observation.Running("c9"), Gen5, journal);
 
         Assert.Equal(StartCase.ReattachRunning, d.Case);
-        Assert.All(d.Effects, e => Assert.IsType<Effect.ReportStatus>(e));
+        Assert.Equal(new Effect[] { new Effect.FollowContainer(TaskContainer, true) }, d.Effects);
     }
 
     [Fact]
@@ -78,7 +81,8 @@ public class StartCaseTests
         var d = Start(new Observation.Paused("c9"), Gen5);
 
         Assert.Equal(StartCase.UnpausePaused, d.Case);
-        Assert.Equal(new Effect.UnpauseContainer(TaskContainer), d.Effects.Last);
+        Assert.Contains(new Effect.UnpauseContainer(TaskContainer), d.Effects);
+        Assert.Equal(new Effect.FollowContainer(TaskContainer, true), d.Effects.Last);
     }
 
     [Fact]
@@ -95,16 +99,19 @@ public class StartCaseTests
     }
 
     [Theory]
-    [InlineData(0)]
+    [InlineData(129)]
+    [InlineData(130)]
+    [InlineData(131)]
     [InlineData(137)]
+    [InlineData(143)]
     [InlineData(255)]
-    public void Exited_without_a_recorded_result_recovers_the_newest_generation_and_starts_again(int code)
+    public void Exited_by_an_outside_signal_without_a_recorded_result_recovers_the_newest_generation_and_starts_again(int code)
     {
         var d = Start(new Observation.Exited("c9", code), Gen5, Journal.New(TaskContainer) with { BootId = "boot-0" });
 
         Assert.Equal(StartCase.RestartAfterUnrecordedExit, d.Case);
         Assert.Equal(
-            new Effect[] { new Effect.RemoveContainer(TaskContainer), new Effect.BuildImage(TaskImage), new Effect.RestoreGeneration(5) },
+            new Effect[] { new Effect.RemoveContainer(TaskContainer), new Effect.BuildImage(TaskImage), new Effect.RestoreGeneration(5, Restore(d).Why) },
             d.Effects.Take(3));
         Assert.Contains(new Effect.StartContainer(TaskContainer), d.Effects);
         Assert.Equal("boot-1", Written(d).BootId);
@@ -119,7 +126,7 @@ public class StartCaseTests
 
             Assert.Equal(StartCase.RecreateDeadOrUnknown, d.Case);
             Assert.Equal(new Effect.RemoveContainer(TaskContainer), d.Effects.Head);
-            Assert.Contains(new Effect.RestoreGeneration(5), d.Effects);
+            Assert.Equal(5, Restore(d).Number);
             Assert.Contains(new Effect.CreateContainer(TaskContainer, TaskImage), d.Effects);
         }
     }

@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Boinc.Persist.Core;
+using Boinc.Persist.Core.Checkpoints;
+using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Core.Protocol;
+using Boinc.Persist.Shell.Boinc;
+using Boinc.Persist.Shell.Checkpoints;
+using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Host;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Run;
+
+/// <summary>The engine port over the real <see cref="IEngine"/> (Docker's API, also served by Podman).</summary>
+public sealed class EnginePort(IEngine engine) : IJobEngine
+{
+    public Task<Either<EngineError, Observation>> Inspect(string name, CancellationToken ct) => engine.Inspect(name, ct);
+
+    public Task<Either<EngineError, EnsuredImage>> EnsureImage(ImagePlan image, string dockerfile, TextWriter log, CancellationToken ct) =>
+        engine.EnsureImage(image, dockerfile, log, ct);
+
+    public Task<Either<EngineError, string>> Create(ContainerSpec spec, CancellationToken ct) => engine.Create(spec, Array.Empty<string>(), ct);
+
+    public Task<Either<EngineError, Unit>> Start(string name, CancellationToken ct) => engine.Start(name, ct);
+
+    public Task<Either<EngineError, Unit>> Pause(string name, CancellationToken ct) => engine.Pause(name, ct);
+
+    public Task<Either<EngineError, Unit>> Unpause(string name, CancellationToken ct) => engine.Unpause(name, ct);
+
+    public Task<Either<EngineError, Unit>> Stop(string name, TimeSpan grace, CancellationToken ct) => engine.Stop(name, grace, ct);
+
+    public Task<Either<EngineError, Unit>> Kill(string name, CancellationToken ct) => engine.Kill(name, ct);
+
+    public Task<Either<EngineError, Unit>> Remove(string name, CancellationToken ct) => engine.Remove(name, ct);
+
+    public Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct) => engine.RemoveImageIfUnused(tag, ct);
+
+    public Task<Either<EngineError, int>> WaitForExit(string name, TimeSpan limit, CancellationToken ct) => engine.WaitForExit(name, limit, ct);
+
+    public Task<Either<EngineError, long>> CpuNanos(string name, CancellationToken ct) => engine.CpuNanos(name, ct);
+
+    public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since) =>
+        engine.StreamLogs(name, prefix, sink, ct, since);
+}
+
+/// <summary>The CPU port over <see cref="ContainerCpu"/> (the cgroup counter, engine stats as a fallback).</summary>
+public sealed class CpuPort(IEngine engine, WrapperLog log) : ICpuMeter
+{
+    private readonly ContainerCpu cpu = new(engine, log.Info, log.Warn);
+
+    public Task<Either<EngineError, long>> Sample(string name, CancellationToken ct) => cpu.Sample(name, ct);
+
+    public void Dispose() => cpu.Dispose();
+}
+
+/// <summary>The BOINC client port over the shared-memory <see cref="ClientLink"/>.</summary>
+public sealed class ClientPort(ClientLink link) : IBoincClient, IDisposable
+{
+    public Seq<ControlMessage> Poll() => link.Poll();
+
+    public bool ControlPending => link.ControlPending;
+
+    public bool ClientLost => link.ClientLost;
+
+    public bool TrySendStatus(AppStatus status) => link.TrySendStatus(status);
+
+    public void Dispose() => link.Dispose();
+}
+
+/// <summary>
+/// The store port over <see cref="CheckpointStore"/>'s public API. <see cref="RecoverStore"/> is recovery without
+/// the WORKDIR restore (which must never touch a running app's files): the store's directory entries made
+/// durable (the slot, the state directory, the store, each generation), then every listed generation verified
+/// against its stored files and the newest intact one's files fsynced. A temp manifest a killed commit left is
+/// not taken here: its commit was never acknowledged, so nothing BOINC was told depends on it.
+/// </summary>
+public sealed class StorePort(CheckpointStore store) : ICheckpoints
+{
+    public StoreRecovery RecoverStore()
+    {
+        var slot = store.SlotDir;
+        var storeDir = Path.Combine(slot, StoreLayout.StoreDir);
+        if (!Directory.Exists(storeDir))
+            return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, "no checkpoint store yet: nothing to recover");
+
+        var generations = new DirectoryInfo(storeDir).EnumerateDirectories()
+            .Select(d => StoreLayout.ParseGenerationDirName(d.Name)).Somes().OrderBy(n => n).ToSeq();
+        var durable = new[] { ".", StoreLayout.StateDirName, StoreLayout.StoreDir }
+            .Select(d => (FsEffect)new FsEffect.FsyncDir(d)).ToSeq()
+            .Then(generations.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
+        var synced = DiskEffects.Run(slot, durable);
+        if (synced.IsFail)
+            return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty,
+                $"the store's directories cannot be made durable ({synced.Match(_ => "", e => e.Message)}): no generation is taken as durable");
+
+        return store.List().Match(
+            list =>
+            {
+                var rejected = list.Filter(g => g.Problem.IsSome).Map(g => $"generation {g.Info.Number}: {g.Problem.IfNone("")}");
+                var newest = list.Find(g => g.Problem.IsNone).Map(g => g.Info);
+                var files = newest.Map(g => Enumerable.Range(0, g.Files).Select(i => (FsEffect)new FsEffect.Fsync(StoreLayout.StoredFile(g.Number, i))).ToSeq())
+                    .IfNone(Seq<FsEffect>.Empty);
+                var ok = DiskEffects.Run(slot, files);
+                return ok.Match(
+                    _ => new StoreRecovery(newest, rejected, newest.Match(
+                        g => $"newest intact generation {g.Number} (CPU {g.CpuTimeSeconds:0.0}s), made durable",
+                        () => list.IsEmpty ? "no committed generation" : "no intact generation")),
+                    e => new StoreRecovery(Option<GenerationInfo>.None, rejected, $"generation files cannot be made durable: {e.Message}"));
+            },
+            e => new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, $"the store cannot be read ({e.Message}); a restore will set it right"));
+    }
+
+    public RecoveryReport Restore() => store.Recover();
+
+    public Fin<GenerationInfo> Commit(double cpuTimeSeconds, double fractionDone, string engineIdentity) =>
+        store.Commit(cpuTimeSeconds, fractionDone, engineIdentity);
+
+    public Option<string> RetentionProblem => store.RetentionProblem;
+
+    public Seq<WorkFile> WorkFiles()
+    {
+        try
+        {
+            return store.WorkFiles().Map(n =>
+            {
+                var info = new FileInfo(Path.Combine(store.SlotDir, n));
+                return new WorkFile(n, info.Exists ? info.Length : 0, info.Exists ? info.LastWriteTimeUtc : DateTimeOffset.MinValue);
+            }).Strict();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Seq<WorkFile>.Empty;
+        }
+    }
+}
+
+/// <summary>The slot port: the journal, the BOINC exit files (each releases the slot lock) and WORKDIR's wrapper files.</summary>
+public sealed class SlotPort(string directory, Plan plan, WrapperLog log) : ISlot
+{
+    /// <summary>The file a checkpoint-and-stop quit creates in WORKDIR: "checkpoint now, you will be stopped".</summary>
+    public const string CheckpointRequestFile = "checkpoint_requested";
+
+    private Option<SlotLock> slotLock;
+
+    public string Directory => directory;
+
+    /// <summary>The slot lock this run holds; released by the first exit.</summary>
+    public void Hold(SlotLock held) => slotLock = held;
+
+    public JournalRead ReadJournal() => JournalFile.Read(directory);
+
+    public void WriteJournal(Journal journal) => JournalFile.Write(directory, journal);
+
+    public Option<Either<string, double>> FractionDone() => FractionDoneFile.Read(directory);
+
+    public void RequestCheckpoint()
+    {
+        var path = Path.Combine(directory, CheckpointRequestFile);
+        try
+        {
+            using var file = DurableFile.CreateFresh(path);
+            file.Write("boinc-persist asks for a checkpoint now: the container will be stopped\n"u8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warn($"cannot write {CheckpointRequestFile}: {e.Message}");
+        }
+    }
+
+    public void PrepareForContainer()
+    {
+        var request = Path.Combine(directory, CheckpointRequestFile);
+        if (File.Exists(request))
+            File.Delete(request);
+
+        // A bind mount needs its source: output files named by link files are created empty (never truncated).
+        foreach (var output in InputMounts.OutputsToCreate(plan))
+        {
+            using (new FileStream(output, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+            }
+
+            log.Debug($"created output file {output} for its bind mount");
+        }
+    }
+
+    public int Finish(int code) => BoincExit.Finish(directory, code, Release());
+
+    public int TemporaryExit(TimeSpan delay, string reason) => BoincExit.TemporaryExit(directory, (int)delay.TotalSeconds, reason, Release());
+
+    public int Quit() => BoincExit.Quit(Release());
+
+    public int Aborted()
+    {
+        Release().Iter(l => l.Dispose());
+        return ExitCodes.Aborted;
+    }
+
+    /// <summary>The lock, handed over once (the exits release it); None afterwards.</summary>
+    public Option<SlotLock> Release()
+    {
+        var l = slotLock;
+        slotLock = Option<SlotLock>.None;
+        return l;
+    }
+}

@@ -1,0 +1,403 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Core.Protocol;
+using Boinc.Persist.Shell.Checkpoints;
+using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Core;
+using LanguageExt;
+using Generation = Boinc.Persist.Core.Lifecycle.Generation;
+
+namespace Boinc.Persist.Shell.Run;
+
+/// <summary>What running one effect produced: commands for the decider, or the process exit status.</summary>
+public sealed record Outcome(Seq<Command> Feedback, Option<int> Exit)
+{
+    public static Outcome Nothing { get; } = new(Seq<Command>.Empty, Option<int>.None);
+
+    public static Outcome Then(Command c) => new(Seq1(c), Option<int>.None);
+
+    public static Outcome Exited(int code) => new(Seq<Command>.Empty, code);
+
+    /// <summary>An outcome after which the rest of the batch must not run (the decider must see it first).</summary>
+    public bool Failed => Feedback.Exists(c => c is Command.EngineUnreachable or Command.EffectFailed);
+
+    private static Seq<Command> Seq1(Command c) => new[] { c }.ToSeq();
+}
+
+/// <summary>
+/// The one interpreter of the lifecycle's effects. It decides nothing: it runs an effect against the ports and
+/// reports what happened as commands (<see cref="Outcome"/>), or, for effects that complete later (following the
+/// container, the checkpoint wait), posts them through <c>post</c>. Its only state is machinery: the task
+/// following the container, the grace timer, the last CPU time and fraction sent.
+/// </summary>
+public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog log, TimeProvider time, Action<Command> post, CancellationToken stopping)
+    : IDisposable
+{
+    private Option<CancellationTokenSource> following;
+    private Option<ITimer> graceTimer;
+    private double lastCpuSeconds;
+    private double lastCheckpointSeconds;
+    private double fraction;
+
+    private static Outcome Nothing => Outcome.Nothing;
+
+    public void Dispose()
+    {
+        StopFollowing();
+        graceTimer.Iter(t => t.Dispose());
+        graceTimer = Option<ITimer>.None;
+    }
+
+    public async Task<Outcome> Execute(Effect effect)
+    {
+        var name = context.Name;
+        var engine = ports.Engine;
+        log.Debug($"effect {effect}");
+        switch (effect)
+        {
+            case Effect.RecoverStore:
+                return RecoverStore();
+
+            case Effect.ObserveWorld:
+                return await ObserveWorld();
+
+            case Effect.BuildImage:
+                return await EnsureImage();
+
+            case Effect.RestoreGeneration g:
+                return Restore(g.Number, g.Why);
+
+            case Effect.WriteJournal w:
+                ports.Slot.WriteJournal(w.Journal);
+                return Nothing;
+
+            case Effect.CreateContainer:
+                ports.Slot.PrepareForContainer();
+                return await Refusable(await engine.Create(context.Container, stopping), "create the container");
+
+            case Effect.StartContainer:
+                return await Refusable(await engine.Start(name, stopping), "start the container");
+
+            case Effect.FollowContainer f:
+                Follow(f.Reattached ? time.GetUtcNow() : null);
+                return Nothing;
+
+            case Effect.PauseContainer:
+                return Required(await engine.Pause(name, stopping), "pause the container");
+
+            case Effect.UnpauseContainer:
+                return Required(await engine.Unpause(name, stopping), "resume the container");
+
+            case Effect.StopContainer s:
+                return await Stop(s.Grace);
+
+            case Effect.KillContainer:
+                StopFollowing();
+                Complain(await engine.Kill(name, stopping), "kill the container");
+                return Nothing;
+
+            case Effect.RemoveContainer:
+                StopFollowing();
+                Complain(await engine.Remove(name, stopping), "remove the container");
+                return Nothing;
+
+            case Effect.RemoveImageIfUnused r:
+                (await engine.RemoveImageIfUnused(r.Tag, stopping)).Match(
+                    removed => log.Info(removed ? $"removed image {r.Tag}" : $"kept image {r.Tag}: another container uses it"),
+                    e => log.Warn($"cannot remove image {r.Tag}: {e}"));
+                return Nothing;
+
+            case Effect.RequestCheckpoint:
+                ports.Slot.RequestCheckpoint();
+                return Nothing;
+
+            case Effect.AwaitCheckpoint a:
+                graceTimer.Iter(t => t.Dispose());
+                graceTimer = Option<ITimer>.Some(time.CreateTimer(
+                    _ => post(new Command.GraceElapsed()), null, a.Grace, Timeout.InfiniteTimeSpan));
+                return Nothing;
+
+            case Effect.CommitCheckpoint c:
+                return await Commit(c);
+
+            case Effect.ReportStatus s:
+                if (s.Message.Length > 0)
+                    log.Info(s.Message);
+                lastCpuSeconds = Math.Max(lastCpuSeconds, s.CpuNanos / 1e9);
+                lastCheckpointSeconds = s.CheckpointCpuNanos / 1e9;
+                SendStatus();
+                return Nothing;
+
+            case Effect.Finish f:
+                Dispose();
+                if (f.Code == 0)
+                    fraction = 1;
+                SendStatus();
+                log.Info(f.Code == 0 ? "the job finished successfully" : $"the job failed with exit code {f.Code}: reporting a compute error");
+                return Outcome.Exited(ports.Slot.Finish(f.Code));
+
+            case Effect.TemporaryExit t:
+                Dispose();
+                SendStatus();
+                log.Warn($"temporary exit, BOINC retries in {t.Delay.TotalSeconds:0}s: {t.Reason}");
+                return Outcome.Exited(ports.Slot.TemporaryExit(t.Delay, t.Reason));
+
+            case Effect.QuitExit q:
+                Dispose();
+                SendStatus();
+                log.Info($"quitting: {q.Reason}");
+                return Outcome.Exited(ports.Slot.Quit());
+
+            case Effect.ExitAborted:
+                Dispose();
+                log.Info("aborted: container removed");
+                return Outcome.Exited(ports.Slot.Aborted());
+
+            default:
+                throw new InvalidOperationException($"no interpreter for effect {effect}");
+        }
+    }
+
+    /// <summary>A status message to the client: CPU so far, the durable generation's CPU, the app's fraction done.</summary>
+    public void SendStatus()
+    {
+        ReadFraction();
+        var status = AppStatus.Of(lastCpuSeconds, lastCheckpointSeconds, fraction);
+        foreach (var c in ports.Client)
+        {
+            if (!c.TrySendStatus(status))
+                log.Debug("the client has not read the previous status yet");
+        }
+    }
+
+    private Outcome RecoverStore()
+    {
+        if (ports.Store.Case is not ICheckpoints store)
+            return Outcome.Then(new Command.StoreRecovered(StoreState.Empty));
+        var r = store.RecoverStore();
+        foreach (var rejected in r.Rejected)
+            log.Warn($"checkpoint generation rejected: {rejected}");
+        log.Info($"recovery: {r.Why}");
+        return Outcome.Then(new Command.StoreRecovered(new StoreState(r.Newest.Map(Of))));
+    }
+
+    private async Task<Outcome> ObserveWorld()
+    {
+        var read = ports.Slot.ReadJournal();
+        read.Problem.Iter(problem => log.Warn($"the journal cannot be trusted ({problem}); deciding from the engine and the checkpoint store alone"));
+        var observed = await ports.Engine.Inspect(context.Name, stopping);
+        return observed.Match(
+            o => Outcome.Then(new Command.WorldObserved(read.Journal, o)),
+            e => EngineFailure(e, "cannot inspect the job's container"));
+    }
+
+    private async Task<Outcome> EnsureImage()
+    {
+        var image = context.Image;
+        if (context.DockerfileText.Case is not string dockerfile)
+        {
+            // job.toml names a prebuilt image and there is no Dockerfile: the engine must have it.
+            log.Info($"using the image {image.Tag} named by job.toml");
+            return Nothing;
+        }
+
+        var ensured = await ports.Engine.EnsureImage(image, dockerfile, log.Writer, stopping);
+        return ensured.Match(
+            i =>
+            {
+                log.Info(i.Built ? $"built image {image.Tag}" : $"reusing image {image.Tag}");
+                return Nothing;
+            },
+            e => e.IsTemporary
+                ? EngineFailure(e, "cannot build the image")
+                : Outcome.Then(new Command.EffectFailed($"cannot build the image {image.Tag} from {image.DockerfileName}: {e.Message}", JobsFault: true)));
+    }
+
+    private Outcome Restore(long number, string why)
+    {
+        if (ports.Store.Case is not ICheckpoints store)
+        {
+            log.Warn($"generation {number} should be restored, but job.toml declares no checkpoint");
+            return Nothing;
+        }
+
+        var before = store.WorkFiles();
+        var r = store.Restore();
+        if (r.RestoreError.Case is string failed)
+        {
+            // Never start the job on half-restored files: it would start over and its commits would push the
+            // intact generation out.
+            log.Error($"restoring generation {number} failed: {failed}");
+            return Outcome.Then(new Command.EffectFailed($"restoring checkpoint generation {number} failed: {failed}", JobsFault: false));
+        }
+
+        foreach (var rejected in r.Rejected)
+            log.Warn($"checkpoint generation rejected: {rejected}");
+        log.Info(r.Chosen.Match(
+            g => $"recovered generation {g.Number} (CPU {g.CpuTimeSeconds:0.0}s, {g.FractionDone:P0} done){(r.Restored.IsEmpty && r.Removed.IsEmpty ? "; WORKDIR already matched it" : "")}",
+            () => $"no intact generation to recover: {r.Why}"));
+        foreach (var discarded in Discarded(before, r))
+            log.Warn($"discarded {discarded}: {why}");
+        if (r.Chosen.Map(g => g.Number).IfNone(-1) != number)
+            log.Warn($"recovery chose {r.Chosen.Map(g => g.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)).IfNone("no generation")} where {number} was expected: {r.Why}");
+        return Nothing;
+    }
+
+    /// <summary>The app's files recovery replaced or removed, each with what it was (size, time of its last write).</summary>
+    private static Seq<string> Discarded(Seq<WorkFile> before, RecoveryReport r)
+    {
+        string What(string name, string verb) =>
+            before.Find(f => f.Name == name).Match(
+                f => $"the app's {name} ({f.Bytes} bytes, written {f.Modified.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff} UTC{r.Chosen.Match(g => f.Modified > g.CommittedAt ? $", after generation {g.Number} was committed at {g.CommittedAt.UtcDateTime:HH:mm:ss.fff}" : "", () => "")}), {verb}",
+                () => $"{name}, {verb}");
+        var replaced = r.Restored
+            .Filter(n => n.EndsWith(" (differed from the generation)", StringComparison.Ordinal))
+            .Map(n => What(n[..^" (differed from the generation)".Length], r.Chosen.Match(g => $"replaced by generation {g.Number}'s copy", () => "replaced")));
+        var removed = r.Removed.Map(n => What(n, r.Chosen.Match(g => $"removed (generation {g.Number} has no such file)", () => "removed")));
+        return replaced.Then(removed);
+    }
+
+    private async Task<Outcome> Commit(Effect.CommitCheckpoint c)
+    {
+        if (ports.Store.Case is not ICheckpoints store)
+            return Outcome.Then(new Command.CheckpointNotCommitted("job.toml declares no checkpoint"));
+
+        // The CPU time of the files being captured: sampled now (the cgroup counter, one read), not a second ago.
+        var sampled = await ports.Cpu.Sample(context.Name, stopping);
+        var container = Math.Max(c.ContainerCpuNanos, sampled.IfLeft(0));
+        var cpuSeconds = (c.CpuBaseNanos + container) / 1e9;
+        ReadFraction();
+        Fin<GenerationInfo> committed;
+        try
+        {
+            committed = store.Commit(cpuSeconds, fraction, context.EngineIdentity);
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            // The app changed its files under the walk (a directory gone, a file unreadable): try next time.
+            committed = LanguageExt.Common.Error.New($"the checkpoint files changed while they were read: {e.Message}");
+        }
+
+        return committed.Match(
+            g =>
+            {
+                log.Info($"committed checkpoint generation {g.Number} ({g.Files} file(s), {g.Bytes} bytes, CPU {g.CpuTimeSeconds:0.0}s)");
+                store.RetentionProblem.Iter(p => log.Warn($"old generations not yet removed: {p}"));
+                return Outcome.Then(new Command.CheckpointCommitted(Of(g)));
+            },
+            e =>
+            {
+                log.Error($"checkpoint not committed (the previous generation stays intact): {e.Message}");
+                return Outcome.Then(new Command.CheckpointNotCommitted(e.Message));
+            });
+    }
+
+    private async Task<Outcome> Stop(TimeSpan grace)
+    {
+        StopFollowing();
+        graceTimer.Iter(t => t.Dispose());
+        graceTimer = Option<ITimer>.None;
+        var stopped = await ports.Engine.Stop(context.Name, grace, stopping);
+        if (stopped.Case is EngineError e)
+            return EngineFailure(e, "stop the container");
+        var observed = await ports.Engine.Inspect(context.Name, stopping);
+        return observed.Match(
+            o => Outcome.Then(new Command.ContainerEnded(o)),
+            err => EngineFailure(err, "inspect the stopped container"));
+    }
+
+    /// <summary>Follows the container: its exit through the engine's wait API, its output into stderr.txt.</summary>
+    private void Follow(DateTimeOffset? since)
+    {
+        StopFollowing();
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        following = Option<CancellationTokenSource>.Some(cts);
+        var name = context.Name;
+        var engine = ports.Engine;
+        _ = Task.Run(async () =>
+        {
+            var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, cts.Token, since);
+            streamed.IfLeft(e => { if (!cts.IsCancellationRequested) log.Debug($"container output stream ended: {e}"); });
+        });
+        _ = Task.Run(async () =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                var waited = await engine.WaitForExit(name, TimeSpan.FromHours(12), cts.Token);
+                if (cts.IsCancellationRequested)
+                    return;
+                if (waited.IsRight || waited.LeftToSeq().Head() is EngineError.NotFound)
+                {
+                    var observed = await engine.Inspect(name, cts.Token);
+                    if (cts.IsCancellationRequested)
+                        return;
+                    post(observed.Match<Command>(
+                        o => new Command.ContainerEnded(o),
+                        e => e.IsTemporary ? new Command.EngineUnreachable(e.ToString()) : new Command.ContainerEnded(new Observation.Absent())));
+                    return;
+                }
+
+                var error = waited.LeftToSeq().Head();
+                if (error is EngineError.Timeout)
+                    continue;
+                if (error.IsTemporary)
+                {
+                    post(new Command.EngineUnreachable(error.ToString()));
+                    return;
+                }
+
+                log.Warn($"waiting for the container failed: {error}; waiting again");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+    }
+
+    private void StopFollowing()
+    {
+        following.Iter(c => c.Cancel());
+        following = Option<CancellationTokenSource>.None;
+    }
+
+    private void ReadFraction() =>
+        ports.Slot.FractionDone().Iter(r => r.Match(
+            value => fraction = value,
+            problem => log.Debug($"fraction_done ignored: {problem}")));
+
+    /// <summary>An engine call the run cannot do without: temporary failures and refusals both end in a temporary exit.</summary>
+    private Outcome Required<T>(Either<EngineError, T> result, string what) =>
+        result.Match(
+            _ => Nothing,
+            e => e is EngineError.Conflict
+                ? Already(e, what)
+                : EngineFailure(e, $"cannot {what}"));
+
+    /// <summary>
+    /// Create and start: an engine that does not answer is a temporary exit, but one that refuses the container
+    /// (a bad command, a missing program: the engine's 4xx/5xx with a reason) would refuse it every time, so that
+    /// is the job's error, reported once, not an endless retry.
+    /// </summary>
+    private Task<Outcome> Refusable<T>(Either<EngineError, T> result, string what) =>
+        Task.FromResult(result.LeftToSeq().FirstOrDefault() is EngineError.Failed refused
+            ? Outcome.Then(new Command.EffectFailed($"the engine refused to {what}: {refused.Message}", JobsFault: true))
+            : Required(result, what));
+
+    private Outcome Already(EngineError e, string what)
+    {
+        // A conflict means it is already done (started, paused...): the effects are idempotent.
+        log.Debug($"{what}: {e.Message} (already in that state)");
+        return Nothing;
+    }
+
+    private static Outcome EngineFailure(EngineError e, string what) =>
+        Outcome.Then(e.IsTemporary
+            ? new Command.EngineUnreachable($"{what}: {e}")
+            : new Command.EffectFailed($"{what}: {e}", JobsFault: false));
+
+    private void Complain<T>(Either<EngineError, T> result, string what) =>
+        result.IfLeft(e => log.Warn($"cannot {what}: {e}"));
+
+    private static Generation Of(GenerationInfo g) => new(g.Number, (long)(g.CpuTimeSeconds * 1e9));
+}

@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Core.Protocol;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Run;
+
+/// <summary>What reaches the loop from outside: a command, BOINC's control channel to read, the 1-second tick.</summary>
+public abstract record LoopInput
+{
+    private LoopInput() { }
+
+    public sealed record Cmd(Command Command) : LoopInput;
+
+    /// <summary>A control message is waiting in the client's channel.</summary>
+    public sealed record Poll : LoopInput;
+
+    /// <summary>Once a second: the client's liveness, the CPU counter, a status message.</summary>
+    public sealed record Tick : LoopInput;
+}
+
+/// <summary>
+/// The small loop that ties the decider and the interpreter: it asks <see cref="JobLifecycle"/> for effects,
+/// has the <see cref="Interpreter"/> run them, and feeds their outcomes back as commands before anything from
+/// outside (BOINC, signals, the watcher, the timers), until an effect ends the run. One thread of control: the
+/// feeds only <see cref="Post"/>.
+/// </summary>
+public sealed class JobLoop : IDisposable
+{
+    private readonly RunContext context;
+    private readonly RunPorts ports;
+    private readonly WrapperLog log;
+    private readonly Channel<LoopInput> inbox = Channel.CreateUnbounded<LoopInput>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Queue<Command> pending = new();
+    private readonly Interpreter interpreter;
+    private readonly Seq<Effect> beginning;
+    private bool clientLostSeen;
+
+    public JobLoop(RunContext context, RunPorts ports, WrapperLog log, TimeProvider time, CancellationToken stopping)
+    {
+        this.context = context;
+        this.ports = ports;
+        this.log = log;
+        interpreter = new Interpreter(context, ports, log, time, c => Post(new LoopInput.Cmd(c)), stopping);
+        var begin = JobLifecycle.Begin(context.Facts);
+        State = begin.State;
+        beginning = begin.Effects;
+    }
+
+    /// <summary>The decider's state (for tests and the simulation: what the wrapper believes now).</summary>
+    public LifecycleState State { get; private set; }
+
+    /// <summary>Thread-safe: how feeds, timers and the container follower reach the loop.</summary>
+    public void Post(LoopInput input) => inbox.Writer.TryWrite(input);
+
+    public void Post(Command command) => Post(new LoopInput.Cmd(command));
+
+    /// <summary>Runs the task from its (re)start to its last effect; the process exit status.</summary>
+    public async Task<int> Run(CancellationToken ct)
+    {
+        var exit = await RunEffects(beginning);
+        while (exit.IsNone)
+        {
+            var input = pending.Count > 0 ? new LoopInput.Cmd(pending.Dequeue()) : await inbox.Reader.ReadAsync(ct);
+            exit = input switch
+            {
+                LoopInput.Cmd c => await Decide(c.Command),
+                LoopInput.Poll => Poll(),
+                LoopInput.Tick => await Tick(ct),
+                _ => Option<int>.None,
+            };
+        }
+
+        return exit.IfNone(0);
+    }
+
+    public void Dispose() => interpreter.Dispose();
+
+    private async Task<Option<int>> Decide(Command command)
+    {
+        if (command is Command.Quit or Command.Abort or Command.Suspend or Command.Resume or Command.ClientLost)
+            log.Info($"BOINC: {command.GetType().Name.ToLowerInvariant()}");
+        var decision = JobLifecycle.Decide(State, command);
+        State = decision.State;
+        return await RunEffects(decision.Effects);
+    }
+
+    /// <summary>Runs effects in order; their feedback is queued for the decider. A failure drops the rest of the batch.</summary>
+    private async Task<Option<int>> RunEffects(Seq<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            var outcome = await interpreter.Execute(effect);
+            if (outcome.Exit.IsSome)
+                return outcome.Exit;
+            foreach (var c in outcome.Feedback)
+                pending.Enqueue(c);
+            if (outcome.Failed)
+                break;
+        }
+
+        return Option<int>.None;
+    }
+
+    private Option<int> Poll()
+    {
+        foreach (var c in ports.Client)
+        {
+            foreach (var message in c.Poll())
+            {
+                Command? command = message switch
+                {
+                    ControlMessage.Suspend => new Command.Suspend(),
+                    ControlMessage.Resume => new Command.Resume(),
+                    ControlMessage.Quit => new Command.Quit(),
+                    ControlMessage.Abort => new Command.Abort(),
+                    _ => null,
+                };
+                if (command is not null)
+                    pending.Enqueue(command);
+            }
+        }
+
+        return Option<int>.None;
+    }
+
+    private async Task<Option<int>> Tick(CancellationToken ct)
+    {
+        if (!clientLostSeen && ports.Client.Exists(c => c.ClientLost))
+        {
+            clientLostSeen = true;
+            log.Warn("the BOINC client is gone (no heartbeat for 30 s, or its process ended)");
+            pending.Enqueue(new Command.ClientLost());
+            return Option<int>.None;
+        }
+
+        // CPU from the container's cgroup counter (no engine call); status otherwise.
+        if (State.Phase is Phase.Running or Phase.Quitting)
+        {
+            var cpu = await ports.Cpu.Sample(context.Name, ct);
+            if (cpu.Case is long nanos)
+            {
+                pending.Enqueue(new Command.CpuSampled(nanos));
+                return Option<int>.None;
+            }
+
+            log.Debug($"no CPU sample: {cpu.LeftToSeq().Head()}");
+        }
+
+        interpreter.SendStatus();
+        return Option<int>.None;
+    }
+}
