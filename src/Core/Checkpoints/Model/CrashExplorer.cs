@@ -177,8 +177,12 @@ public static class CrashExplorer
     {
         var last = failing.Steps.Last;
         var current = failing.Steps.Take(failing.Steps.Count - 1).ToList();
+        // Candidates are explored with bounds no larger than ShrinkBounds: a shorter story found with them is as
+        // real a counterexample, and a candidate that passes costs its whole last step's exploration.
+        var b = Smaller(o.Bounds, ShrinkBounds);
+        var kb = Smaller(o.KillBounds, ShrinkBounds);
         Option<Counterexample> Try(List<Step> before) =>
-            ExploreRun(sut, before.ToSeq().Add(last), o.Bounds, o.KillBounds, o.Keep, seed, before.Count).Failure;
+            ExploreRun(sut, before.ToSeq().Add(last), b, kb, o.Keep, seed, before.Count).Failure;
 
         var best = failing;
         var chunks = 2;
@@ -220,12 +224,18 @@ public static class CrashExplorer
         // The failing step itself: a kill the explorer's own crash or kill came before is no kill.
         if (Simpler(last) is { } plain)
         {
-            var f = ExploreRun(sut, current.ToSeq().Add(plain), o.Bounds, o.KillBounds, o.Keep, seed, current.Count).Failure;
+            var f = ExploreRun(sut, current.ToSeq().Add(plain), b, kb, o.Keep, seed, current.Count).Failure;
             if (f.IsSome) best = f.IfNone(best);
         }
 
         return best with { OriginalLength = failing.OriginalLength };
     }
+
+    /// <summary>The largest bounds shrinking explores a candidate with: every subset up to 8 pending operations, 32 samples, 32-char blocks.</summary>
+    public static CrashBounds ShrinkBounds { get; } = new(8, 32, 32);
+
+    private static CrashBounds Smaller(CrashBounds a, CrashBounds b) =>
+        new(System.Math.Min(a.ExhaustiveUpTo, b.ExhaustiveUpTo), System.Math.Min(a.Samples, b.Samples), System.Math.Max(a.BlockSize, b.BlockSize));
 
     private static Step? Simpler(Step s) => s switch
     {
