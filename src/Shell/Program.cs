@@ -174,11 +174,11 @@ public static class Program
           boinc-persist checkpoints [SLOT] [--json]
               List the slot's checkpoint generations (age, size, CPU time) and verify their files.
               Exits 1 if a listed generation is broken.
-          boinc-persist model-check [--sequences N] [--length L] [--states K] [--seed S] [--keep K]
-                                    [--variant all|Correct|NoFileFsync|NoDirFsync|ManifestInPlace|DeleteBeforeDurable]
-                                    [--explain]
-              Explore crash sequences of the checkpoint protocol against the model file system; print the
-              sequences and crash states explored and shrunk counterexamples. --explain prints the model.
+          boinc-persist model-check [--runs N] [--length L] [--seed S] [--keep K] [--exhaustive N]
+                                    [--samples N] [--block B] [--variant all|refuted|NAME[,NAME...]] [--explain]
+              Crash the checkpoint store on the model file system after every operation of generated runs
+              (every subset of up to --exhaustive pending operations, seeded samples beyond, torn writes);
+              refute every broken variant. Prints counts and shrunk counterexamples. --explain: the model.
           boinc-persist gc [--dry-run] [--label KEY[=VALUE]]
               Remove our orphaned containers (slot gone, no journal naming them, job finished or aborted)
               and our images no container uses. Only objects labelled org.boinc-persist.owner are touched;

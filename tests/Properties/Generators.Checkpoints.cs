@@ -33,16 +33,27 @@ public static partial class Generators
         from gens in Gen.CollectToSequence(Enumerable.Range(0, count).Select(k => GenerationGen(first + k * 3)))
         select new Manifest(gens.ToSeq());
 
-    /// <summary>One step of a crash sequence, weighted like model-check's generator.</summary>
+    /// <summary>One step of a crash run, weighted like model-check's generator.</summary>
     public static Gen<Step> StepGen() =>
         Gen.Frequency(
-            (25, Gen.Elements(true, false).Select(a => (Step)new Step.AppWrites(a))),
-            (7, Gen.Constant((Step)new Step.AppWritesMore())),
+            (24, Gen.Elements(true, false).Select(a => (Step)new Step.AppWrites(a))),
+            (5, Gen.Constant((Step)new Step.AppWritesMore())),
             (18, Gen.Constant((Step)new Step.Commit(-1))),
-            (6, Gen.Choose(0, 23).Select(k => (Step)new Step.Commit(k))),
-            (5, Gen.Choose(0, 63).Select(k => (Step)new Step.DiskFullCommit(k))),
-            (17, from s in Gen.Choose(int.MinValue, int.MaxValue) from t in Gen.Choose(0, int.MaxValue) select (Step)new Step.HostCrash((ulong)(uint)s << 32 | (uint)t, 0)),
-            (5, Gen.Constant((Step)new Step.ContainerRemoved())),
-            (5, Gen.Constant((Step)new Step.WrapperKilled())),
-            (12, Gen.Constant((Step)new Step.Restart())));
+            (7, Gen.Choose(0, 39).Select(k => (Step)new Step.Commit(k))),
+            (4, Gen.Choose(0, 63).Select(k => (Step)new Step.DiskFullCommit(k * 4))),
+            (8, from s in Gen.Choose(int.MinValue, int.MaxValue) from t in Gen.Choose(0, int.MaxValue) select (Step)new Step.HostCrash((ulong)(uint)s << 32 | (uint)t, 0)),
+            (10, Gen.Constant((Step)new Step.Writeback())),
+            (4, Gen.Constant((Step)new Step.ContainerRemoved())),
+            (6, Gen.Constant((Step)new Step.WrapperKilled())),
+            (14, Gen.Constant((Step)new Step.Restart())));
+
+    /// <summary>A crash run of 1..<paramref name="max"/> steps; shrinking drops steps, so a failure reads as a short story.</summary>
+    public static Arbitrary<Step[]> CrashRunArb(int max) =>
+        Arb.From(Gen.Choose(1, max).SelectMany(n => StepGen().ArrayOf(n)), ShrinkRun);
+
+    private static System.Collections.Generic.IEnumerable<Step[]> ShrinkRun(Step[] run)
+    {
+        for (var i = 0; i < run.Length; i++)
+            yield return run.Take(i).Concat(run.Skip(i + 1)).ToArray();
+    }
 }

@@ -42,35 +42,32 @@ public static class CommitProtocol
             var listed = m.Generations.Map(g => g.Number);
             var number = listed.Then(state.GenerationDirs).Fold(0L, System.Math.Max) + 1;
             var gen = StoreLayout.GenerationDir(number);
-            var dirSync = variant != ProtocolVariant.NoDirFsync;
             var e = new System.Collections.Generic.List<FsEffect>();
             if (!state.StoreExists)
             {
                 e.Add(new FsEffect.CreateDir(StoreLayout.StateDirName));
                 e.Add(new FsEffect.CreateDir(StoreLayout.StoreDir));
-                if (dirSync) { e.Add(new FsEffect.FsyncDir(".")); e.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName)); }
+                if (variant != ProtocolVariant.CommitNoSlotDirFsync) e.Add(new FsEffect.FsyncDir("."));
+                if (variant != ProtocolVariant.CommitNoStateDirFsync) e.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
             }
 
             // Leftovers of commits that never sealed: not in the manifest, so nothing refers to them.
             foreach (var stray in state.GenerationDirs.Filter(n => !listed.Contains(n)))
                 e.Add(new FsEffect.DeleteTree(StoreLayout.GenerationDir(stray)));
             e.Add(new FsEffect.CreateDir(gen));
-            if (dirSync) e.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-            if (variant == ProtocolVariant.DeleteBeforeDurable)
+            if (variant != ProtocolVariant.CommitNoStoreFsyncAfterMkdir) e.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+
+            // The copies, and gen-N's names, are durable before any manifest names them.
+            var copiesDurable = variant is not ProtocolVariant.CommitNoCopyFsync and not ProtocolVariant.CommitManifestBeforeCopiesDurable;
+            for (var i = 0; i < files.Count; i++)
             {
-                foreach (var g in m.Generations) e.Add(new FsEffect.DeleteTree(StoreLayout.GenerationDir(g.Number)));
-                e.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+                var to = StoreLayout.StoredFile(number, i);
+                e.Add(new FsEffect.CopyFile(files[i], to));
+                if (copiesDurable) e.Add(new FsEffect.Fsync(to));
             }
 
-            var i = 0;
-            foreach (var f in files)
-            {
-                var to = StoreLayout.StoredFile(number, i++);
-                e.Add(new FsEffect.CopyFile(f, to));
-                if (variant != ProtocolVariant.NoFileFsync) e.Add(new FsEffect.Fsync(to));
-            }
-
-            if (dirSync) e.Add(new FsEffect.FsyncDir(gen));
+            if (variant is not ProtocolVariant.CommitNoGenerationDirFsync and not ProtocolVariant.CommitManifestBeforeCopiesDurable)
+                e.Add(new FsEffect.FsyncDir(gen));
             return new StagePlan(number, m, files, e.ToSeq());
         });
     }
@@ -88,24 +85,37 @@ public static class CommitProtocol
         var files = stage.Files.Zip(staged).Select((p, i) => new StoredFile(i, p.Item1, p.Item2.Size, p.Item2.Sha256)).ToSeq();
         var generation = new Generation(stage.Number, facts.NowUnixMs, facts.CpuTimeSeconds, facts.FractionDone,
             ManifestText.OneLine(facts.EngineIdentity), files);
-        var kept = variant == ProtocolVariant.DeleteBeforeDurable
-            ? Seq<Generation>.Empty
-            : stage.Current.Generations.Skip(System.Math.Max(0, stage.Current.Generations.Count - (keep - 1))).ToSeq();
+        var kept = stage.Current.Generations.Skip(System.Math.Max(0, stage.Current.Generations.Count - (keep - 1))).ToSeq();
         var next = new Manifest(kept.Add(generation));
         var text = ManifestText.Format(next);
-        var dirSync = variant != ProtocolVariant.NoDirFsync;
 
-        var durable = variant == ProtocolVariant.ManifestInPlace
-            ? Effects(new FsEffect.WriteFile(StoreLayout.ManifestPath, text), new FsEffect.Fsync(StoreLayout.ManifestPath))
-            : Effects(new FsEffect.WriteFile(StoreLayout.TempManifestPath, text), new FsEffect.Fsync(StoreLayout.TempManifestPath),
-                new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
-        if (dirSync) durable = durable.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        // Write the new manifest aside, make its bytes durable, rename it over the old one, make the rename durable.
+        var durable = variant switch
+        {
+            ProtocolVariant.CommitManifestInPlace => Effects(
+                new FsEffect.WriteFile(StoreLayout.ManifestPath, text), new FsEffect.Fsync(StoreLayout.ManifestPath)),
+            ProtocolVariant.CommitNoTempManifestFsync => Effects(
+                new FsEffect.WriteFile(StoreLayout.TempManifestPath, text),
+                new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath)),
+            ProtocolVariant.CommitRenameBeforeTempFsync => Effects(
+                new FsEffect.WriteFile(StoreLayout.TempManifestPath, text),
+                new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath), new FsEffect.Fsync(StoreLayout.ManifestPath)),
+            _ => Effects(
+                new FsEffect.WriteFile(StoreLayout.TempManifestPath, text), new FsEffect.Fsync(StoreLayout.TempManifestPath),
+                new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath)),
+        };
+        if (variant != ProtocolVariant.CommitNoStoreFsyncAfterRename) durable = durable.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        if (variant == ProtocolVariant.CommitManifestBeforeCopiesDurable)
+            durable = durable.Then(files.Map(f => (FsEffect)new FsEffect.Fsync(StoreLayout.StoredFile(stage.Number, f.Index))))
+                .Add(new FsEffect.FsyncDir(StoreLayout.GenerationDir(stage.Number)));
 
+        // Only then retire the generations the new manifest dropped.
         var dropped = stage.Current.Generations.Filter(g => !kept.Exists(k => k.Number == g.Number));
-        var retention = variant == ProtocolVariant.DeleteBeforeDurable || dropped.IsEmpty
-            ? Seq<FsEffect>.Empty
-            : dropped.Map(g => (FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(g.Number)));
-        if (dirSync && !retention.IsEmpty) retention = retention.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        var retention = dropped.Map(g => (FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(g.Number)));
+        if (!retention.IsEmpty && variant != ProtocolVariant.CommitNoStoreFsyncAfterRetention)
+            retention = retention.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        if (variant == ProtocolVariant.CommitRetentionBeforeManifest)
+            return new SealPlan(generation, next, retention.Then(durable), Seq<FsEffect>.Empty);
         return new SealPlan(generation, next, durable, retention);
     }
 

@@ -32,7 +32,7 @@ public sealed record RecoveryDecision(
 /// </summary>
 public static class Recovery
 {
-    public static RecoveryDecision Decide(RecoveryInput input)
+    public static RecoveryDecision Decide(RecoveryInput input, ProtocolVariant variant = ProtocolVariant.Correct)
     {
         var effects = new List<FsEffect>();
         var why = new List<string>();
@@ -41,10 +41,11 @@ public static class Recovery
         // directory fsync after it). Make the store's names durable before anything is chosen or reported.
         if (input.Store.StoreExists)
         {
-            effects.Add(new FsEffect.FsyncDir("."));
-            effects.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
-            effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-            effects.AddRange(input.Store.GenerationDirs.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
+            if (variant != ProtocolVariant.RecoveryNoSlotDirFsync) effects.Add(new FsEffect.FsyncDir("."));
+            if (variant != ProtocolVariant.RecoveryNoStateDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
+            if (variant != ProtocolVariant.RecoveryNoStoreDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            if (variant != ProtocolVariant.RecoveryNoGenerationDirFsync)
+                effects.AddRange(input.Store.GenerationDirs.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
         }
         var manifest = Manifest.Empty;
         var main = input.Store.ManifestText.Map(ManifestText.Parse);
@@ -58,9 +59,10 @@ public static class Recovery
             manifest = temp.Bind(t => t.ToOption()).IfNone(Manifest.Empty);
             why.Add("the manifest is missing or invalid; a complete temp manifest was found and is promoted");
             // A killed commit may have written it without reaching its fsync: make its bytes durable first.
-            effects.Add(new FsEffect.Fsync(StoreLayout.TempManifestPath));
-            effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
-            effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            if (variant != ProtocolVariant.RecoveryPromoteWithoutFsync) effects.Add(new FsEffect.Fsync(StoreLayout.TempManifestPath));
+            if (variant != ProtocolVariant.RecoveryPromoteWithoutRename)
+                effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
+            if (variant != ProtocolVariant.RecoveryPromoteWithoutStoreFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
         }
         else if (main.IsSome)
         {
@@ -87,7 +89,8 @@ public static class Recovery
         {
             // Its copies were fsynced before its manifest was written; fsyncing again is cheap and makes recovery
             // independent of how the generation got there.
-            foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
+            if (variant != ProtocolVariant.RecoveryNoCopyFsync)
+                foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
             foreach (var f in g.Files)
             {
                 var here = input.WorkFiles.Find(f.Name);
@@ -98,7 +101,7 @@ public static class Recovery
                 // full disk and the restore's temp copy; a crash after this just restores again.
                 if (here.IsSome) effects.Add(new FsEffect.Delete(f.Name));
                 effects.Add(new FsEffect.CopyFile(g.StoredPath(f), tmp));
-                effects.Add(new FsEffect.Fsync(tmp));
+                if (variant != ProtocolVariant.RecoveryRestoreWithoutFsync) effects.Add(new FsEffect.Fsync(tmp));
                 effects.Add(new FsEffect.Rename(tmp, f.Name));
                 dirs.Add(StoreLayout.Parent(f.Name));
                 restored.Add(f.Name + (here.IsSome ? " (differed from the generation)" : " (was missing)"));

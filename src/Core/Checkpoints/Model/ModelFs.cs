@@ -13,6 +13,23 @@ public sealed record FsView(HashSet<string> Dirs, HashMap<string, long> Names, H
 
     public bool DirExists(string path) => Dirs.Contains(path);
 
+    /// <summary>
+    /// What a process can see, as one canonical string: the directories and each name's content (inode numbers
+    /// left out, so two views that differ only in how they got there are one). Equal fingerprints, equal recoveries.
+    /// </summary>
+    public string Fingerprint()
+    {
+        var b = new System.Text.StringBuilder();
+        foreach (var d in Dirs.OrderBy(d => d, System.StringComparer.Ordinal)) b.Append('D').Append(d).Append('\n');
+        foreach (var (name, inode) in Names.OrderBy(n => n.Key, System.StringComparer.Ordinal))
+        {
+            var data = Data.Find(inode).IfNone("");
+            b.Append('F').Append(name).Append(' ').Append(data.Length).Append(' ').Append(data).Append('\n');
+        }
+
+        return b.ToString();
+    }
+
     /// <summary>Drop names and directories whose parent directory does not exist (unreachable after a crash).</summary>
     public FsView Pruned()
     {
@@ -34,6 +51,17 @@ public abstract record Pending
     public sealed record Move(string From, string To, long Inode) : Pending;
     public sealed record Mkdir(string Path) : Pending;
     public sealed record Rmdir(string Path) : Pending;
+
+    public sealed override string ToString() => this switch
+    {
+        Data d => $"data of inode {d.Inode} ({d.Content.Length} chars)",
+        Link l => $"link {l.Path}",
+        Unlink u => $"unlink {u.Path}",
+        Move m => $"rename {m.From} -> {m.To}",
+        Mkdir d => $"mkdir {d.Path}",
+        Rmdir d => $"rmdir {d.Path}",
+        _ => "?",
+    };
 
     public bool Touches(string dir) => this switch
     {
@@ -69,6 +97,7 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
 {
     public const int ENoSpc = 28;
     public const int ENoEnt = 2;
+    public const int EExist = 17;
 
     public static ModelFs Empty(long capacity = long.MaxValue) => new(FsView.Root, FsView.Root, Seq<Pending>.Empty, 1, capacity);
 
@@ -131,6 +160,22 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
         v = v.Pruned();
         return this with { Volatile = v, Durable = v, PendingOps = Seq<Pending>.Empty };
     }
+
+    /// <summary>open(O_CREAT|O_EXCL) of a name that does not exist: a new, empty inode linked there (pending).</summary>
+    public Fin<ModelFs> CreateEmpty(string path) =>
+        !Volatile.DirExists(StoreLayout.Parent(path)) ? Fail(ENoEnt, $"create {path}: directory missing")
+        : Volatile.Names.ContainsKey(path) || Volatile.DirExists(path) ? Fail(EExist, $"create {path}: exists")
+        : (this with { NextInode = NextInode + 1 }).Do(new Pending.Link(path, NextInode));
+
+    /// <summary>The kernel's writeback (or sync(2)): every pending operation becomes durable.</summary>
+    public ModelFs Sync() => this with { Durable = Volatile, PendingOps = Seq<Pending>.Empty };
+
+    /// <summary>The slot-relative name a pending operation concerns (for data: the first name of its inode in the volatile view).</summary>
+    public string Describe(Pending p) => p switch
+    {
+        Pending.Data d => $"data of {Volatile.Names.Where(n => n.Value == d.Inode).Select(n => n.Key).OrderBy(n => n, System.StringComparer.Ordinal).FirstOrDefault() ?? $"inode {d.Inode}"} ({d.Content.Length} chars)",
+        _ => p.ToString(),
+    };
 
     private Fin<ModelFs> Write(string path, string content)
     {

@@ -3,24 +3,24 @@ using LanguageExt;
 
 namespace Boinc.Persist.Core.Checkpoints.Model;
 
-/// <summary>A generation the wrapper staged: the app's files as copied, and the CPU time it was committed at.</summary>
-public sealed record Snapshot(long Number, HashMap<string, string> Files, double CpuTime);
+/// <summary>What the app's declared checkpoint files held when a commit was asked for, and the CPU time it was asked with.</summary>
+public sealed record Snapshot(HashMap<string, string> Files, double CpuTime);
 
 /// <summary>
-/// The app, the wrapper and the host on a <see cref="ModelFs"/>, driving the SAME Core protocol the shell runs
-/// (<see cref="CommitProtocol"/>, <see cref="Recovery"/>). <see cref="Staged"/> records every generation the
-/// wrapper staged; <see cref="LastAcked"/> the newest one acknowledged to BOINC; <see cref="Violations"/> what the
-/// property found at restarts.
+/// The app, the wrapper and the host on a <see cref="ModelFs"/>. <see cref="Staged"/> records, per commit attempt
+/// (its tag travels as the generation's engine identity), what the app's files held; <see cref="LastAcked"/> is
+/// the newest generation BOINC was told about (a commit returned, or a recovery reported it);
+/// <see cref="Violations"/> what the property found at restarts.
 /// </summary>
 public sealed record World(
     ModelFs Fs,
-    ProtocolVariant Variant,
     int Keep,
     bool Up,
     long AppVersion,
     double AppCpu,
     long Clock,
-    HashMap<long, Snapshot> Staged,
+    int Attempts,
+    HashMap<string, Snapshot> Staged,
     Option<long> LastAcked,
     int AckedCount,
     Seq<string> Violations,
@@ -28,51 +28,55 @@ public sealed record World(
 {
     public static readonly Seq<string> Patterns = new[] { "state.bin", "ckpt/*.dat" }.ToSeq();
 
-    public static World Start(ProtocolVariant variant, int keep = 2)
+    public static World Start(int keep = 2)
     {
-        var fs = ModelFs.Empty().Apply(new FsEffect.CreateDir("ckpt")).Bind(f => f.Apply(new FsEffect.FsyncDir("."))).IfFail(ModelFs.Empty());
-        return new World(fs, variant, keep, true, 0, 0, 1_000, HashMap<long, Snapshot>.Empty, Option<long>.None, 0, Seq<string>.Empty, 0);
+        var fs = ModelFs.Empty().Apply(new FsEffect.CreateDir("ckpt")).IfFail(ModelFs.Empty()).Sync();
+        return new World(fs, keep, true, 0, 0, 1_000, 0, HashMap<string, Snapshot>.Empty, Option<long>.None, 0, Seq<string>.Empty, 0);
     }
 
     /// <summary>The declared checkpoint files in WORKDIR (the slot root here) and their contents.</summary>
-    public HashMap<string, string> AppFiles() =>
-        Fs.Volatile.Names.Keys.Where(n => Globs.MatchesAny(Patterns, n))
-            .Fold(HashMap<string, string>.Empty, (m, n) => m.AddOrUpdate(n, Fs.Volatile.Read(n).IfNone("")));
-
-    public StoreState ObserveStore()
-    {
-        var v = Fs.Volatile;
-        var gens = v.Dirs.Where(d => StoreLayout.Parent(d) == StoreLayout.StoreDir)
-            .Select(d => StoreLayout.ParseGenerationDirName(d[(StoreLayout.StoreDir.Length + 1)..]))
-            .Somes().OrderBy(n => n).ToSeq();
-        return new StoreState(v.DirExists(StoreLayout.StoreDir), v.Read(StoreLayout.ManifestPath), v.Read(StoreLayout.TempManifestPath), gens);
-    }
-
-    public static FileFacts Facts(string content) => new(content.Length, ManifestText.Sha256Hex(content));
+    public HashMap<string, string> AppFiles() => CoreProtocolStore.DeclaredFiles(Fs, Patterns);
 }
 
-/// <summary>Runs steps on a <see cref="World"/>. Any step while the wrapper is down restarts it first.</summary>
+/// <summary>A step's result: the world, the operations it ran, and whether the explorer's budget stopped it midway.</summary>
+public sealed record StepResult(World World, int Used, bool Stopped);
+
+/// <summary>
+/// Runs steps on a <see cref="World"/> against a store under test. A budget (&gt;= 0) stops the step after that
+/// many mutating file-system operations (app and wrapper alike): the explorer crashes the host there. Any step
+/// while the wrapper is down restarts it first (recovery, then the property check).
+/// </summary>
 public static class Simulation
 {
-    public static World Run(World w, Step step)
+    public static World Run(IStoreUnderTest sut, World w, Step step) => Run(sut, w, step, -1).World;
+
+    public static StepResult Run(IStoreUnderTest sut, World w, Step step, int budget)
     {
-        if (!w.Up && step is not Step.Restart and not Step.HostCrash)
-            w = Restart(w);
-        return step switch
+        var used = 0;
+        if (!w.Up && step is not Step.Restart and not Step.HostCrash and not Step.Writeback)
         {
-            Step.AppWrites a => AppWrites(w, a.Atomic),
-            Step.AppWritesMore => w with { Fs = w.Fs.Apply(new FsEffect.WriteFile("out.txt", $"output {w.AppVersion} {w.Clock}")).IfFail(w.Fs), Clock = w.Clock + 1 },
-            Step.Commit c => Commit(w, c.KillAfter),
-            Step.DiskFullCommit d => DiskFull(w, d.SpareChars),
-            Step.HostCrash h => HostCrash(w, h.Seed, h.State).World,
-            Step.ContainerRemoved => w with { Up = false },
-            Step.WrapperKilled => w with { Up = false },
-            Step.Restart => Restart(w),
-            _ => w,
+            var r = Restart(sut, w, budget);
+            if (r.Stopped) return r;
+            (w, used) = (r.World, r.Used);
+        }
+
+        var left = budget < 0 ? -1 : budget - used;
+        var s = step switch
+        {
+            Step.AppWrites a => AppWrites(w, a.Atomic, left),
+            Step.AppWritesMore => AppOps(w, left, new FsEffect.WriteFile("out.txt", $"output {w.AppVersion} {w.Clock}")),
+            Step.Commit c => Commit(sut, w, c.KillAfter, left),
+            Step.DiskFullCommit d => DiskFull(sut, w, d.SpareChars, left),
+            Step.HostCrash h => new StepResult(HostCrash(w, h.Seed, h.State), 0, false),
+            Step.Writeback => new StepResult(w with { Fs = w.Fs.Sync() }, 0, false),
+            Step.ContainerRemoved or Step.WrapperKilled => new StepResult(w with { Up = false }, 0, false),
+            Step.Restart => Restart(sut, w, left),
+            _ => new StepResult(w, 0, false),
         };
+        return s with { Used = s.Used + used };
     }
 
-    public static World AppWrites(World w, bool atomic)
+    public static StepResult AppWrites(World w, bool atomic, int budget)
     {
         var v = w.AppVersion + 1;
         var cpu = w.AppCpu + 10;
@@ -82,123 +86,162 @@ public static class Simulation
             ("ckpt/a.dat", $"a v{v}"),
         };
         if (v % 2 == 1) files.Add(("ckpt/b.dat", $"b v{v} {new string('b', (int)(v % 5))}"));
-        var fs = w.Fs;
+        var effects = new System.Collections.Generic.List<FsEffect>();
         foreach (var (name, text) in files)
-            fs = (atomic
-                    ? fs.Apply(new FsEffect.WriteFile(name + ".tmp", text)).Bind(f => f.Apply(new FsEffect.Rename(name + ".tmp", name)))
-                    : fs.Apply(new FsEffect.WriteFile(name, text)))
-                .IfFail(fs);
-        if (v % 2 == 0) fs = fs.Apply(new FsEffect.Delete("ckpt/b.dat")).IfFail(fs);
-        return w with { Fs = fs, AppVersion = v, AppCpu = cpu, Clock = w.Clock + 1 };
+        {
+            if (atomic) { effects.Add(new FsEffect.WriteFile(name + ".tmp", text)); effects.Add(new FsEffect.Rename(name + ".tmp", name)); }
+            else effects.Add(new FsEffect.WriteFile(name, text));
+        }
+
+        if (v % 2 == 0) effects.Add(new FsEffect.Delete("ckpt/b.dat"));
+        var r = AppOps(w, budget, effects.ToArray());
+        return r with { World = r.World with { AppVersion = v, AppCpu = cpu } };
     }
 
-    /// <summary>A commit as the shell's CheckpointStore does it: stage, hash the copies, seal, acknowledge, retention.</summary>
-    public static World Commit(World w, int killAfter)
+    /// <summary>The app's own operations (never fsynced); a failure (a full disk) just leaves the app's files as they are.</summary>
+    private static StepResult AppOps(World w, int budget, params FsEffect[] effects)
     {
-        var files = w.AppFiles().Keys.OrderBy(n => n, System.StringComparer.Ordinal).ToSeq();
-        var stage = CommitProtocol.Stage(w.ObserveStore(), files, w.Variant);
-        if (stage.IsFail) return w;
-        var plan = stage.IfFail(default(StagePlan)!);
-        var budget = killAfter < 0 ? int.MaxValue : killAfter;
-        var (fs, done, err) = w.Fs.Run(plan.Effects, budget);
-        w = w with { Fs = fs, Clock = w.Clock + 1 };
-        if (err.IsSome) return w;
-        if (done < plan.Effects.Count) return w with { Up = false };
-        budget -= done;
+        var fs = w.Fs;
+        var used = 0;
+        foreach (var e in effects)
+        {
+            if (budget >= 0 && used >= budget) return new StepResult(w with { Fs = fs }, used, true);
+            fs = fs.Apply(e).IfFail(fs);
+            used++;
+        }
 
-        var copies = plan.Files.Select((_, i) => w.Fs.Volatile.Read(StoreLayout.StoredFile(plan.Number, i)).IfNone("")).ToSeq();
-        var snapshot = new Snapshot(plan.Number, plan.Files.Zip(copies).Fold(HashMap<string, string>.Empty, (m, p) => m.AddOrUpdate(p.Item1, p.Item2)), w.AppCpu);
-        var seal = CommitProtocol.Seal(plan, copies.Map(World.Facts), new CommitFacts(w.AppCpu, 0.5, "model", w.Clock), w.Keep, w.Variant);
-        if (seal.IsFail) return w;
-        var s = seal.IfFail(default(SealPlan)!);
-        w = w with { Staged = w.Staged.AddOrUpdate(plan.Number, snapshot) };
-        (fs, done, err) = w.Fs.Run(s.Durable, budget);
-        w = w with { Fs = fs };
-        if (err.IsSome) return w;
-        if (done < s.Durable.Count) return w with { Up = false };
-        budget -= done;
-
-        // Durable: acknowledged to BOINC now, and only now.
-        w = w with { LastAcked = plan.Number, AckedCount = w.AckedCount + 1 };
-        (fs, done, _) = w.Fs.Run(s.Retention, budget);
-        w = w with { Fs = fs };
-        return done < s.Retention.Count ? w with { Up = false } : w;
-    }
-
-    public static World DiskFull(World w, int spare)
-    {
-        var capacity = w.Fs.Capacity;
-        var r = Commit(w with { Fs = w.Fs.WithCapacity(w.Fs.Used + spare) }, -1);
-        return r with { Fs = r.Fs.WithCapacity(capacity) };
+        return new StepResult(w with { Fs = fs, Clock = w.Clock + 1 }, used, false);
     }
 
     /// <summary>
-    /// The crash state number <paramref name="variantIndex"/> for this seed: a subset of the pending operations,
-    /// data writes torn at a seeded point. Also returns how many pending operations there were.
+    /// A commit as the wrapper asks for it: the attempt's tag and the app's files are recorded first (what must
+    /// come back byte for byte), then the store commits; the generation counts as acknowledged when the call returns.
     /// </summary>
-    public static (World World, int Pending) HostCrash(World w, ulong seed, int variantIndex)
+    public static StepResult Commit(IStoreUnderTest sut, World w, int killAfter, int budget)
     {
-        var pending = w.Fs.PendingOps.Count;
-        var rng = new Prng(seed ^ ((ulong)variantIndex * 0xD1B54A32D192ED03UL));
-        var keep = new bool[pending];
-        var tear = new int[pending];
-        for (var i = 0; i < pending; i++)
+        var files = w.AppFiles();
+        if (files.IsEmpty) return new StepResult(w, 0, false);
+        var attempt = w.Attempts + 1;
+        var tag = $"model#{attempt}";
+        w = w with { Attempts = attempt, Clock = w.Clock + 1, Staged = w.Staged.AddOrUpdate(tag, new Snapshot(files, w.AppCpu)) };
+        var limit = killAfter < 0 ? budget : budget < 0 ? killAfter : System.Math.Min(killAfter, budget);
+        var o = sut.Commit(w.Fs, World.Patterns, new CommitFacts(w.AppCpu, 0.5, tag, w.Clock), w.Keep, limit);
+        w = w with { Fs = o.Fs };
+        if (o.Killed)
+            return new StepResult(w with { Up = false }, o.Used, budget >= 0 && (killAfter < 0 || budget <= killAfter));
+        o.Acknowledged.Iter(n => w = w with { LastAcked = w.LastAcked.Map(a => System.Math.Max(a, n)).IfNone(n), AckedCount = w.AckedCount + 1 });
+        o.Error.Iter(e =>
+        {
+            // A store that refuses to commit (other than for a full disk) has stopped keeping the promise.
+            if (e.Code != ModelFs.ENoSpc && !e.Message.Contains("No space left", System.StringComparison.Ordinal))
+                w = w with { Violations = w.Violations.Add($"commit refused: {e.Message}") };
+        });
+        return new StepResult(w, o.Used, false);
+    }
+
+    public static StepResult DiskFull(IStoreUnderTest sut, World w, int spare, int budget)
+    {
+        var capacity = w.Fs.Capacity;
+        var r = Commit(sut, w with { Fs = w.Fs.WithCapacity(w.Fs.Used + spare) }, -1, budget);
+        return r with { World = r.World with { Fs = r.World.Fs.WithCapacity(capacity) } };
+    }
+
+    /// <summary>One seeded crash state: each pending operation kept with probability 1/2, one data write in four torn at a 16-char boundary.</summary>
+    public static World HostCrash(World w, ulong seed, int state)
+    {
+        var pending = w.Fs.PendingOps.ToArray();
+        var rng = new Prng(seed ^ ((ulong)state * 0xD1B54A32D192ED03UL));
+        var keep = new bool[pending.Length];
+        var tear = new int[pending.Length];
+        for (var i = 0; i < pending.Length; i++)
         {
             ulong x;
             (x, rng) = rng.NextULong();
-            keep[i] = pending <= 16 && variantIndex > 0 ? ((ulong)variantIndex & (1UL << i)) != 0 : (x & 1) == 0;
-            tear[i] = (int)((x >> 8) % 4); // 0: whole write, 1..3: torn
+            keep[i] = (x & 1) == 0;
+            tear[i] = (x >> 8) % 4 == 0 && pending[i] is Pending.Data d && d.Content.Length > 0 ? (int)((x >> 16) % (ulong)d.Content.Length) / 16 * 16 : -1;
         }
 
-        var fs = w.Fs.Crash(i => keep[i], (i, len) => tear[i] == 0 || len == 0 ? len : (int)((ulong)len * (ulong)tear[i] / 4));
-        return (w with { Fs = fs, Up = false }, pending);
+        var fs = w.Fs.Crash(i => keep[i], (i, len) => tear[i] < 0 ? len : System.Math.Min(tear[i], len));
+        return w with { Fs = fs, Up = false };
     }
 
-    /// <summary>The wrapper starts: recovery decides from what is on disk, its effects run, the property is checked.</summary>
-    public static World Restart(World w)
+    /// <summary>
+    /// The wrapper starts: recovery decides from what is on disk, its effects run, the property is checked, and
+    /// the generation it reports counts as acknowledged from then on (BOINC hears its CPU time).
+    /// </summary>
+    public static StepResult Restart(IStoreUnderTest sut, World w, int budget)
     {
-        var v = w.Fs.Volatile;
-        var stored = v.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/", System.StringComparison.Ordinal))
-            .Fold(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, World.Facts(v.Read(n).IfNone(""))));
-        var work = w.AppFiles().Map(World.Facts);
-        var decision = Recovery.Decide(new RecoveryInput(w.ObserveStore(), stored, work));
-        var (fs, _, err) = w.Fs.Run(decision.Effects);
-        w = w with { Fs = fs, Up = true, Restarts = w.Restarts + 1 };
-        var problems = Check(w, decision, err);
-        // Recovery reports the chosen generation's CPU time to BOINC: from now on it counts as acknowledged.
-        var acked = decision.Chosen.Map(g => w.LastAcked.Map(a => System.Math.Max(a, g.Number)).IfNone(g.Number));
+        if (sut.Variant == ProtocolVariant.CallerSkipRecoveryWithoutGeneration && ListedGenerations(w.Fs).IsEmpty)
+        {
+            var nothing = new Recovered(Option<long>.None, Option<string>.None, 0, "recovery skipped: no generation listed", Option<string>.None);
+            return new StepResult(Checked(w, nothing), 0, false);
+        }
+
+        if (sut.Variant == ProtocolVariant.CallerReportBeforeRecovery)
+        {
+            // The caller reports what recovery will choose before recovery has made anything durable.
+            var early = sut.Recover(w.Fs, World.Patterns, -1).Report.Bind(r => r.Number);
+            early.Iter(n => w = w with { LastAcked = w.LastAcked.Map(a => System.Math.Max(a, n)).IfNone(n) });
+        }
+
+        var o = sut.Recover(w.Fs, World.Patterns, budget);
+        w = w with { Fs = o.Fs };
+        if (o.Killed) return new StepResult(w with { Up = false }, o.Used, budget >= 0);
+        return new StepResult(Checked(w, o.Report.IfNone(new Recovered(Option<long>.None, Option<string>.None, 0, "no report", "no report"))), o.Used, false);
+    }
+
+    private static World Checked(World w, Recovered report)
+    {
+        var problems = Check(w, report);
+        var acked = report.Number.Map(n => w.LastAcked.Map(a => System.Math.Max(a, n)).IfNone(n));
         return w with
         {
+            Up = true,
+            Restarts = w.Restarts + 1,
             LastAcked = acked.IsSome ? acked : w.LastAcked,
-            AppCpu = decision.CpuTimeSeconds,
+            AppCpu = report.CpuTimeSeconds,
             Violations = w.Violations.Then(problems),
         };
     }
 
-    /// <summary>The property: never older than the last acknowledged generation, byte-identical to what was staged, CPU time matching, Keep generations kept.</summary>
-    public static Seq<string> Check(World w, RecoveryDecision d, Option<LanguageExt.Common.Error> err)
+    /// <summary>
+    /// The property, checked after every recovery: never older than the newest generation BOINC was told about
+    /// (never from zero once one was); WORKDIR's declared files byte-identical to what the app held when that
+    /// generation was committed; the CPU time reported the one it was committed with; at least
+    /// min(keep, acknowledged commits) intact generations listed (counted here from the disk, not from the report).
+    /// </summary>
+    public static Seq<string> Check(World w, Recovered report)
     {
         var found = new System.Collections.Generic.List<string>();
-        err.Iter(e => found.Add($"recovery effects failed: {e.Message}"));
-        var chosen = d.Chosen.Map(g => g.Number);
+        report.Error.Iter(e => found.Add($"recovery failed: {e}"));
+        var chosen = report.Number;
         w.LastAcked.Iter(acked =>
         {
             if (chosen.Map(c => c < acked).IfNone(true))
-                found.Add($"generation {acked} was acknowledged but recovery chose {chosen.Map(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).IfNone("nothing")} ({d.Why})");
+                found.Add($"generation {acked} was acknowledged but recovery chose {chosen.Map(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).IfNone("nothing")} ({report.Why})");
         });
-        d.Chosen.Iter(g => w.Staged.Find(g.Number).Match(
+        chosen.Iter(n => report.Identity.Bind(id => w.Staged.Find(id)).Match(
             snap =>
             {
                 var now = w.AppFiles();
                 if (!now.Keys.OrderBy(k => k).SequenceEqual(snap.Files.Keys.OrderBy(k => k)) || now.Exists((k, c) => snap.Files.Find(k) != c))
-                    found.Add($"WORKDIR after restoring generation {g.Number} is not byte-identical to what was committed");
-                if (d.CpuTimeSeconds != snap.CpuTime)
-                    found.Add($"reported CPU time {d.CpuTimeSeconds} but generation {g.Number} was committed at {snap.CpuTime}");
+                    found.Add($"WORKDIR after restoring generation {n} is not byte-identical to what the app held when it was committed");
+                if (report.CpuTimeSeconds != snap.CpuTime)
+                    found.Add($"reported CPU time {report.CpuTimeSeconds} but generation {n} was committed at {snap.CpuTime}");
             },
-            () => found.Add($"recovery chose generation {g.Number}, which was never staged")));
+            () => found.Add($"recovery chose generation {n} ({report.Identity.IfNone("?")}), which no commit attempt produced")));
+        var intact = ListedGenerations(w.Fs).Count(g => Recovery.Verify(g, StoredFacts(w.Fs)).IsNone);
         var mustKeep = System.Math.Min(w.Keep, w.AckedCount);
-        if (d.IntactGenerations.Count < mustKeep)
-            found.Add($"{d.IntactGenerations.Count} intact generation(s) after {w.AckedCount} acknowledged commits; keep = {w.Keep}");
+        if (intact < mustKeep)
+            found.Add($"{intact} intact generation(s) listed after {w.AckedCount} acknowledged commits; keep = {w.Keep}");
         return found.ToSeq();
     }
+
+    /// <summary>The generations MANIFEST lists (none when it is missing or invalid).</summary>
+    public static Seq<Generation> ListedGenerations(ModelFs fs) =>
+        fs.Volatile.Read(StoreLayout.ManifestPath).Bind(t => ManifestText.Parse(t).ToOption()).Map(m => m.Generations).IfNone(Seq<Generation>.Empty);
+
+    public static HashMap<string, FileFacts> StoredFacts(ModelFs fs) =>
+        fs.Volatile.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/gen-", System.StringComparison.Ordinal))
+            .Fold(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, CoreProtocolStore.Facts(fs.Volatile.Read(n).IfNone(""))));
 }
