@@ -31,13 +31,17 @@ answers() { timeout 10 curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null
 if ! command -v podman >/dev/null; then
   log "installing podman (bookworm), uidmap and slirp4netns (for rootless use)"
   export DEBIAN_FRONTEND=noninteractive
-  pkgs=(podman uidmap slirp4netns curl)
+  pkgs=(podman catatonit uidmap slirp4netns curl)
   if ! apt-get install -y -q -o DPkg::Lock::Timeout=300 "${pkgs[@]}" >/dev/null 2>&1; then
     apt-get -o DPkg::Lock::Timeout=300 update -qq || die "apt-get update failed"
     apt-get install -y -q -o DPkg::Lock::Timeout=300 "${pkgs[@]}" >/dev/null || die "apt-get install podman failed"
   fi
 fi
 command -v curl >/dev/null || apt-get install -y -q -o DPkg::Lock::Timeout=300 curl >/dev/null || die "curl missing"
+# The container's PID 1 is an init (the wrapper asks for HostConfig.Init): Podman 4.3's compat API runs catatonit
+# for it and refuses to create the container when catatonit is missing.
+[[ -x /usr/libexec/podman/catatonit ]] || apt-get install -y -q -o DPkg::Lock::Timeout=300 catatonit >/dev/null \
+  || die "catatonit missing (Podman's --init)"
 log "$(podman --version)"
 
 # --- 2. Ulimits this sandbox can grant ---------------------------------------------------------------

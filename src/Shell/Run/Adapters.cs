@@ -56,6 +56,8 @@ public sealed class CpuPort(IEngine engine, WrapperLog log) : ICpuMeter
 
     public Task<Either<EngineError, long>> Sample(string name, CancellationToken ct) => cpu.Sample(name, ct);
 
+    public Task<Option<long>> AtExit(TimeSpan limit, CancellationToken ct) => cpu.AtExit(limit, ct);
+
     public void Dispose() => cpu.Dispose();
 }
 

@@ -39,7 +39,11 @@ public sealed class JobLoop : IDisposable
     private readonly Interpreter interpreter;
     private readonly IEffectRunner runner;
     private readonly Seq<Effect> beginning;
+    private readonly CancellationToken stopping;
     private bool clientLostSeen;
+
+    /// <summary>How long the end-of-container CPU read may take after the engine reported the exit.</summary>
+    private static readonly TimeSpan ExitCpuPatience = TimeSpan.FromSeconds(5);
 
     /// <param name="around">Optional decorator of the interpreter (a simulation's crash injection); the interpreter itself by default.</param>
     public JobLoop(RunContext context, RunPorts ports, WrapperLog log, TimeProvider time, CancellationToken stopping,
@@ -48,6 +52,7 @@ public sealed class JobLoop : IDisposable
         this.context = context;
         this.ports = ports;
         this.log = log;
+        this.stopping = stopping;
         interpreter = new Interpreter(context, ports, log, time, c => Post(new LoopInput.Cmd(c)), stopping);
         runner = around is null ? interpreter : around(interpreter);
         var begin = JobLifecycle.Begin(context.Facts);
@@ -88,6 +93,19 @@ public sealed class JobLoop : IDisposable
     {
         if (command is Command.Quit or Command.Abort or Command.Suspend or Command.Resume or Command.ClientLost)
             log.Info($"BOINC: {command.GetType().Name.ToLowerInvariant()}");
+        // The CPU after the last 1-second sample counts too: the counter as it stood when the container ended,
+        // read before the engine deleted its cgroup, reaches the decider before the end itself (a commit or the
+        // final status after the exit then carries it).
+        if (command is Command.ContainerEnded)
+            foreach (var nanos in await ports.Cpu.AtExit(ExitCpuPatience, stopping))
+            {
+                var sampled = JobLifecycle.Decide(State, new Command.CpuSampled(nanos));
+                State = sampled.State;
+                var exit = await RunEffects(sampled.Effects);
+                if (exit.IsSome)
+                    return exit;
+            }
+
         var decision = JobLifecycle.Decide(State, command);
         State = decision.State;
         return await RunEffects(decision.Effects);

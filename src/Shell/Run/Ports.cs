@@ -130,6 +130,12 @@ public interface IBoincClient
 public interface ICpuMeter : IDisposable
 {
     Task<Either<EngineError, long>> Sample(string name, CancellationToken ct);
+
+    /// <summary>
+    /// The container's cumulative CPU at its end (the counter read the instant its main process ended, never below
+    /// an earlier sample), waiting at most <paramref name="limit"/>; None when it was never sampled.
+    /// </summary>
+    Task<Option<long>> AtExit(TimeSpan limit, CancellationToken ct);
 }
 
 /// <summary>
