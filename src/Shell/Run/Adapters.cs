@@ -13,6 +13,7 @@ using Boinc.Persist.Shell.Boinc;
 using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Engine;
 using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Run;
@@ -86,13 +87,21 @@ public sealed class StorePort(CheckpointStore store) : ICheckpoints
 {
     public StoreRecovery RecoverStore()
     {
-        var slot = store.SlotDir;
-        var storeDir = Path.Combine(slot, StoreLayout.StoreDir);
-        if (!Directory.Exists(storeDir))
+        var slot = store.Slot;
+        if (slot.Kind(StoreLayout.StoreDir).Case is not SlotFileKind.Directory)
             return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, "no checkpoint store yet: nothing to recover");
 
-        var generations = new DirectoryInfo(storeDir).EnumerateDirectories()
-            .Select(d => StoreLayout.ParseGenerationDirName(d.Name)).Somes().OrderBy(n => n).ToSeq();
+        Seq<long> generations;
+        try
+        {
+            generations = slot.List(StoreLayout.StoreDir).Filter(e => e.Kind == SlotFileKind.Directory)
+                .Map(e => StoreLayout.ParseGenerationDirName(e.Name)).Somes().OrderBy(n => n).ToSeq();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, $"the store cannot be listed ({e.Message}); a restore will set it right");
+        }
+
         var durable = new[] { ".", StoreLayout.StateDirName, StoreLayout.StoreDir }
             .Select(d => (FsEffect)new FsEffect.FsyncDir(d)).ToSeq()
             .Then(generations.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
@@ -129,11 +138,9 @@ public sealed class StorePort(CheckpointStore store) : ICheckpoints
     {
         try
         {
-            return store.WorkFiles().Map(n =>
-            {
-                var info = new FileInfo(Path.Combine(store.SlotDir, n));
-                return new WorkFile(n, info.Exists ? info.Length : 0, info.Exists ? info.LastWriteTimeUtc : DateTimeOffset.MinValue);
-            }).Strict();
+            return store.WorkFiles().Map(n => store.Slot.Identity(n).Match(
+                id => new WorkFile(n, id.Size, DateTimeOffset.FromUnixTimeMilliseconds(id.MtimeNs / 1_000_000)),
+                () => new WorkFile(n, 0, DateTimeOffset.MinValue))).Strict();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -143,30 +150,29 @@ public sealed class StorePort(CheckpointStore store) : ICheckpoints
 }
 
 /// <summary>The slot port: the journal, the BOINC exit files (each releases the slot lock) and WORKDIR's wrapper files.</summary>
-public sealed class SlotPort(string directory, Plan plan, WrapperLog log) : ISlot
+public sealed class SlotPort(ISlotFiles slot, Plan plan, WrapperLog log) : ISlot
 {
     /// <summary>The file a checkpoint-and-stop quit creates in WORKDIR: "checkpoint now, you will be stopped".</summary>
     public const string CheckpointRequestFile = "checkpoint_requested";
 
     private Option<SlotLock> slotLock;
 
-    public string Directory => directory;
+    public string Directory => slot.Root;
 
     /// <summary>The slot lock this run holds; released by the first exit.</summary>
     public void Hold(SlotLock held) => slotLock = held;
 
-    public JournalRead ReadJournal() => JournalFile.Read(directory);
+    public JournalRead ReadJournal() => JournalFile.Read(slot.Root);
 
-    public void WriteJournal(Journal journal) => JournalFile.Write(directory, journal);
+    public void WriteJournal(Journal journal) => JournalFile.Write(slot.Root, journal);
 
-    public Option<Either<string, double>> FractionDone() => FractionDoneFile.Read(directory);
+    public Option<Either<string, double>> FractionDone() => FractionDoneFile.Read(slot);
 
     public void RequestCheckpoint()
     {
-        var path = Path.Combine(directory, CheckpointRequestFile);
         try
         {
-            using var file = DurableFile.CreateFresh(path);
+            using var file = slot.CreateFresh(CheckpointRequestFile);
             file.Write("boinc-persist asks for a checkpoint now: the container will be stopped\n"u8);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -177,24 +183,13 @@ public sealed class SlotPort(string directory, Plan plan, WrapperLog log) : ISlo
 
     public void PrepareForContainer()
     {
-        var request = Path.Combine(directory, CheckpointRequestFile);
-        if (File.Exists(request))
-            File.Delete(request);
-
-        // A bind mount needs its source: output files named by link files are created empty (never truncated).
-        foreach (var output in InputMounts.OutputsToCreate(plan))
-        {
-            using (new FileStream(output, FileMode.OpenOrCreate, FileAccess.Write))
-            {
-            }
-
-            log.Debug($"created output file {output} for its bind mount");
-        }
+        slot.Delete(CheckpointRequestFile);
+        ProjectOutputs.Create(InputMounts.OutputsToCreate(plan), log);
     }
 
-    public int Finish(int code) => BoincExit.Finish(directory, code, Release());
+    public int Finish(int code) => BoincExit.Finish(slot.Root, code, Release());
 
-    public int TemporaryExit(TimeSpan delay, string reason) => BoincExit.TemporaryExit(directory, (int)delay.TotalSeconds, reason, Release());
+    public int TemporaryExit(TimeSpan delay, string reason) => BoincExit.TemporaryExit(slot.Root, (int)delay.TotalSeconds, reason, Release());
 
     public int Quit() => BoincExit.Quit(Release());
 

@@ -10,6 +10,7 @@ using Boinc.Persist.Shell.Boinc;
 using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Cli;
 using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Run;
@@ -99,13 +100,9 @@ public static class JobRunner
             return BoincExit.LockBusy(slot);
         }
 
-        // A temporary exit of an earlier run is spent: BOINC has restarted us.
-        var staleExit = Path.Combine(slot, BoincExit.TemporaryExitFileName);
-        if (File.Exists(staleExit))
-        {
-            log.Info($"removing {BoincExit.TemporaryExitFileName} left by the previous run");
-            File.Delete(staleExit);
-        }
+        // A temporary exit of an earlier run is spent (BOINC has restarted us), and exit files found before we
+        // write ours are not ours to trust (the job can write the slot): removed through the slot accessor.
+        BoincExit.RemoveForeignExitFiles(slot);
 
         // The job directory: job.toml, the Dockerfile, init_data.xml, the link files, the plan.
         var report = JobDirectory.Load(new JobDirectoryOptions(slot, options.ConfigName, options.DockerfileName, options.AppArgs));
@@ -117,7 +114,8 @@ public static class JobRunner
             return ExitCodes.JobFailed;
         }
 
-        var slotPort = new SlotPort(slot, plan, log);
+        using var slotFiles = SlotFiles.Open(slot);
+        var slotPort = new SlotPort(slotFiles, plan, log);
         slotPort.Hold(slotLock);
         held(slotPort);
         var config = report.Config.IfNone(JobConfig.Default);
@@ -145,7 +143,7 @@ public static class JobRunner
             : Option<CheckpointStore>.None;
         if (store.IsNone)
             log.Warn("job.toml declares no [checkpoint] files: after a crash this job starts over from the beginning");
-        var client = OpenClient(slot, report, slotContext, time, log);
+        var client = OpenClient(slotFiles, slot, report, slotContext, time, log);
         using var clientLifetime = new Disposer(() => client.Iter(c => c.Dispose()));
         using var cpu = new CpuPort(engine, log);
         var ports = new RunPorts(new EnginePort(engine), store.Map(s => (ICheckpoints)new StorePort(s)), slotPort,
@@ -189,9 +187,9 @@ public static class JobRunner
         };
     }
 
-    private static Option<ClientPort> OpenClient(string slot, JobReport report, Core.Slots.SlotContext context, TimeProvider time, WrapperLog log)
+    private static Option<ClientPort> OpenClient(ISlotFiles slotFiles, string slot, JobReport report, Core.Slots.SlotContext context, TimeProvider time, WrapperLog log)
     {
-        if (report.Standalone || !File.Exists(Path.Combine(slot, SharedMemory.FileName)))
+        if (report.Standalone || slotFiles.Kind(SharedMemory.FileName).Case is not SlotFileKind.File)
         {
             log.Info(report.Standalone
                 ? "standalone: no init_data.xml, so no BOINC client (Ctrl-C or SIGTERM quits as the quit policy says)"

@@ -42,9 +42,8 @@ public class SlotIoTests
         ["Conform/Workload.cs"] = "the conformance harness plays the client and the project",
         ["Conform/WrapperUnderTest.cs"] = "the conformance harness plays the client and the project",
         // PENDING: slot I/O still by path in files the slot-accessor work does not own (issue 14 report).
-        ["Run/JobRunner.cs"] = "PENDING (runner owner): boinc_temporary_exit at start -> BoincExit.RemoveForeignExitFiles",
-        ["Run/JobRunner.Effects.cs"] = "PENDING (runner owner): checkpoint_requested, output files -> SlotFiles",
-        ["Run/JobRunner.Background.cs"] = "PENDING (runner owner): boinc_mmap_file existence -> SlotFiles.Kind",
+        ["Run/HostBoot.cs"] = "/proc/stat (the host's boot time)",
+        ["Run/ProjectOutputs.cs"] = "output files named by link files: project-directory paths from the plan, not slot paths",
         ["Gc/GarbageCollector.cs"] = "PENDING (gc owner): reads a slot's journal -> JournalFile.Read",
         ["Engine/DockerEngine.cs"] = "PENDING (engine owner): init_data.xml existence -> InitDataReader.Read",
     };
