@@ -7,6 +7,7 @@ using System.Threading.Channels;
 using Boinc.Persist.Core.Checkpoints;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Shell.Slots;
 
 namespace Boinc.Persist.Shell.Checkpoints;
 
@@ -63,6 +64,9 @@ public sealed partial class CheckpointWatcher : IDisposable
         Channel.CreateBounded<CheckpointSignal>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
 
     private readonly string slotDir;
+
+    /// <summary>The slot as the accessor sees it: listings never follow a link the job planted.</summary>
+    private readonly SlotFiles slot;
     private readonly CheckpointConfig config;
     private readonly TimeProvider time;
     private readonly Action<string> warn;
@@ -77,6 +81,7 @@ public sealed partial class CheckpointWatcher : IDisposable
     private CheckpointWatcher(string slotDir, CheckpointConfig config, TimeProvider time, Action<string> warn, int maxWatches)
     {
         this.slotDir = Path.GetFullPath(slotDir);
+        slot = SlotFiles.Open(this.slotDir);
         this.config = config;
         this.time = time;
         this.warn = warn;
@@ -133,6 +138,7 @@ public sealed partial class CheckpointWatcher : IDisposable
 
         quiet.Dispose();
         channel.Writer.TryComplete();
+        slot.Dispose();
     }
 
     /// <summary>Watches <paramref name="rel"/> and the directories below it; false when the watcher fell back to scanning.</summary>
@@ -160,10 +166,8 @@ public sealed partial class CheckpointWatcher : IDisposable
         directories[wd] = rel;
         try
         {
-            foreach (var d in new DirectoryInfo(full).EnumerateDirectories())
+            foreach (var d in slot.List(rel.Length == 0 ? "." : rel).Filter(e => e.Kind == SlotFileKind.Directory))
             {
-                if (d.LinkTarget is not null)
-                    continue;
                 if (!AddTree(rel.Length == 0 ? d.Name : rel + "/" + d.Name))
                     return false;
             }
@@ -315,15 +319,15 @@ public sealed partial class CheckpointWatcher : IDisposable
     private Dictionary<string, (long Size, long Mtime, ulong Inode)> Snapshot()
     {
         var map = new Dictionary<string, (long, long, ulong)>();
-        foreach (var (name, info) in Declared(""))
-            map[name] = (info.Length, info.LastWriteTimeUtc.Ticks, Inode(info.FullName));
+        foreach (var (name, id) in Declared(""))
+            map[name] = (id.Size, id.MtimeNs, id.Inode);
         return map;
     }
 
     /// <summary>Declared files and the done marker under <paramref name="rel"/>, bounded by <see cref="MaxScanEntries"/>.</summary>
-    private List<(string Name, FileInfo Info)> Declared(string rel)
+    private List<(string Name, FileIdentity Id)> Declared(string rel)
     {
-        var found = new List<(string, FileInfo)>();
+        var found = new List<(string, FileIdentity)>();
         var seen = 0;
         var stack = new Stack<string>();
         stack.Push(rel);
@@ -332,17 +336,18 @@ public sealed partial class CheckpointWatcher : IDisposable
             var dir = stack.Pop();
             try
             {
-                foreach (var entry in new DirectoryInfo(dir.Length == 0 ? slotDir : Path.Combine(slotDir, dir)).EnumerateFileSystemInfos())
+                foreach (var entry in slot.List(dir.Length == 0 ? "." : dir))
                 {
                     if (++seen > MaxScanEntries)
                         break;
                     var name = dir.Length == 0 ? entry.Name : dir + "/" + entry.Name;
-                    if (StoreLayout.IsWrapperPath(name) || entry.LinkTarget is not null)
+                    if (StoreLayout.IsWrapperPath(name))
                         continue;
-                    if (entry is DirectoryInfo)
+                    if (entry.Kind == SlotFileKind.Directory)
                         stack.Push(name);
-                    else if (entry is FileInfo f && (Globs.MatchesAny(config.Files, name) || config.DoneMarker.Exists(m => m == name)))
-                        found.Add((name, f));
+                    else if (entry.Kind == SlotFileKind.File && (Globs.MatchesAny(config.Files, name) || config.DoneMarker.Exists(m => m == name)))
+                        foreach (var id in slot.Identity(name))
+                            found.Add((name, id));
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -356,13 +361,6 @@ public sealed partial class CheckpointWatcher : IDisposable
 
     private void Signal(CheckpointSignalKind kind, string why) =>
         channel.Writer.TryWrite(new CheckpointSignal(kind, time.GetUtcNow(), why));
-
-    /// <summary>st_ino of the path itself (lstat; offset 8 of struct stat on x86-64 and arm64), 0 when unknown.</summary>
-    private static unsafe ulong Inode(string path)
-    {
-        var buffer = stackalloc byte[256];
-        return LStat(path, buffer) == 0 ? *(ulong*)(buffer + 8) : 0;
-    }
 
     private static unsafe int Poll(int descriptor, int timeoutMs)
     {
@@ -393,6 +391,4 @@ public sealed partial class CheckpointWatcher : IDisposable
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static unsafe partial nint ReadNative(int fd, byte* buffer, nuint count);
 
-    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int LStat(string path, byte* buffer);
 }

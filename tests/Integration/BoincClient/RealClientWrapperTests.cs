@@ -203,7 +203,9 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         {
             WorkunitName = wu,
             ResultName = wu + "_0",
-            Output = new OutputFile(wu + "_0_0", "output", 100_000_000),
+            // The job writes its result by logical name, so the output is a <copy_file/> (as BUDA apps declare
+            // theirs): a link file stays as the client wrote it (issue 16), and writing over it would lose the result.
+            Output = new OutputFile(wu + "_0_0", "output", 100_000_000, Copy: true),
         };
         var scenario = BoincScenario.Create(job, WrapperJobs.OptionsFor(engine.Endpoint), engine.RunId);
         cleanups.Add(scenario);

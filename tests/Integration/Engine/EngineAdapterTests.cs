@@ -38,14 +38,19 @@ public sealed class EngineAdapterTests(EngineFixture engine) : IDisposable
             // When it is created twice, started, and waited for
             var id = Ok(await adapter.Create(spec, Sh("exit 7"), Ct));
             var again = Ok(await adapter.Create(spec, Sh("exit 7"), Ct));
-            Assert.Equal(new Observation.Created(id), Ok(await adapter.Inspect(name, Ct)));
+            Assert.Equal(new Observation.Created(id), Plain(Ok(await adapter.Inspect(name, Ct))));
             Ok(await adapter.Start(name, Ct));
             var code = Ok(await adapter.WaitForExit(name, TimeSpan.FromSeconds(60), Ct));
 
             // Then one container, its exit code from the wait API, and the engine agrees
             Assert.Equal(id, again);
             Assert.Equal(7, code);
-            Assert.Equal(new Observation.Exited(id, 7), Ok(await adapter.Inspect(name, Ct)));
+            var exited = Ok(await adapter.Inspect(name, Ct));
+            Assert.Equal(new Observation.Exited(id, 7), Plain(exited));
+            // The engine's record of that run, which the decider's exit rule reads: it started, ended, was not OOM-killed.
+            Assert.True(exited.Run.StartedAt.IsSome && exited.Run.FinishedAt.IsSome, $"run facts: {exited.Run}");
+            Assert.True(exited.Run.FinishedAt.IfNone(DateTimeOffset.MinValue) >= exited.Run.StartedAt.IfNone(DateTimeOffset.MaxValue), $"run facts: {exited.Run}");
+            Assert.False(exited.Run.OomKilled);
         }
         finally
         {
@@ -79,7 +84,7 @@ public sealed class EngineAdapterTests(EngineFixture engine) : IDisposable
             // When it is paused (twice: pausing is idempotent)
             Ok(await adapter.Pause(name, Ct));
             Ok(await adapter.Pause(name, Ct));
-            Assert.Equal(new Observation.Paused(id), Ok(await adapter.Inspect(name, Ct)));
+            Assert.Equal(new Observation.Paused(id), Plain(Ok(await adapter.Inspect(name, Ct))));
             var p0 = Ok(await adapter.CpuNanos(name, Ct));
             await Task.Delay(1500, Ct);
             var p1 = Ok(await adapter.CpuNanos(name, Ct));
@@ -89,7 +94,7 @@ public sealed class EngineAdapterTests(EngineFixture engine) : IDisposable
             Assert.True(p1 == p0, $"CPU grew by {p1 - p0} ns while paused");
             Ok(await adapter.Unpause(name, Ct));
             Ok(await adapter.Unpause(name, Ct));
-            Assert.Equal(new Observation.Running(id), Ok(await adapter.Inspect(name, Ct)));
+            Assert.Equal(new Observation.Running(id), Plain(Ok(await adapter.Inspect(name, Ct))));
         }
         finally
         {
@@ -224,4 +229,7 @@ public sealed class EngineAdapterTests(EngineFixture engine) : IDisposable
         Assert.False(string.IsNullOrEmpty(v.ApiVersion));
         Assert.Equal(new Observation.Absent(), Ok(await adapter.Inspect(NewName(engine, "none"), Ct)));
     }
+
+    /// <summary>The observation without the engine's run record (start and end times differ every run).</summary>
+    private static Observation Plain(Observation o) => o with { Run = RunFacts.Unknown };
 }

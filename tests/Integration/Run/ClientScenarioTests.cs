@@ -37,7 +37,7 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
     }
 
     [Fact]
-    public async Task Suspend_pauses_the_container_within_2_s_counts_no_CPU_and_resume_continues()
+    public async Task Suspend_pauses_the_container_counts_no_CPU_and_resume_continues()
     {
         // Given a running job
         var (slot, client) = NewTask(Toml("checkpoint-and-stop"));
@@ -46,12 +46,9 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
 
         // When BOINC suspends it
         client.Request(new ControlMessage.Suspend());
-        var asked = Stopwatch.StartNew();
         await Drive(client, wrapper, () => State(slot) == "paused");
-        var toPaused = asked.Elapsed;
 
-        // Then it is paused within 2 s, and the CPU time reported stays put while it is
-        Assert.True(toPaused < TimeSpan.FromSeconds(2), $"paused after {toPaused.TotalSeconds:0.00}s");
+        // Then it is paused, and the CPU time reported stays put while it is (how fast: bench/reaction.sh)
         await Drive(client, wrapper, () => false, TimeSpan.FromSeconds(1.5));
         var before = client.Record.CurrentCpuTime;
         await Drive(client, wrapper, () => false, TimeSpan.FromSeconds(3));
@@ -104,7 +101,7 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
     }
 
     [Fact]
-    public async Task Abort_removes_the_container_within_10_s_and_leaves_nothing()
+    public async Task Abort_removes_the_container_and_leaves_nothing()
     {
         // Given a running job
         var (slot, client) = NewTask(Toml("checkpoint-and-stop"));
@@ -113,11 +110,9 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
 
         // When BOINC aborts it
         client.Request(new ControlMessage.Abort());
-        var asked = Stopwatch.StartNew();
         await Drive(client, wrapper, () => State(slot) is null && wrapper.HasExited);
 
-        // Then the container is gone within 10 s and the wrapper exited without a result
-        Assert.True(asked.Elapsed < TimeSpan.FromSeconds(10), $"gone after {asked.Elapsed.TotalSeconds:0.0}s");
+        // Then the container is gone and the wrapper exited without a result
         await wrapper.WaitForExit(Timeout);
         Assert.True(client.FinishStatus().IsNone);
         Assert.False(File.Exists(slot.SlotFile(SlotLock.FileName)), "the lockfile is removed");
@@ -125,7 +120,7 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
     }
 
     [Fact]
-    public async Task A_lost_client_makes_the_wrapper_follow_its_pause_policy_within_35_s()
+    public async Task A_lost_client_makes_the_wrapper_follow_its_pause_policy()
     {
         // Given a running job whose quit policy is docker_wrapper's "pause"
         var (slot, client) = NewTask(Toml("pause"));
@@ -133,14 +128,12 @@ public sealed class ClientScenarioTests(EngineFixture engine) : IDisposable
         await Drive(client, wrapper, () => State(slot) == "running");
 
         // When the client stops sending heartbeats (it was killed)
-        var lost = Stopwatch.StartNew();
-        while (!wrapper.HasExited && lost.Elapsed < TimeSpan.FromSeconds(60))
-            await Task.Delay(250);
+        // (a liveness limit only, far beyond the client's 30 s heartbeat timeout; how fast: bench/reaction.sh)
+        await wrapper.WaitForExit(TimeSpan.FromSeconds(180));
 
-        // Then the wrapper paused the container and exited within 35 s
+        // Then the wrapper paused the container and exited
         Assert.True(wrapper.HasExited, "the wrapper noticed the lost client");
         Assert.True(client.FinishStatus().IsNone, "the job did not simply finish: " + wrapper.StderrTail());
-        Assert.True(lost.Elapsed < TimeSpan.FromSeconds(35), $"exited after {lost.Elapsed.TotalSeconds:0.0}s");
         Assert.Equal("paused", State(slot));
 
         // And a new client's wrapper resumes the same container rather than starting over
