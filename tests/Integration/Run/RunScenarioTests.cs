@@ -176,10 +176,15 @@ public sealed class RunScenarioTests(EngineFixture engine) : IDisposable
         using var second = WrapperProcess.Start(slot.SlotDir, env, Args(steps: 60));
         var code = await second.WaitForExit(JobTimeout);
 
-        // Then the job resumed from a committed step and the answer is right
+        // Then the job resumed from a committed step (Docker: its containers die with the daemon), or, where the
+        // container outlived the engine's service (Podman: conmon keeps it running), it was re-attached or, finished
+        // on its own meanwhile, reported finished and never run again; either way no committed work is lost and the answer is right
         Assert.True(code == 0, second.StderrTail());
         var resumes = slot.ResumePoints();
-        Assert.True(resumes.Count == 2 && resumes[1] >= committed, $"resumes {string.Join(",", resumes)}, committed {committed}");
+        Assert.True(resumes.Count == 1 || (resumes.Count == 2 && resumes[1] >= committed),
+            $"resumes {string.Join(",", resumes)}, committed {committed}; stderr.txt:\n{second.StderrTail()}");
+        if (resumes.Count == 1)
+            Assert.Matches("re-attaching to it|exited on its own while no wrapper watched", second.StderrTail(60000));
         Assert.Equal(JobSlot.ExpectedAnswer(60 * Work).ToString(), slot.ReadSlotFile("result.txt").Trim());
         Assert.False(File.Exists(slot.SlotFile("boinc_temporary_exit")), "the stale temporary-exit file is gone");
     }
