@@ -134,6 +134,9 @@ public sealed class StorePort(CheckpointStore store) : ICheckpoints
 
     public Option<string> RetentionProblem => store.RetentionProblem;
 
+    public string WorkFingerprint() =>
+        string.Join("\n", store.WorkFiles().Map(n => $"{n}\0{store.Slot.Identity(n)}"));
+
     public Seq<WorkFile> WorkFiles()
     {
         try

@@ -39,6 +39,9 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private Option<CancellationTokenSource> following;
     private Option<ITimer> graceTimer;
     private double lastCpuSeconds;
+
+    /// <summary>The declared files' identities when the last generation of this run was committed.</summary>
+    private Option<string> committedFingerprint;
     private double lastCheckpointSeconds;
     private double fraction;
 
@@ -266,6 +269,24 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
             return Outcome.Then(new Command.CheckpointNotCommitted("job.toml declares no checkpoint"));
 
         // The CPU time of the files being captured: sampled now (the cgroup counter, one read), not a second ago.
+        // A second trigger for files already committed (the rename into place and then the done marker of one
+        // checkpoint) makes no generation: it would only move checkpoint CPU time past the files it stands for.
+        string fingerprint;
+        try
+        {
+            fingerprint = store.WorkFingerprint();
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            fingerprint = "";
+        }
+
+        if (fingerprint.Length > 0 && committedFingerprint.Exists(f => f == fingerprint))
+        {
+            log.Debug("checkpoint files unchanged since the last commit: no new generation");
+            return Outcome.Then(new Command.CheckpointNotCommitted("the checkpoint files have not changed since the last commit"));
+        }
+
         var sampled = await ports.Cpu.Sample(context.Name, stopping);
         var container = Math.Max(c.ContainerCpuNanos, sampled.IfLeft(0));
         var cpuSeconds = (c.CpuBaseNanos + container) / 1e9;
@@ -285,6 +306,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
             g =>
             {
                 log.Info($"committed checkpoint generation {g.Number} ({g.Files} file(s), {g.Bytes} bytes, CPU {g.CpuTimeSeconds:0.0}s)");
+                committedFingerprint = fingerprint.Length > 0 ? Option<string>.Some(fingerprint) : Option<string>.None;
                 store.RetentionProblem.Iter(p => log.Warn($"old generations not yet removed: {p}"));
                 return Outcome.Then(new Command.CheckpointCommitted(Of(g)));
             },

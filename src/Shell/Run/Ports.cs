@@ -77,6 +77,12 @@ public interface ICheckpoints
 
     /// <summary>The app's declared checkpoint files in WORKDIR now.</summary>
     Seq<WorkFile> WorkFiles();
+
+    /// <summary>
+    /// The identity of the declared files as they are now (each name with device, inode, size, modification and
+    /// change time, never their bytes): equal fingerprints mean no file was written, replaced, added or removed.
+    /// </summary>
+    string WorkFingerprint();
 }
 
 /// <summary>The slot directory's wrapper files: the journal, the BOINC exit files, and what the wrapper puts in WORKDIR.</summary>
