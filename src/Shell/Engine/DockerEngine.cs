@@ -44,10 +44,21 @@ public sealed partial class DockerEngine : IEngine
         new(EngineEndpoint.Resolve(PreferenceOf(slotDir)), policy);
 
     /// <summary>docker_type from the slot's init_data.xml; Unknown without one (standalone runs, old clients).</summary>
-    public static ContainerEngine PreferenceOf(string slotDir) =>
-        File.Exists(Path.Combine(slotDir, Slots.InitDataReader.FileName))
-            ? Slots.InitDataReader.Read(slotDir).Value.Map(c => c.HostInfo.Engine).IfNone(ContainerEngine.Unknown)
-            : ContainerEngine.Unknown;
+    public static ContainerEngine PreferenceOf(string slotDir)
+    {
+        try
+        {
+            using var slot = Slots.SlotFiles.Open(slotDir);
+            if (slot.Kind(Slots.InitDataReader.FileName).Case is not Slots.SlotFileKind.File)
+                return ContainerEngine.Unknown;
+        }
+        catch (IOException)
+        {
+            return ContainerEngine.Unknown;
+        }
+
+        return Slots.InitDataReader.Read(slotDir).Value.Map(c => c.HostInfo.Engine).IfNone(ContainerEngine.Unknown);
+    }
 
     public Task<Either<EngineError, EngineVersion>> Version(CancellationToken ct) =>
         Call("version", ct, async t =>

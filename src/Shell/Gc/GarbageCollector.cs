@@ -99,21 +99,10 @@ public static class GarbageCollector
             return new SlotView.NoSlotLabel();
         if (!Directory.Exists(slot))
             return new SlotView.SlotGone(slot);
-        var path = Path.Combine(slot, Journal.FileName);
-        string text;
-        try
-        {
-            if (!File.Exists(path))
-                return new SlotView.NoJournal(slot);
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return new SlotView.Unreadable(slot, e.Message);
-        }
-
-        return JournalText.Parse(text).Match<SlotView>(
-            j => new SlotView.HasJournal(slot, j),
-            e => new SlotView.Unreadable(slot, e.Message));
+        // The journal is the job's slot's: read through the slot accessor (no link followed, size bounded).
+        var read = JournalFile.Read(slot);
+        return read.Problem.Match<SlotView>(
+            problem => new SlotView.Unreadable(slot, problem),
+            () => read.Journal.Match<SlotView>(j => new SlotView.HasJournal(slot, j), () => new SlotView.NoJournal(slot)));
     }
 }

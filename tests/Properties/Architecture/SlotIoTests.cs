@@ -41,12 +41,10 @@ public class SlotIoTests
         ["Conform/Trial.cs"] = "the conformance harness plays the client and the project",
         ["Conform/Workload.cs"] = "the conformance harness plays the client and the project",
         ["Conform/WrapperUnderTest.cs"] = "the conformance harness plays the client and the project",
-        // PENDING: slot I/O still by path in files the slot-accessor work does not own (issue 14 report).
         ["Cli/CompatCommand.cs"] = "the docker_wrapper app directory named on the command line, not a slot",
         ["Run/HostBoot.cs"] = "/proc/stat (the host's boot time)",
         ["Run/ProjectOutputs.cs"] = "output files named by link files: project-directory paths from the plan, not slot paths",
-        ["Gc/GarbageCollector.cs"] = "PENDING (gc owner): reads a slot's journal -> JournalFile.Read",
-        ["Engine/DockerEngine.cs"] = "PENDING (engine owner): init_data.xml existence -> InitDataReader.Read",
+        ["Gc/GarbageCollector.cs"] = "whether the slot directory our own container label names still exists (its journal is read through the accessor)",
     };
 
     private static readonly Regex PathApi = new(
