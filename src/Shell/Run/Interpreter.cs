@@ -37,6 +37,9 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     : IEffectRunner, IDisposable
 {
     private Option<CancellationTokenSource> following;
+
+    /// <summary>The relay of the container's output into stderr.txt, while one runs.</summary>
+    private Option<Task> relay;
     private Option<ITimer> graceTimer;
     private double lastCpuSeconds;
 
@@ -55,6 +58,28 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     }
 
     public async Task<Outcome> Execute(Effect effect)
+    {
+        var outcome = await Run(effect);
+        // The run ends here: the container's output still on its way to stderr.txt is relayed first (the
+        // engine's follow stream ends by itself once the container has stopped), bounded so an engine that keeps
+        // the stream open cannot hold the exit.
+        if (outcome.Exit.IsSome)
+            await DrainOutput(OutputDrainLimit);
+        return outcome;
+    }
+
+    /// <summary>How long the end of the run waits for the container's last output.</summary>
+    private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(10);
+
+    private async Task DrainOutput(TimeSpan limit)
+    {
+        if (relay.Case is not Task task || task.IsCompleted)
+            return;
+        if (await Task.WhenAny(task, Task.Delay(limit)) != task)
+            log.Warn($"the container's output was still being relayed {limit.TotalSeconds:0} s after the end: the rest is not in stderr.txt");
+    }
+
+    private async Task<Outcome> Run(Effect effect)
     {
         var name = context.Name;
         var engine = ports.Engine;
@@ -339,7 +364,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         following = Option<CancellationTokenSource>.Some(cts);
         var name = context.Name;
         var engine = ports.Engine;
-        _ = Task.Run(async () =>
+        relay = Task.Run(async () =>
         {
             var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, cts.Token, since);
             streamed.IfLeft(e => { if (!cts.IsCancellationRequested) log.Debug($"container output stream ended: {e}"); });
