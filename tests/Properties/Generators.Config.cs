@@ -48,6 +48,12 @@ public static partial class Generators
             Gen.Choose(1, 64).Select(n => (long)n << 30),
             Gen.Choose(1, int.MaxValue).Select(n => (long)n));
 
+    /// <summary>stop_grace values job.toml may hold: 0 to the 45 s cap (QuitBudget.MaxStopGrace), in milliseconds.</summary>
+    public static Gen<TimeSpan> StopGrace() =>
+        Gen.OneOf(
+            Gen.Choose(0, 45_000).Select(ms => TimeSpan.FromMilliseconds(ms)),
+            Gen.Choose(1, 45).Select(s => TimeSpan.FromSeconds(s)));
+
     public static Gen<TimeSpan> Duration() =>
         Gen.OneOf(
             Gen.Choose(0, 100_000).Select(ms => TimeSpan.FromMilliseconds(ms)),
@@ -122,7 +128,7 @@ public static partial class Generators
         from pids in Gen.Choose(1, 100_000)
         from tmp in Size()
         from quit in Gen.Elements(QuitPolicy.CheckpointAndStop, QuitPolicy.Pause)
-        from grace in Duration()
+        from grace in StopGrace()
         from linkFiles in Gen.Elements(LinkFileMode.AsWritten, LinkFileMode.Resolve)
         select new JobConfig(
             workdir, project, image, build, create, gpu, web,

@@ -184,6 +184,12 @@ public static class JobConfigReader
                 _ => Bad<QuitPolicy>("BP-CFG004", p + "quit_policy", $"quit_policy must be \"checkpoint-and-stop\" or \"pause\", not \"{s}\""),
             }).IfNone(Lifecycle.Default.Quit);
             var grace = Duration(t, "stop_grace", p).IfNone(Lifecycle.Default.StopGrace);
+            // The BOINC client kills an app that has not exited 60 s after a quit; the wrapper's whole quit
+            // (checkpoint wait plus stop) must fit inside that, less a margin: a larger grace would be a promise
+            // the client breaks, so it is refused rather than silently shortened.
+            if (grace > Boinc.Persist.Core.Lifecycle.QuitBudget.MaxStopGrace)
+                Error("BP-CFG042", p + "stop_grace",
+                    $"stop_grace = {grace.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s is more than the {Boinc.Persist.Core.Lifecycle.QuitBudget.MaxStopGrace.TotalSeconds:0}s a quit may take (the BOINC client kills an app {Boinc.Persist.Core.Lifecycle.QuitBudget.ClientQuitTimeout.TotalSeconds:0}s after asking it to quit, less a margin)");
             return new Lifecycle(quit, grace);
         }
 

@@ -41,6 +41,13 @@ public sealed class JobLoop : IDisposable
     private readonly Seq<Effect> beginning;
     private readonly CancellationToken stopping;
     private bool clientLostSeen;
+    private readonly object settleGate = new();
+    private long posted;
+    private long consumed;
+    private bool waiting;
+    private bool ended;
+    private long settledAt;
+    private TaskCompletionSource? settled;
 
     /// <summary>How long the end-of-container CPU read may take after the engine reported the exit.</summary>
     private static readonly TimeSpan ExitCpuPatience = TimeSpan.FromSeconds(5);
@@ -64,17 +71,75 @@ public sealed class JobLoop : IDisposable
     public LifecycleState State { get; private set; }
 
     /// <summary>Thread-safe: how feeds, timers and the container follower reach the loop.</summary>
-    public void Post(LoopInput input) => inbox.Writer.TryWrite(input);
+    public void Post(LoopInput input)
+    {
+        lock (settleGate)
+            posted++;
+        inbox.Writer.TryWrite(input);
+    }
+
+    /// <summary>The run has ended (its last effect ran, or it failed).</summary>
+    public bool Ended
+    {
+        get
+        {
+            lock (settleGate)
+                return ended;
+        }
+    }
+
+    /// <summary>How many inputs were posted so far (a simulation waits for a post it knows is coming).</summary>
+    public long Posted
+    {
+        get
+        {
+            lock (settleGate)
+                return posted;
+        }
+    }
+
+    /// <summary>
+    /// Completes once the loop has taken every input posted so far (at least <paramref name="atLeast"/> of them),
+    /// acted on it and is waiting for the next one, or once the run has ended. A deterministic simulation's idle
+    /// detection: nothing is left to do until the world moves (or simulated time advances).
+    /// </summary>
+    public Task Settled(long atLeast = 0)
+    {
+        lock (settleGate)
+        {
+            if (ended || (waiting && consumed == posted && posted >= atLeast))
+                return Task.CompletedTask;
+            settledAt = atLeast;
+            settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return settled.Task;
+        }
+    }
 
     public void Post(Command command) => Post(new LoopInput.Cmd(command));
 
     /// <summary>Runs the task from its (re)start to its last effect; the process exit status.</summary>
     public async Task<int> Run(CancellationToken ct)
     {
+        try
+        {
+            return await RunInputs(ct);
+        }
+        finally
+        {
+            lock (settleGate)
+            {
+                ended = true;
+                settled?.TrySetResult();
+            }
+        }
+    }
+
+    private async Task<int> RunInputs(CancellationToken ct)
+    {
         var exit = await RunEffects(beginning);
         while (exit.IsNone)
         {
-            var input = pending.Count > 0 ? new LoopInput.Cmd(pending.Dequeue()) : await inbox.Reader.ReadAsync(ct);
+            var input = pending.Count > 0 ? new LoopInput.Cmd(pending.Dequeue()) : await Next(ct);
             exit = input switch
             {
                 LoopInput.Cmd c => await Decide(c.Command),
@@ -88,6 +153,30 @@ public sealed class JobLoop : IDisposable
     }
 
     public void Dispose() => interpreter.Dispose();
+
+    /// <summary>The next input from outside; the loop has nothing else to do while it waits.</summary>
+    private async ValueTask<LoopInput> Next(CancellationToken ct)
+    {
+        if (!inbox.Reader.TryRead(out var input))
+        {
+            lock (settleGate)
+            {
+                waiting = true;
+                if (consumed == posted && posted >= settledAt)
+                    settled?.TrySetResult();
+            }
+
+            input = await inbox.Reader.ReadAsync(ct);
+        }
+
+        lock (settleGate)
+        {
+            waiting = false;
+            consumed++;
+        }
+
+        return input;
+    }
 
     private async Task<Option<int>> Decide(Command command)
     {

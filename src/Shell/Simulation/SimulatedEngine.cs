@@ -43,6 +43,31 @@ public sealed class SimulatedEngine(DateTimeOffset boot) : IJobEngine
 
     public List<string> History { get; } = new();
 
+    /// <summary>Called (under the engine's lock) as a container starts: a simulation records what the job resumes from.</summary>
+    public Action<string>? OnStart { get; set; }
+
+    /// <summary>
+    /// The engine as a wrapper finds it after a host crash: a new boot time, the images kept, and either no
+    /// container (<paramref name="keepContainers"/> false: removed, or on a tmpfs) or each one as the engine
+    /// restores it (what ran is exited 255, ended after the boot). <see cref="Starts"/> and <see cref="History"/> carry over.
+    /// </summary>
+    public SimulatedEngine Rebooted(TimeSpan downFor, bool keepContainers)
+    {
+        lock (gate)
+        {
+            var next = new SimulatedEngine(now + downFor) { Starts = Starts, nextId = nextId, OnStart = OnStart };
+            next.History.AddRange(History);
+            foreach (var image in images) next.images.Add(image);
+            if (keepContainers)
+                foreach (var (name, c) in containers)
+                    next.containers[name] = c.Status is "running" or "paused"
+                        ? c with { Status = "exited", Code = ExitRule.EngineLostExit, Run = c.Run with { FinishedAt = now + downFor, OomKilled = false } }
+                        : c;
+            next.Record($"host crashed and rebooted at {next.Boot:O}; containers {(keepContainers ? "restored" : "gone")}");
+            return next;
+        }
+    }
+
     /// <summary>The simulated clock moves only when the simulation says so.</summary>
     public void Advance(TimeSpan by)
     {
@@ -127,6 +152,7 @@ public sealed class SimulatedEngine(DateTimeOffset boot) : IJobEngine
         exits[name] = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         Starts++;
         Record($"{name} started ({Starts} starts)");
+        OnStart?.Invoke(name);
         return Unit.Default;
     });
 

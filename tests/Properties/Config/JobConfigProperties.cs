@@ -1,5 +1,8 @@
 using System.Linq;
+using System;
 using Boinc.Persist.Core.Config;
+using Boinc.Persist.Core.Diagnostics;
+using Xunit;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -60,4 +63,36 @@ public class JobConfigProperties
 public static class ConfigArbs
 {
     public static Arbitrary<JobConfig> JobConfig() => Generators.JobConfigArb();
+}
+
+/// <summary>stop_grace is bounded by what the BOINC client tolerates before it kills an app that was asked to quit.</summary>
+public class StopGraceCapTests
+{
+    [Theory]
+    [InlineData("46s")]
+    [InlineData("1m")]
+    [InlineData("45001ms")]
+    public void A_stop_grace_above_the_cap_is_refused_naming_the_key(string grace)
+    {
+        var read = JobConfigReader.Parse("job.toml", $"[lifecycle]\nstop_grace = \"{grace}\"\n");
+
+        Assert.False(read.IsOk);
+        var error = Assert.Single(read.Findings, f => f.Code == "BP-CFG042");
+        Assert.Equal(Severity.Error, error.Severity);
+        Assert.Equal(Option<string>.Some("lifecycle.stop_grace"), error.Where.Key);
+        Assert.Equal(Option<int>.Some(2), error.Where.Line);
+        Assert.Contains("45", error.Message);
+    }
+
+    [Theory]
+    [InlineData("45s", 45_000)]
+    [InlineData("10s", 10_000)]
+    [InlineData("0s", 0)]
+    public void A_stop_grace_up_to_the_cap_is_accepted(string grace, int ms)
+    {
+        var read = JobConfigReader.Parse("job.toml", $"[lifecycle]\nstop_grace = \"{grace}\"\n");
+
+        Assert.True(read.IsOk, string.Join("; ", read.Findings));
+        Assert.Equal(Option<TimeSpan>.Some(TimeSpan.FromMilliseconds(ms)), read.Value.Map(f => f.Config.Lifecycle.StopGrace));
+    }
 }
