@@ -29,6 +29,11 @@ public static partial class JobLifecycle
             Observation.Created c when ExitRule.RanAcrossReboot(c.Run, facts.HostBoot) => CreateFromNewest(
                 StartCase.RestartAfterUnrecordedExit, facts, journal, input.Store, Remove(facts),
                 "the host went down while the container ran (the engine reset it to created)"),
+            // Created under an earlier boot: the host went down between the restore and the start, so the
+            // restored files in WORKDIR may never have reached the disk (found torn by the loop simulation).
+            Observation.Created when journal.BootId.Exists(b => b != facts.BootId) => CreateFromNewest(
+                StartCase.RestartAfterUnrecordedExit, facts, journal, input.Store, Remove(facts),
+                "the host went down after the container was created and before it started (the files restored for it may not have reached the disk)"),
             Observation.Created c => Keep(StartCase.StartCreated, input, journal, c.Id,
                 new Effect.StartContainer(facts.Container), new Effect.FollowContainer(facts.Container, false)),
             Observation.Running r => Keep(StartCase.ReattachRunning, input, journal, r.Id,

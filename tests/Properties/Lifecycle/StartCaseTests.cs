@@ -65,6 +65,21 @@ public class StartCaseTests
     }
 
     [Fact]
+    public void Created_under_an_earlier_boot_is_recreated_from_the_newest_generation()
+    {
+        // Given a journal written at boot-0 (restore done, container created) and a host that has rebooted since
+        var journal = Journal.New(TaskContainer) with { ContainerId = "c9", CommittedGeneration = 5L, BootId = "boot-0" };
+
+        var d = Start(new Observation.Created("c9"), Gen5, journal);
+
+        // Then the restore is done again (its files may not have reached the disk) before a new container starts
+        Assert.Equal(StartCase.RestartAfterUnrecordedExit, d.Case);
+        Assert.Contains(d.Effects, e => e is Effect.RestoreGeneration { Number: 5 });
+        Assert.Contains(d.Effects, e => e is Effect.RemoveContainer);
+        Assert.Equal("boot-1", Written(d).BootId);
+    }
+
+    [Fact]
     public void Running_is_reattached_and_never_restarted()
     {
         var journal = Journal.New(TaskContainer) with { ContainerId = "c9", CommittedGeneration = 5L, BootId = "boot-1" };

@@ -20,7 +20,7 @@ namespace Boinc.Persist.Properties.LoopSimulation;
 public class ShippedLoopProperties
 {
     /// <summary>Generated runs per test pass; BOINC_PERSIST_SIM_RUNS raises it (bench/model-check.sh --loop).</summary>
-    private static int Runs => int.TryParse(Environment.GetEnvironmentVariable("BOINC_PERSIST_SIM_RUNS"), out var n) && n > 0 ? n : 12;
+    private static int Runs => int.TryParse(Environment.GetEnvironmentVariable("BOINC_PERSIST_SIM_RUNS"), out var n) && n > 0 ? n : 30;
 
     [Fact]
     public void The_shipped_loop_keeps_the_crash_promise_at_every_effect_index_and_crash_state()
