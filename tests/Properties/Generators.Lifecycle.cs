@@ -43,26 +43,6 @@ public static partial class Generators
             Gen.Constant<Observation>(new Observation.Dead("c1")),
             Gen.Constant<Observation>(new Observation.Unknown("c1", "restarting")));
 
-    /// <summary>A crash story: what happens to the wrapper, the app and the host, with kill points.</summary>
-    public static Gen<Step> LifecycleStepGen() =>
-        from kill in Gen.Frequency((2, Gen.Constant(-1)), (3, Gen.Choose(0, 6)))
-        from step in Gen.Frequency(
-            (4, Gen.Constant<Step>(new Step.Checkpoint(kill))),
-            (4, Gen.Constant<Step>(new Step.Restart(kill))),
-            (1, Gen.Constant<Step>(new Step.Suspend(kill))),
-            (1, Gen.Constant<Step>(new Step.Resume(kill))),
-            (1, Gen.Constant<Step>(new Step.Quit(kill))),
-            (1, Gen.Elements(0, 1, 3).Select(c => (Step)new Step.JobExits(c, kill))),
-            (1, Gen.Constant<Step>(new Step.Abort(kill))),
-            (1, Gen.Constant<Step>(new Step.DaemonRestart())),
-            (1, Gen.Constant<Step>(new Step.HostReboot())),
-            (1, Gen.Constant<Step>(new Step.ContainerRemoved())),
-            (1, Gen.Constant<Step>(new Step.EngineDown(kill))))
-        select step;
-
-    public static Arbitrary<Step[]> StoryArb() =>
-        Arb.From(Gen.Sized(n => Gen.Choose(1, Math.Max(1, n)).SelectMany(k => LifecycleStepGen().ArrayOf(k))));
-
     /// <summary>When the model host booted; containers' run times are drawn around it.</summary>
     public static readonly DateTimeOffset Boot = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
 

@@ -21,7 +21,9 @@ public static partial class Generators
             (1, Gen.Constant<Act>(new Act.Resume())),
             (2, Gen.Elements(1, 3, 31).Select(s => (Act)new Act.Advance(s))),
             (2, Gen.Constant<Act>(new Act.WrapperKilled())),
-            (3, Gen.Constant<Act>(new Act.Restart())));
+            (3, Gen.Constant<Act>(new Act.Restart())),
+            (1, Gen.Constant<Act>(new Act.EngineOutage())),
+            (1, Gen.Constant<Act>(new Act.Abort())));
 
     /// <summary>A run of 2 to 8 acts (the Properties pass's default size keeps every run's crash states enumerable in seconds).</summary>
     public static Arbitrary<SimRun> SimRunArb() =>

@@ -20,13 +20,16 @@ public sealed class LoopExploration
     /// <summary>Distinct file systems a fresh wrapper was run on after a crash (equal states merged per crash point).</summary>
     public long Continuations { get; set; }
 
+    /// <summary>Wrapper-process kills (no host crash) continued from the crash points.</summary>
+    public int Kills { get; set; }
+
     /// <summary>Crash points with more pending operations than the bounds enumerate (sampled there).</summary>
     public int SampledPoints { get; set; }
 
     public Option<string> Counterexample { get; set; }
 
     public override string ToString() =>
-        $"{Runs} runs, {CrashPoints} crash points, {CrashStates} crash states ({Continuations} distinct continuations; {SampledPoints} crash points sampled beyond {LoopExplorer.Bounds.ExhaustiveUpTo} pending operations)";
+        $"{Runs} runs, {CrashPoints} crash points, {CrashStates} crash states ({Continuations} distinct continuations after a host crash, {Kills} after a kill of the wrapper alone; {SampledPoints} crash points sampled beyond {LoopExplorer.Bounds.ExhaustiveUpTo} pending operations)";
 }
 
 /// <summary>
@@ -69,6 +72,14 @@ public static class LoopExplorer
                 if (next.Violations.Count > 0 || !done)
                     return Report(run, next, done ? "" : "the task never finished after the crash");
             }
+
+            // The same point as a kill of the wrapper process alone (the host stays up): last, it moves the engine.
+            stats.Kills++;
+            var killed = world.AfterWrapperKill();
+            var finished = await killed.RunToCompletion();
+            killed.Abandon();
+            if (killed.Violations.Count > 0 || !finished)
+                return Report(run, killed, finished ? "" : "the task never finished after the wrapper was killed");
         }
 
         return Option<string>.None;

@@ -112,7 +112,11 @@ public sealed class SimSlot(SimWorld world) : ISlot
 
     public int Quit() => 0;
 
-    public int Aborted() => 0;
+    public int Aborted()
+    {
+        world.AbortReported();
+        return 0;
+    }
 }
 
 /// <summary>BOINC's side of the shared-memory channel: every status it receives is an acknowledgment the simulation checks.</summary>

@@ -53,6 +53,12 @@ public abstract record Act
     /// <summary>BOINC starts the wrapper (if it is not running).</summary>
     public sealed record Restart : Act;
 
+    /// <summary>The user aborts the task in BOINC.</summary>
+    public sealed record Abort : Act;
+
+    /// <summary>The engine stops answering while BOINC (re)starts the wrapper and sends a suspend; then it answers again.</summary>
+    public sealed record EngineOutage : Act;
+
     public sealed override string ToString() => this switch
     {
         AppExits x => $"app exits {x.Code}",
@@ -145,6 +151,16 @@ public sealed class SimWorld
 
     public int Starts { get; private set; }
 
+    /// <summary>The wrapper exited as aborted: the task is over (nothing may start after it).</summary>
+    public bool Aborted { get; private set; }
+
+    public void AbortReported()
+    {
+        Aborted = true;
+        Finished = true;
+        Story.Add("  abort completed");
+    }
+
     // ---- crash injection ----
 
     public int EffectCount { get; set; }
@@ -179,14 +195,44 @@ public sealed class SimWorld
             ToldCpu = ToldCpu,
             ToldStep = ToldStep,
             Reported = Reported,
+            Aborted = Aborted,
             Starts = Starts,
             bootCount = bootCount + 1,
         };
         foreach (var (k, v) in stepOfCpuMs) next.stepOfCpuMs[k] = v;
         // A container that finished on its own and is restored by the engine still says so; one that is gone does not.
-        next.Finished = Reported.IsSome || Journal.Exists(j => j.FinishedExitCode.IsSome) || (Finished && keepContainers);
+        next.Finished = Reported.IsSome || Aborted || Journal.Exists(j => j.FinishedExitCode.IsSome || j.Intent == Intent.Abort) || (Finished && keepContainers);
         next.Story.AddRange(Story);
         next.Story.Add($"  after the crash: {how}");
+        return next;
+    }
+
+    /// <summary>
+    /// The world a fresh wrapper finds after the wrapper process alone was killed at the crash point (kill -9, no
+    /// host crash): the same file system with its pending operations, the same engine (the container runs on),
+    /// the journal, the app's state. Use it after every host-crash continuation of this point: it moves the engine.
+    /// </summary>
+    public SimWorld AfterWrapperKill()
+    {
+        wrapper?.Cts.Cancel();
+        wrapper = null;
+        var next = new SimWorld(new ModelSlotFiles(CrashedFs.IfNone(Files.Fs), -1), Engine, Time, pausePolicy, keepContainers)
+        {
+            Journal = Journal,
+            ToldCpu = ToldCpu,
+            ToldStep = ToldStep,
+            Reported = Reported,
+            Aborted = Aborted,
+            Starts = Starts,
+            bootCount = bootCount,
+            Finished = Finished,
+            Step = Step,
+            stepAtStart = stepAtStart,
+            CheckpointRequested = CheckpointRequested,
+        };
+        foreach (var (k, v) in stepOfCpuMs) next.stepOfCpuMs[k] = v;
+        next.Story.AddRange(Story);
+        next.Story.Add("  (not a host crash: the wrapper process alone was killed there)");
         return next;
     }
 
@@ -354,7 +400,6 @@ public sealed class SimWorld
             case Act.AppStep:
                 if (Engine.Observe(Name) is not Observation.Running) break;
                 Step++;
-                CheckpointRequested = false;
                 using (var s = Files.CreateFresh(StateFile + ".tmp"))
                     s.Write(Encoding.Latin1.GetBytes(StateContent(Step)));
                 Files.Rename(StateFile + ".tmp", StateFile);
@@ -363,7 +408,9 @@ public sealed class SimWorld
                 break;
             case Act.AppExits x:
                 if (Engine.Observe(Name) is not Observation.Running) break;
-                if (x.Code == 0) Finished = true;
+                // Its own exit 0 is the job's result, unless the wrapper had asked it to checkpoint and stop (an app
+                // that answers checkpoint_requested by exiting 0 has not finished: the wrapper rightly restarts it).
+                if (x.Code == 0 && !CheckpointRequested) Finished = true;
                 await EndContainer(() => Engine.JobExits(Name, x.Code));
                 break;
             case Act.ContainerKilled k:
@@ -375,7 +422,7 @@ public sealed class SimWorld
             case Act.Vanish:
                 if (Engine.Observe(Name) is Observation.Absent) break;
                 await EndContainer(() => Engine.Vanish(Name));
-                Finished = Reported.IsSome || Journal.Exists(j => j.FinishedExitCode.IsSome);
+                Finished = Reported.IsSome || Aborted || Journal.Exists(j => j.FinishedExitCode.IsSome || j.Intent == Intent.Abort);
                 break;
             case Act.Quit:
                 await Post(new Command.Quit());
@@ -406,6 +453,15 @@ public sealed class SimWorld
             case Act.Restart:
                 await StartWrapper();
                 break;
+            case Act.Abort:
+                await Post(new Command.Abort());
+                break;
+            case Act.EngineOutage:
+                Engine.Reachable = false;
+                await StartWrapper();
+                await Post(new Command.Suspend());
+                Engine.Reachable = true;
+                break;
         }
     }
 
@@ -418,7 +474,7 @@ public sealed class SimWorld
         var steps = 0;
         for (var round = 0; round < maxRounds && !Crashing; round++)
         {
-            if (Reported.IsSome) return true;
+            if (Reported.IsSome || Aborted) return true;
             if (!Alive)
             {
                 await Do(new Act.Restart());
@@ -440,7 +496,7 @@ public sealed class SimWorld
             }
         }
 
-        return Reported.IsSome;
+        return Reported.IsSome || Aborted;
     }
 
     /// <summary>Ends this world's wrapper (the run is over): its loop is cancelled, nothing is checked after.</summary>
