@@ -125,6 +125,25 @@ public static class Recovery
             chosen.Map(g => g.FractionDone).IfNone(0), restored.ToSeq(), removed.ToSeq(), rejected.ToSeq(), intact.Select(g => g.Number).ToSeq(), string.Join("; ", why));
     }
 
+    /// <summary>
+    /// Recovery of the store alone, for a start that must not touch WORKDIR (a running app's files): the same
+    /// decision as <see cref="Decide"/> (names made durable, a fsynced temp manifest promoted, generations
+    /// verified, the newest intact one's copies fsynced; <paramref name="variant"/> omits a step as there), with
+    /// every effect on an app file left out. The newest intact generation it chooses is durable once the effects ran.
+    /// </summary>
+    public static RecoveryDecision DecideStore(StoreState store, HashMap<string, FileFacts> storedFiles, ProtocolVariant variant = ProtocolVariant.Correct)
+    {
+        var d = Decide(new RecoveryInput(store, storedFiles, HashMap<string, FileFacts>.Empty), variant);
+        var storeOnly = d.Effects.Filter(e => e switch
+        {
+            FsEffect.FsyncDir f => f.Path == "." || StoreLayout.IsWrapperPath(f.Path),
+            FsEffect.Fsync f => StoreLayout.IsWrapperPath(f.Path),
+            FsEffect.Rename r => StoreLayout.IsWrapperPath(r.From) && StoreLayout.IsWrapperPath(r.To),
+            _ => false,
+        });
+        return d with { Effects = storeOnly, Restored = Seq<string>.Empty, Removed = Seq<string>.Empty };
+    }
+
     /// <summary>None when every stored file of the generation has the manifest's size and hash; else what is wrong.</summary>
     public static Option<string> Verify(Generation g, HashMap<string, FileFacts> stored)
     {

@@ -109,7 +109,7 @@ public sealed class CheckpointStore : IDisposable
             // A work file that cannot be read as a regular file (swapped for a FIFO or a link since the listing)
             // counts as missing: the restore renames the stored copy over its name.
             var work = WorkFiles().Fold(HashMap<string, FileFacts>.Empty, (m, n) => WorkFacts(n).Match(f => m.AddOrUpdate(n, f), () => m));
-            var d = Recovery.Decide(new RecoveryInput(state, stored, work));
+            var d = Recovery.Decide(new RecoveryInput(state, stored, work), variant);
             var ran = RestoreTargets.Refusal(d.Effects).Match(
                 why => Fin<Unit>.Fail(Error.New($"restore refused: {why}")),
                 () => DiskEffects.Run(slot, d.Effects));
@@ -117,6 +117,29 @@ public sealed class CheckpointStore : IDisposable
             // What BOINC hears as checkpoint CPU time: the generation we restart from, not a newer rejected one.
             Latest = d.Chosen.Map(GenerationInfo.Of);
             return new RecoveryReport(d.Chosen.Map(GenerationInfo.Of), d.CpuTimeSeconds, d.FractionDone, d.Restored, d.Removed, d.RejectedGenerations, why,
+                ran.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message)));
+        }
+    }
+
+    /// <summary>
+    /// Recovery of the store alone, which the wrapper runs at EVERY start before anything is decided (re-attach
+    /// and the no-generation case included): the store's names made durable (the slot, the state directory, the
+    /// store, each generation), a temp manifest a killed commit left promoted once fsynced, every listed
+    /// generation verified against its stored files, the newest intact one's copies fsynced. WORKDIR is not
+    /// touched (a running app's files are its own). <see cref="RecoveryReport.Chosen"/> is durable when
+    /// <see cref="RecoveryReport.RestoreError"/> is None; the protocol variant (model-check's broken recoveries)
+    /// applies here as in <see cref="Recover"/>.
+    /// </summary>
+    public RecoveryReport RecoverStore()
+    {
+        lock (gate)
+        {
+            var d = Recovery.DecideStore(ObserveStore(), StoredFiles(), variant);
+            var ran = DiskEffects.Run(slot, d.Effects);
+            var chosen = ran.IsSucc ? d.Chosen.Map(GenerationInfo.Of) : Option<GenerationInfo>.None;
+            Latest = chosen;
+            return new RecoveryReport(chosen, chosen.Map(g => g.CpuTimeSeconds).IfNone(0), d.FractionDone, Seq<string>.Empty, Seq<string>.Empty,
+                d.RejectedGenerations, ran.Match(_ => d.Why, e => $"{d.Why}; the store cannot be made durable ({e.Message}): no generation is taken as durable"),
                 ran.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message)));
         }
     }

@@ -77,54 +77,28 @@ public sealed class ClientPort(ClientLink link) : IBoincClient, IDisposable
 }
 
 /// <summary>
-/// The store port over <see cref="CheckpointStore"/>'s public API. <see cref="RecoverStore"/> is recovery without
-/// the WORKDIR restore (which must never touch a running app's files): the store's directory entries made
-/// durable (the slot, the state directory, the store, each generation), then every listed generation verified
-/// against its stored files and the newest intact one's files fsynced. A temp manifest a killed commit left is
-/// not taken here: its commit was never acknowledged, so nothing BOINC was told depends on it.
+/// The store port over <see cref="CheckpointStore"/>'s public API. <see cref="RecoverStore"/> is the store's own
+/// <see cref="CheckpointStore.RecoverStore"/> (recovery without the WORKDIR restore, which must never touch a
+/// running app's files), so the protocol variants model-check refutes apply to what the loop calls.
 /// </summary>
 public sealed class StorePort(CheckpointStore store) : ICheckpoints
 {
     public StoreRecovery RecoverStore()
     {
-        var slot = store.Slot;
-        if (slot.Kind(StoreLayout.StoreDir).Case is not SlotFileKind.Directory)
-            return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, "no checkpoint store yet: nothing to recover");
-
-        Seq<long> generations;
+        RecoveryReport r;
         try
         {
-            generations = slot.List(StoreLayout.StoreDir).Filter(e => e.Kind == SlotFileKind.Directory)
-                .Map(e => StoreLayout.ParseGenerationDirName(e.Name)).Somes().OrderBy(n => n).ToSeq();
+            r = store.RecoverStore();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, $"the store cannot be listed ({e.Message}); a restore will set it right");
+            return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, $"the store cannot be read ({e.Message}); a restore will set it right");
         }
 
-        var durable = new[] { ".", StoreLayout.StateDirName, StoreLayout.StoreDir }
-            .Select(d => (FsEffect)new FsEffect.FsyncDir(d)).ToSeq()
-            .Then(generations.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
-        var synced = DiskEffects.Run(slot, durable);
-        if (synced.IsFail)
-            return new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty,
-                $"the store's directories cannot be made durable ({synced.Match(_ => "", e => e.Message)}): no generation is taken as durable");
-
-        return store.List().Match(
-            list =>
-            {
-                var rejected = list.Filter(g => g.Problem.IsSome).Map(g => $"generation {g.Info.Number}: {g.Problem.IfNone("")}");
-                var newest = list.Find(g => g.Problem.IsNone).Map(g => g.Info);
-                var files = newest.Map(g => Enumerable.Range(0, g.Files).Select(i => (FsEffect)new FsEffect.Fsync(StoreLayout.StoredFile(g.Number, i))).ToSeq())
-                    .IfNone(Seq<FsEffect>.Empty);
-                var ok = DiskEffects.Run(slot, files);
-                return ok.Match(
-                    _ => new StoreRecovery(newest, rejected, newest.Match(
-                        g => $"newest intact generation {g.Number} (CPU {g.CpuTimeSeconds:0.0}s), made durable",
-                        () => list.IsEmpty ? "no committed generation" : "no intact generation")),
-                    e => new StoreRecovery(Option<GenerationInfo>.None, rejected, $"generation files cannot be made durable: {e.Message}"));
-            },
-            e => new StoreRecovery(Option<GenerationInfo>.None, Seq<string>.Empty, $"the store cannot be read ({e.Message}); a restore will set it right"));
+        var rejected = r.Rejected.Map(g => $"generation {g.Number}: {g.Why}");
+        return new StoreRecovery(r.Chosen, rejected, r.Chosen.Match(
+            g => $"newest intact generation {g.Number} (CPU {g.CpuTimeSeconds:0.0}s), made durable",
+            () => r.RestoreError.Match(_ => r.Why, () => r.Why)));
     }
 
     public RecoveryReport Restore() => store.Recover();

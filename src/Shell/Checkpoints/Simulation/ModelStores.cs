@@ -5,12 +5,12 @@ namespace Boinc.Persist.Shell.Checkpoints.Simulation;
 
 /// <summary>
 /// Which store the model checker drives for a variant (verification tooling, never used by the wrapper
-/// itself): the shipped <see cref="CheckpointStore"/> wherever it can run the variant (the shipped protocol,
-/// every commit variant, the caller variants); Core's protocol directly for the recovery variants, which
-/// CheckpointStore.Recover does not take.
+/// itself): always the shipped <see cref="CheckpointStore"/> over the model file system. Every variant reaches
+/// it through <see cref="CheckpointStore.Open(Slots.ISlotFiles, Core.Config.CheckpointConfig, System.TimeProvider, ProtocolVariant)"/>:
+/// the commit variants in its Commit, the recovery variants in its Recover and RecoverStore (each omitted or
+/// reordered recovery step), the caller variants in how the explorer calls it.
 /// </summary>
 public static class ModelStores
 {
-    public static IStoreUnderTest For(ProtocolVariant variant) =>
-        Variants.Of(variant).Part == VariantPart.Recovery ? new CoreProtocolStore(variant) : new ShippedStore(variant);
+    public static IStoreUnderTest For(ProtocolVariant variant) => new ShippedStore(variant);
 }

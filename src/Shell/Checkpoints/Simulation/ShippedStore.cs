@@ -11,7 +11,7 @@ namespace Boinc.Persist.Shell.Checkpoints.Simulation;
 /// The store the binary runs, <see cref="CheckpointStore"/>, driven by the crash explorer over
 /// <see cref="ModelSlotFiles"/>: a fresh store per call (as a restarted wrapper opens it), killed when the
 /// budget of mutating operations runs out. Commit variants reach it through <see cref="CheckpointStore.Open(Slots.ISlotFiles, CheckpointConfig, TimeProvider, ProtocolVariant)"/>;
-/// its Recover runs the shipped recovery only.
+/// recovery variants through its Recover (which takes the variant as Commit does).
 /// </summary>
 public sealed class ShippedStore(ProtocolVariant variant) : IStoreUnderTest
 {
