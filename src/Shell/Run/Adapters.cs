@@ -59,6 +59,9 @@ public sealed class CpuPort(IEngine engine, WrapperLog log) : ICpuMeter
 
     public Task<Option<long>> AtExit(TimeSpan limit, CancellationToken ct) => cpu.AtExit(limit, ct);
 
+    // client (issue 16 point 1): the working set read from the container's memory cgroup with each CPU sample.
+    public Option<MemoryUse> Memory => cpu.Memory;
+
     public void Dispose() => cpu.Dispose();
 }
 

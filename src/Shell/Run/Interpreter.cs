@@ -193,7 +193,13 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     public void SendStatus()
     {
         ReadFraction();
-        var status = AppStatus.Of(lastCpuSeconds, lastCheckpointSeconds, fraction);
+        var memory = ports.Cpu.Memory;
+        var status = AppStatus.Of(
+            lastCpuSeconds,
+            lastCheckpointSeconds,
+            fraction,
+            workingSetBytes: memory.Map(m => (double)m.WorkingSetBytes),
+            maxWorkingSetBytes: memory.Map(m => (double)m.MaxWorkingSetBytes));
         foreach (var c in ports.Client)
         {
             if (!c.TrySendStatus(status))

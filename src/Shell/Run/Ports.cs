@@ -142,6 +142,9 @@ public interface ICpuMeter : IDisposable
     /// an earlier sample), waiting at most <paramref name="limit"/>; None when it was never sampled.
     /// </summary>
     Task<Option<long>> AtExit(TimeSpan limit, CancellationToken ct);
+
+    /// <summary>The container's memory use at the last sample (None when not known: the client then measures on its own).</summary>
+    Option<MemoryUse> Memory => Option<MemoryUse>.None;
 }
 
 /// <summary>
