@@ -80,5 +80,8 @@ public sealed class ClientLink : IDisposable
     /// <summary>Sends a status unless the client has not read the previous one yet (then false; try next second).</summary>
     public bool TrySendStatus(AppStatus status) => _shm.Send(Channel.AppStatus, status.Format());
 
+    /// <summary>A graphics_reply message (<see cref="GraphicsReply"/>) unless the client has not read the previous one.</summary>
+    public bool TrySendGraphics(string text) => _shm.Send(Channel.GraphicsReply, text);
+
     public void Dispose() => _shm.Dispose();
 }

@@ -48,6 +48,10 @@ public sealed class EnginePort(IEngine engine) : IJobEngine
 
     public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since) =>
         engine.StreamLogs(name, prefix, sink, ct, since);
+
+    // client (issue 16 point 3): the host port of the web graphics.
+    public Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
+        engine is IPublishedPorts p ? p.LoopbackPort(name, containerPort, ct) : Task.FromResult<Either<EngineError, Option<int>>>(Option<int>.None);
 }
 
 /// <summary>The CPU port over <see cref="ContainerCpu"/> (the cgroup counter, engine stats as a fallback).</summary>
@@ -75,6 +79,9 @@ public sealed class ClientPort(ClientLink link) : IBoincClient, IDisposable
     public bool ClientLost => link.ClientLost;
 
     public bool TrySendStatus(AppStatus status) => link.TrySendStatus(status);
+
+    // client (issue 16 point 3): the web graphics URL on the graphics_reply channel.
+    public bool TrySendGraphics(string text) => link.TrySendGraphics(text);
 
     public void Dispose() => link.Dispose();
 }

@@ -48,6 +48,9 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private double lastCheckpointSeconds;
     private double fraction;
 
+    /// <summary>The web graphics message the client has not taken yet (its channel was full).</summary>
+    private Option<string> pendingGraphics;
+
     private static Outcome Nothing => Outcome.Nothing;
 
     public void Dispose()
@@ -111,6 +114,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
 
             case Effect.FollowContainer f:
                 Follow(f.Reattached ? time.GetUtcNow() : null);
+                await PublishWebGraphics();
                 return Nothing;
 
             case Effect.PauseContainer:
@@ -204,7 +208,41 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         {
             if (!c.TrySendStatus(status))
                 log.Debug("the client has not read the previous status yet");
+            foreach (var g in pendingGraphics)
+            {
+                if (c.TrySendGraphics(g))
+                    pendingGraphics = Option<string>.None;
+            }
         }
+    }
+
+    /// <summary>
+    /// Web graphics (job.toml <c>web_graphics_guest_port</c>): the host port the engine picked on loopback for the
+    /// container's port, sent to the client as <c>boinc_web_graphics_url</c> does, so the Manager's "Show graphics"
+    /// opens it. Once per container start or re-attach (the port changes with each start); a full channel is
+    /// retried with the next status.
+    /// </summary>
+    private async Task PublishWebGraphics()
+    {
+        if (context.Container.WebGraphicsGuestPort.Case is not int guest || ports.Client.IsNone)
+            return;
+        var found = await ports.Engine.LoopbackPort(context.Name, guest, stopping);
+        found.Match(
+            port => port.Match(
+                p => GraphicsReply.LoopbackUrl(p).Bind(url => GraphicsReply.WebGraphicsUrl(url).Map(text => (url, text))).Match(
+                    m =>
+                    {
+                        log.Info($"web graphics at {m.url} (container port {guest}): sent to the client");
+                        pendingGraphics = m.text;
+                        foreach (var c in ports.Client)
+                        {
+                            if (c.TrySendGraphics(m.text))
+                                pendingGraphics = Option<string>.None;
+                        }
+                    },
+                    why => log.Warn($"web graphics not sent to the client: {why}")),
+                () => log.Warn($"the engine shows no loopback host port for the web graphics port {guest}/tcp: the client cannot open the graphics")),
+            e => log.Warn($"cannot read the web graphics' host port: {e}"));
     }
 
     private Outcome RecoverStore()

@@ -52,6 +52,10 @@ public interface IJobEngine
 
     /// <summary>The container's output into <paramref name="sink"/> until it stops or <paramref name="ct"/> ends (from <paramref name="since"/> if given).</summary>
     Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since);
+
+    /// <summary>The loopback host port published for <paramref name="containerPort"/>/tcp (web graphics); None when none.</summary>
+    Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
+        Task.FromResult<Either<EngineError, Option<int>>>(Option<int>.None);
 }
 
 /// <summary>What recovery of the store (without touching WORKDIR) found: the newest generation it verified durable.</summary>
@@ -130,6 +134,9 @@ public interface IBoincClient
 
     /// <summary>False when the client has not read the previous status yet.</summary>
     bool TrySendStatus(AppStatus status);
+
+    /// <summary>A graphics_reply message (the web graphics URL); false when the client has not read the previous one.</summary>
+    bool TrySendGraphics(string text) => true;
 }
 
 /// <summary>The container's CPU counter (the binary: its cgroup, located once; the engine as a fallback).</summary>

@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Engine;
+
+/// <summary>An engine that tells which host port it published for a container's port.</summary>
+public interface IPublishedPorts
+{
+    /// <summary>The loopback host port bound to <paramref name="containerPort"/>/tcp; None when there is none (yet).</summary>
+    Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct);
+}
+
+/// <summary>The host port the engine picked for the web graphics port (inspect's NetworkSettings.Ports).</summary>
+public sealed partial class DockerEngine : IPublishedPorts
+{
+    public Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
+        Call("inspect " + name, ct, async t =>
+        {
+            var c = await client.Containers.InspectContainerAsync(name, t).ConfigureAwait(false);
+            var key = containerPort.ToString(CultureInfo.InvariantCulture) + "/tcp";
+            if (c.NetworkSettings?.Ports is not { } ports || !ports.TryGetValue(key, out var bindings) || bindings is null)
+                return Option<int>.None;
+            foreach (var b in bindings)
+            {
+                // The binding asked for 127.0.0.1; an engine that reports 0.0.0.0 or "" would not be loopback-only.
+                if (b.HostIP == "127.0.0.1" && int.TryParse(b.HostPort, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port > 0)
+                    return Option<int>.Some(port);
+            }
+
+            return Option<int>.None;
+        });
+}
