@@ -10,11 +10,20 @@ public interface IPublishedPorts
 {
     /// <summary>The loopback host port bound to <paramref name="containerPort"/>/tcp; None when there is none (yet).</summary>
     Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct);
+
+    /// <summary>Whether the engine has the image <paramref name="tag"/> locally.</summary>
+    Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct);
 }
 
 /// <summary>The host port the engine picked for the web graphics port (inspect's NetworkSettings.Ports).</summary>
 public sealed partial class DockerEngine : IPublishedPorts
 {
+    public async Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct)
+    {
+        var r = await Call("inspect image " + tag, ct, t => client.Images.InspectImageAsync(tag, t)).ConfigureAwait(false);
+        return r.Match<Either<EngineError, bool>>(_ => true, e => e is EngineError.NotFound ? false : e);
+    }
+
     public Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
         Call("inspect " + name, ct, async t =>
         {

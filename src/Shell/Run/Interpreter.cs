@@ -217,6 +217,56 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     }
 
     /// <summary>
+    /// No build (nor the pull of its base image) while the client says the user suspended network activity, as
+    /// docker_wrapper does: the wrapper tells the client it wants the network (<c>want_network</c> in each status,
+    /// which makes the client show "waiting for network access") and waits, reading only the heartbeat, until
+    /// it lifts. A control request (quit, abort, suspend) or a lost client ends the wait with a temporary exit, so
+    /// the loop's reading of the request is not taken away and nothing has started. An image already present
+    /// needs no network: no wait then. None: go on and build.
+    /// </summary>
+    private async Task<Option<Outcome>> WaitForNetwork(string tag)
+    {
+        if (ports.Client.Case is not IBoincClient client)
+            return Option<Outcome>.None;
+        client.RefreshHeartbeat();
+        if (!client.NetworkSuspended)
+            return Option<Outcome>.None;
+        var present = await ports.Engine.HasImage(tag, stopping);
+        if (present.Exists(p => p))
+            return Option<Outcome>.None;
+
+        log.Info($"network activity is suspended by the client: the image {tag} is not built until it is allowed again");
+        var waitedSince = time.GetTimestamp();
+        while (client.NetworkSuspended)
+        {
+            ReadFraction();
+            client.TrySendStatus(AppStatus.Of(lastCpuSeconds, lastCheckpointSeconds, fraction, wantNetwork: true));
+            if (client.ControlPending || client.ClientLost || stopping.IsCancellationRequested)
+            {
+                log.Info("a request from the client (or its loss) ends the wait for the network");
+                return Outcome.Then(new Command.EngineUnreachable("network activity is suspended by the client; the image is built once it is allowed"));
+            }
+
+            try
+            {
+                await Task.Delay(NetworkPoll, time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return Outcome.Then(new Command.EngineUnreachable("the wrapper is stopping while waiting for the network"));
+            }
+
+            client.RefreshHeartbeat();
+        }
+
+        client.TrySendStatus(AppStatus.Of(lastCpuSeconds, lastCheckpointSeconds, fraction, wantNetwork: false));
+        log.Info($"network activity allowed again after {time.GetElapsedTime(waitedSince).TotalSeconds:0} s: building the image");
+        return Option<Outcome>.None;
+    }
+
+    private static readonly TimeSpan NetworkPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Web graphics (job.toml <c>web_graphics_guest_port</c>): the host port the engine picked on loopback for the
     /// container's port, sent to the client as <c>boinc_web_graphics_url</c> does, so the Manager's "Show graphics"
     /// opens it. Once per container start or re-attach (the port changes with each start); a full channel is
@@ -275,6 +325,10 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
             log.Info($"using the image {image.Tag} named by job.toml");
             return Nothing;
         }
+
+        var waited = await WaitForNetwork(image.Tag);
+        if (waited.IsSome)
+            return waited.IfNone(Nothing);
 
         var ensured = await ports.Engine.EnsureImage(image, dockerfile, log.Writer, stopping);
         return ensured.Match(

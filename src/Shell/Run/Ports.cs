@@ -53,6 +53,10 @@ public interface IJobEngine
     /// <summary>The container's output into <paramref name="sink"/> until it stops or <paramref name="ct"/> ends (from <paramref name="since"/> if given).</summary>
     Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since);
 
+    /// <summary>Whether the engine has the image <paramref name="tag"/> (a build or pull needs no network then).</summary>
+    Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct) =>
+        Task.FromResult<Either<EngineError, bool>>(true);
+
     /// <summary>The loopback host port published for <paramref name="containerPort"/>/tcp (web graphics); None when none.</summary>
     Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
         Task.FromResult<Either<EngineError, Option<int>>>(Option<int>.None);
@@ -134,6 +138,14 @@ public interface IBoincClient
 
     /// <summary>False when the client has not read the previous status yet.</summary>
     bool TrySendStatus(AppStatus status);
+
+    /// <summary>Reads the heartbeat channel only (control requests stay for <see cref="Poll"/>).</summary>
+    void RefreshHeartbeat()
+    {
+    }
+
+    /// <summary>The client's last heartbeat said network activity is suspended.</summary>
+    bool NetworkSuspended => false;
 
     /// <summary>A graphics_reply message (the web graphics URL); false when the client has not read the previous one.</summary>
     bool TrySendGraphics(string text) => true;
