@@ -115,7 +115,10 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
             case Effect.FollowContainer f:
                 Follow(f.Reattached ? time.GetUtcNow() : null);
                 await PublishWebGraphics();
-                return Nothing;
+                // The container's CPU (and memory) right away, not a tick later: a re-attached container has run
+                // all along, and its figure belongs in the first status (issue 15).
+                var first = await ports.Cpu.Sample(name, stopping);
+                return first.Case is long nanos ? Outcome.Then(new Command.CpuSampled(nanos)) : Nothing;
 
             case Effect.PauseContainer:
                 return Required(await engine.Pause(name, stopping), "pause the container");
