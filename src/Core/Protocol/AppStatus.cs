@@ -15,8 +15,9 @@ public sealed record AppStatus
     /// <summary>Channel capacity: 1024 bytes minus the flag byte, and the text needs its NUL.</summary>
     public const int MaxTextLength = 1022;
 
-    private AppStatus(double current, double checkpoint, double fraction, Option<double> wss, Option<int> otherPid, Option<bool> wantNetwork)
+    private AppStatus(double current, double checkpoint, double fraction, Option<double> wss, Option<int> otherPid, Option<bool> wantNetwork, Option<double> maxWss)
     {
+        MaxWorkingSetBytes = maxWss;
         CurrentCpuTime = current;
         CheckpointCpuTime = checkpoint;
         FractionDone = fraction;
@@ -29,13 +30,17 @@ public sealed record AppStatus
     public double CheckpointCpuTime { get; }
     public double FractionDone { get; }
     public Option<double> WorkingSetBytes { get; }
+
+    /// <summary>The largest working set the job has had so far (bytes); never below <see cref="WorkingSetBytes"/>.</summary>
+    public Option<double> MaxWorkingSetBytes { get; }
     public Option<int> OtherPid { get; }
     public Option<bool> WantNetwork { get; }
 
     /// <summary>
     /// A status with every value made safe to send: non-finite or negative CPU times become 0, the checkpoint
     /// time is capped at the current one, the fraction is clamped to [0, 1] (NaN becomes 0 = no news),
-    /// a non-finite or negative working set is left out, a pid &lt;= 0 is left out.
+    /// a non-finite or negative working set is left out, a pid &lt;= 0 is left out. The peak working set is
+    /// raised to the working set when it is below it, and left out when not finite or negative.
     /// </summary>
     public static AppStatus Of(
         double currentCpuTime,
@@ -43,18 +48,27 @@ public sealed record AppStatus
         double fractionDone,
         Option<double> workingSetBytes = default,
         Option<int> otherPid = default,
-        Option<bool> wantNetwork = default)
+        Option<bool> wantNetwork = default,
+        Option<double> maxWorkingSetBytes = default)
     {
         var current = Sane(currentCpuTime);
         var checkpoint = Math.Min(Sane(checkpointCpuTime), current);
+        var wss = workingSetBytes.Filter(Bytes).Map(WholeBytes);
+        var peak = maxWorkingSetBytes.Filter(Bytes).Map(WholeBytes).Map(m => Math.Max(m, wss.IfNone(0)));
         return new AppStatus(
             current,
             checkpoint,
             Tiny(FractionDoneText.Clamp(fractionDone)),
-            workingSetBytes.Filter(w => double.IsFinite(w) && w >= 0).Map(Tiny),
+            wss,
             otherPid.Filter(p => p > 0),
-            wantNetwork);
+            wantNetwork,
+            peak);
     }
+
+    private static bool Bytes(double b) => double.IsFinite(b) && b >= 0;
+
+    /// <summary>Whole bytes (what a cgroup counts), at most 1e18: <c>%e</c> of it always parses back.</summary>
+    private static double WholeBytes(double b) => Math.Min(Math.Floor(b), 1e18);
 
     /// <summary>
     /// The text exactly as the BOINC API writes it (<c>boinc_api.cpp</c> <c>update_app_progress</c>): both CPU
@@ -68,6 +82,7 @@ public sealed record AppStatus
         b.Append("<checkpoint_cpu_time>").Append(ClientText.FormatE(CheckpointCpuTime)).Append("</checkpoint_cpu_time>\n");
         b.Append("<fraction_done>").Append(ClientText.FormatE(FractionDone)).Append("</fraction_done>\n");
         WorkingSetBytes.Iter(w => b.Append("<wss>").Append(ClientText.FormatE(w)).Append("</wss>\n"));
+        MaxWorkingSetBytes.Iter(w => b.Append("<max_wss>").Append(ClientText.FormatE(w)).Append("</max_wss>\n"));
         OtherPid.Iter(p => b.Append("<other_pid>").Append(p).Append("</other_pid>\n"));
         WantNetwork.Iter(n => b.Append("<want_network>").Append(n ? 1 : 0).Append("</want_network>\n"));
         return b.ToString();
@@ -91,7 +106,8 @@ public sealed record ClientStatusReading(
     Option<double> FractionDone,
     Option<double> WorkingSetBytes,
     Option<long> OtherPid,
-    Option<long> WantNetwork)
+    Option<long> WantNetwork,
+    Option<double> MaxWorkingSetBytes = default)
 {
     public static ClientStatusReading Parse(string text)
     {
@@ -104,6 +120,7 @@ public sealed record ClientStatusReading(
             fraction,
             ClientText.Double(text, "<wss>"),
             ClientText.Integer(text, "<other_pid>"),
-            ClientText.Integer(text, "<want_network>"));
+            ClientText.Integer(text, "<want_network>"),
+            ClientText.Double(text, "<max_wss>"));
     }
 }

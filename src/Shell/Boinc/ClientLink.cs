@@ -66,6 +66,20 @@ public sealed class ClientLink : IDisposable
     }
 
     /// <summary>
+    /// Reads only the heartbeat channel (control requests stay for <see cref="Poll"/>): for a wait that must not
+    /// take a quit or an abort away from the loop.
+    /// </summary>
+    public void RefreshHeartbeat() =>
+        _shm.Receive(Channel.Heartbeat).Iter(text =>
+        {
+            _lastHeartbeat = _time.GetUtcNow();
+            Heartbeat.Parse(text).Iter(h => LastHeartbeat = h);
+        });
+
+    /// <summary>The last heartbeat said the user suspended network activity.</summary>
+    public bool NetworkSuspended => LastHeartbeat.Exists(h => h.NetworkSuspended);
+
+    /// <summary>
     /// Whether a control request waits on its channel: one read of shared memory, safe from any thread (the
     /// loop's <see cref="Poll"/> takes it). Lets a poller stay asleep when there is nothing to do.
     /// </summary>
@@ -79,6 +93,9 @@ public sealed class ClientLink : IDisposable
 
     /// <summary>Sends a status unless the client has not read the previous one yet (then false; try next second).</summary>
     public bool TrySendStatus(AppStatus status) => _shm.Send(Channel.AppStatus, status.Format());
+
+    /// <summary>A graphics_reply message (<see cref="GraphicsReply"/>) unless the client has not read the previous one.</summary>
+    public bool TrySendGraphics(string text) => _shm.Send(Channel.GraphicsReply, text);
 
     public void Dispose() => _shm.Dispose();
 }

@@ -79,7 +79,7 @@ public static class CgroupPaths
     /// <paramref name="fsType"/> (with <paramref name="controller"/> among its options for v1) whose root
     /// contains that path. mountinfo: <c>ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPEROPTS</c>.
     /// </summary>
-    private static Option<string> MountFor(string mountInfo, string fsType, string? controller, string cgroupPath)
+    public static Option<string> MountFor(string mountInfo, string fsType, string? controller, string cgroupPath)
     {
         foreach (var line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {

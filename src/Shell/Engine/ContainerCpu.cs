@@ -24,6 +24,8 @@ public sealed class ContainerCpu : IDisposable
     private readonly Action<string> info;
     private readonly Action<string> warn;
     private Option<CgroupCpu> counter;
+    private Option<CgroupMemory> memory;
+    private bool memoryWarned;
     private Option<ProcessExit> exitWatch;
     private Option<long> lastSample;
     private int samplingPid;
@@ -54,10 +56,15 @@ public sealed class ContainerCpu : IDisposable
         {
             var read = c.Read();
             if (read.IsRight)
+            {
+                ReadMemory();
                 return Remember(read.RightToSeq().Head());
+            }
+
             // The cgroup went away (the container stopped or was replaced): locate it again below.
             c.Dispose();
             counter = Option<CgroupCpu>.None;
+            DropMemory();
         }
 
         var process = await ((IContainerProcess)engine).MainProcess(name, ct).ConfigureAwait(false);
@@ -81,6 +88,7 @@ public sealed class ContainerCpu : IDisposable
                 }
 
                 WatchExit(p.Pid, c.Counter);
+                OpenMemory(p.Pid);
                 return c.Read().Map(Remember).MapLeft(e => (EngineError)new EngineError.Failed("cgroup", e));
             },
             async why =>
@@ -128,6 +136,46 @@ public sealed class ContainerCpu : IDisposable
         return lastSample;
     }
 
+    /// <summary>
+    /// The container's memory use at the last sample (its memory cgroup, read with each CPU sample); None before
+    /// the first sample, after the container ended, or when its memory cgroup cannot be read (said once).
+    /// </summary>
+    public Option<MemoryUse> Memory { get; private set; }
+
+    private void OpenMemory(int pid)
+    {
+        DropMemory();
+        CgroupMemory.Open(pid).Match(
+            m =>
+            {
+                memory = m;
+                ReadMemory();
+            },
+            why =>
+            {
+                if (!memoryWarned)
+                    warn($"the container's memory cgroup cannot be read ({why}): no working set is reported to the client");
+                memoryWarned = true;
+            });
+    }
+
+    private void ReadMemory()
+    {
+        foreach (var m in memory)
+        {
+            m.Read().Match(
+                use => Memory = use,
+                _ => DropMemory());
+        }
+    }
+
+    private void DropMemory()
+    {
+        memory.Iter(m => m.Dispose());
+        memory = Option<CgroupMemory>.None;
+        Memory = Option<MemoryUse>.None;
+    }
+
     private long Remember(long nanos)
     {
         lastSample = Math.Max(lastSample.IfNone(0), nanos);
@@ -160,6 +208,7 @@ public sealed class ContainerCpu : IDisposable
 
     public void Dispose()
     {
+        DropMemory();
         counter.Iter(c => c.Dispose());
         counter = Option<CgroupCpu>.None;
         exitWatch.Iter(w => w.Dispose());

@@ -48,6 +48,14 @@ public sealed class EnginePort(IEngine engine) : IJobEngine
 
     public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since) =>
         engine.StreamLogs(name, prefix, sink, ct, since);
+
+    // client (issue 16 point 2): no build while the network is suspended, unless the image is there.
+    public Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct) =>
+        engine is IPublishedPorts p ? p.HasImage(tag, ct) : Task.FromResult<Either<EngineError, bool>>(false);
+
+    // client (issue 16 point 3): the host port of the web graphics.
+    public Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
+        engine is IPublishedPorts p ? p.LoopbackPort(name, containerPort, ct) : Task.FromResult<Either<EngineError, Option<int>>>(Option<int>.None);
 }
 
 /// <summary>The CPU port over <see cref="ContainerCpu"/> (the cgroup counter, engine stats as a fallback).</summary>
@@ -58,6 +66,9 @@ public sealed class CpuPort(IEngine engine, WrapperLog log) : ICpuMeter
     public Task<Either<EngineError, long>> Sample(string name, CancellationToken ct) => cpu.Sample(name, ct);
 
     public Task<Option<long>> AtExit(TimeSpan limit, CancellationToken ct) => cpu.AtExit(limit, ct);
+
+    // client (issue 16 point 1): the working set read from the container's memory cgroup with each CPU sample.
+    public Option<MemoryUse> Memory => cpu.Memory;
 
     public void Dispose() => cpu.Dispose();
 }
@@ -72,6 +83,14 @@ public sealed class ClientPort(ClientLink link) : IBoincClient, IDisposable
     public bool ClientLost => link.ClientLost;
 
     public bool TrySendStatus(AppStatus status) => link.TrySendStatus(status);
+
+    // client (issue 16 point 2): the network-suspended flag of the heartbeat, read without taking control requests.
+    public void RefreshHeartbeat() => link.RefreshHeartbeat();
+
+    public bool NetworkSuspended => link.NetworkSuspended;
+
+    // client (issue 16 point 3): the web graphics URL on the graphics_reply channel.
+    public bool TrySendGraphics(string text) => link.TrySendGraphics(text);
 
     public void Dispose() => link.Dispose();
 }

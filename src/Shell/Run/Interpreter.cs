@@ -48,6 +48,9 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private double lastCheckpointSeconds;
     private double fraction;
 
+    /// <summary>The web graphics message the client has not taken yet (its channel was full).</summary>
+    private Option<string> pendingGraphics;
+
     private static Outcome Nothing => Outcome.Nothing;
 
     public void Dispose()
@@ -111,7 +114,11 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
 
             case Effect.FollowContainer f:
                 Follow(f.Reattached ? time.GetUtcNow() : null);
-                return Nothing;
+                await PublishWebGraphics();
+                // The container's CPU (and memory) right away, not a tick later: a re-attached container has run
+                // all along, and its figure belongs in the first status (issue 15).
+                var first = await ports.Cpu.Sample(name, stopping);
+                return first.Case is long nanos ? Outcome.Then(new Command.CpuSampled(nanos)) : Nothing;
 
             case Effect.PauseContainer:
                 return Required(await engine.Pause(name, stopping), "pause the container");
@@ -193,12 +200,102 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     public void SendStatus()
     {
         ReadFraction();
-        var status = AppStatus.Of(lastCpuSeconds, lastCheckpointSeconds, fraction);
+        var memory = ports.Cpu.Memory;
+        var status = AppStatus.Of(
+            lastCpuSeconds,
+            lastCheckpointSeconds,
+            fraction,
+            workingSetBytes: memory.Map(m => (double)m.WorkingSetBytes),
+            maxWorkingSetBytes: memory.Map(m => (double)m.MaxWorkingSetBytes));
         foreach (var c in ports.Client)
         {
             if (!c.TrySendStatus(status))
                 log.Debug("the client has not read the previous status yet");
+            foreach (var g in pendingGraphics)
+            {
+                if (c.TrySendGraphics(g))
+                    pendingGraphics = Option<string>.None;
+            }
         }
+    }
+
+    /// <summary>
+    /// No build (nor the pull of its base image) while the client says the user suspended network activity, as
+    /// docker_wrapper does: the wrapper tells the client it wants the network (<c>want_network</c> in each status,
+    /// which makes the client show "waiting for network access") and waits, reading only the heartbeat, until
+    /// it lifts. A control request (quit, abort, suspend) or a lost client ends the wait with a temporary exit, so
+    /// the loop's reading of the request is not taken away and nothing has started. An image already present
+    /// needs no network: no wait then. None: go on and build.
+    /// </summary>
+    private async Task<Option<Outcome>> WaitForNetwork(string tag)
+    {
+        if (ports.Client.Case is not IBoincClient client)
+            return Option<Outcome>.None;
+        client.RefreshHeartbeat();
+        if (!client.NetworkSuspended)
+            return Option<Outcome>.None;
+        var present = await ports.Engine.HasImage(tag, stopping);
+        if (present.Exists(p => p))
+            return Option<Outcome>.None;
+
+        log.Info($"network activity is suspended by the client: the image {tag} is not built until it is allowed again");
+        var waitedSince = time.GetTimestamp();
+        while (client.NetworkSuspended)
+        {
+            ReadFraction();
+            client.TrySendStatus(AppStatus.Of(lastCpuSeconds, lastCheckpointSeconds, fraction, wantNetwork: true));
+            if (client.ControlPending || client.ClientLost || stopping.IsCancellationRequested)
+            {
+                log.Info("a request from the client (or its loss) ends the wait for the network");
+                return Outcome.Then(new Command.EngineUnreachable("network activity is suspended by the client; the image is built once it is allowed"));
+            }
+
+            try
+            {
+                await Task.Delay(NetworkPoll, time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return Outcome.Then(new Command.EngineUnreachable("the wrapper is stopping while waiting for the network"));
+            }
+
+            client.RefreshHeartbeat();
+        }
+
+        client.TrySendStatus(AppStatus.Of(lastCpuSeconds, lastCheckpointSeconds, fraction, wantNetwork: false));
+        log.Info($"network activity allowed again after {time.GetElapsedTime(waitedSince).TotalSeconds:0} s: building the image");
+        return Option<Outcome>.None;
+    }
+
+    private static readonly TimeSpan NetworkPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Web graphics (job.toml <c>web_graphics_guest_port</c>): the host port the engine picked on loopback for the
+    /// container's port, sent to the client as <c>boinc_web_graphics_url</c> does, so the Manager's "Show graphics"
+    /// opens it. Once per container start or re-attach (the port changes with each start); a full channel is
+    /// retried with the next status.
+    /// </summary>
+    private async Task PublishWebGraphics()
+    {
+        if (context.Container.WebGraphicsGuestPort.Case is not int guest || ports.Client.IsNone)
+            return;
+        var found = await ports.Engine.LoopbackPort(context.Name, guest, stopping);
+        found.Match(
+            port => port.Match(
+                p => GraphicsReply.LoopbackUrl(p).Bind(url => GraphicsReply.WebGraphicsUrl(url).Map(text => (url, text))).Match(
+                    m =>
+                    {
+                        log.Info($"web graphics at {m.url} (container port {guest}): sent to the client");
+                        pendingGraphics = m.text;
+                        foreach (var c in ports.Client)
+                        {
+                            if (c.TrySendGraphics(m.text))
+                                pendingGraphics = Option<string>.None;
+                        }
+                    },
+                    why => log.Warn($"web graphics not sent to the client: {why}")),
+                () => log.Warn($"the engine shows no loopback host port for the web graphics port {guest}/tcp: the client cannot open the graphics")),
+            e => log.Warn($"cannot read the web graphics' host port: {e}"));
     }
 
     private Outcome RecoverStore()
@@ -231,6 +328,10 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
             log.Info($"using the image {image.Tag} named by job.toml");
             return Nothing;
         }
+
+        var waited = await WaitForNetwork(image.Tag);
+        if (waited.IsSome)
+            return waited.IfNone(Nothing);
 
         var ensured = await ports.Engine.EnsureImage(image, dockerfile, log.Writer, stopping);
         return ensured.Match(

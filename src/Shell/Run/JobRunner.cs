@@ -136,7 +136,8 @@ public static class JobRunner
         log.Info($"container engine {v.Version} (API {v.ApiVersion}) at {engine.Endpoint}");
         log.Info($"engine: {EngineDifferences.Describe(t)}");
         var facts = Facts(plan, config, t, bootId, log);
-        var context = new RunContext(plan.Container, report.DockerfileText, facts, $"{engine.Endpoint.Uri} engine {v.Version} api {v.ApiVersion} boot {bootId}");
+        // client (issue 16 point 2): the client's proxy reaches the build and, with a network, the container.
+        var context = new RunContext(Core.Protocol.ProxyEnv.Apply(plan.Container, slotContext.ProxyInfo), report.DockerfileText, facts, $"{engine.Endpoint.Uri} engine {v.Version} api {v.ApiVersion} boot {bootId}");
 
         var store = config.Checkpoint.Enabled
             ? Option<CheckpointStore>.Some(CheckpointStore.Open(slot, config.Checkpoint, time))

@@ -52,6 +52,14 @@ public interface IJobEngine
 
     /// <summary>The container's output into <paramref name="sink"/> until it stops or <paramref name="ct"/> ends (from <paramref name="since"/> if given).</summary>
     Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since);
+
+    /// <summary>Whether the engine has the image <paramref name="tag"/> (a build or pull needs no network then).</summary>
+    Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct) =>
+        Task.FromResult<Either<EngineError, bool>>(true);
+
+    /// <summary>The loopback host port published for <paramref name="containerPort"/>/tcp (web graphics); None when none.</summary>
+    Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
+        Task.FromResult<Either<EngineError, Option<int>>>(Option<int>.None);
 }
 
 /// <summary>What recovery of the store (without touching WORKDIR) found: the newest generation it verified durable.</summary>
@@ -130,6 +138,17 @@ public interface IBoincClient
 
     /// <summary>False when the client has not read the previous status yet.</summary>
     bool TrySendStatus(AppStatus status);
+
+    /// <summary>Reads the heartbeat channel only (control requests stay for <see cref="Poll"/>).</summary>
+    void RefreshHeartbeat()
+    {
+    }
+
+    /// <summary>The client's last heartbeat said network activity is suspended.</summary>
+    bool NetworkSuspended => false;
+
+    /// <summary>A graphics_reply message (the web graphics URL); false when the client has not read the previous one.</summary>
+    bool TrySendGraphics(string text) => true;
 }
 
 /// <summary>The container's CPU counter (the binary: its cgroup, located once; the engine as a fallback).</summary>
@@ -142,6 +161,9 @@ public interface ICpuMeter : IDisposable
     /// an earlier sample), waiting at most <paramref name="limit"/>; None when it was never sampled.
     /// </summary>
     Task<Option<long>> AtExit(TimeSpan limit, CancellationToken ct);
+
+    /// <summary>The container's memory use at the last sample (None when not known: the client then measures on its own).</summary>
+    Option<MemoryUse> Memory => Option<MemoryUse>.None;
 }
 
 /// <summary>

@@ -25,6 +25,7 @@ public class SlotIoTests
         ["Host/DurableFile.cs"] = "a helper for non-slot files (its slot callers are pending, below)",
         ["Engine/JournalFile.cs"] = "/proc/sys/kernel/random/boot_id",
         ["Engine/CgroupCpu.cs"] = "/proc and cgroup files",
+        ["Engine/CgroupMemory.cs"] = "/proc and cgroup files",
         ["Engine/EngineProbe.cs"] = "engine sockets and config",
         ["Engine/HostLock.cs"] = "the host-wide lock directory",
         ["Engine/PodmanHostFacts.cs"] = "/sys and /proc facts",
