@@ -321,20 +321,36 @@ public static class CrashExploreCommand
             var recorded = Normalise(recordedOps);
             if (expected.SequenceEqual(recorded, StringComparer.Ordinal))
             {
-                @out.WriteLine($"crash-explore: {what}: the binary's {recorded.Count} operations match Core's protocol (same operations, same order, every fsync)");
+                @out.WriteLine($"crash-explore: {what}: the binary's {recorded.Count} operations match Core's protocol (same operations, same order, every fsync):");
+                foreach (var line in recorded) @out.WriteLine($"    {line}");
                 return;
             }
 
             violations++;
-            @out.WriteLine($"crash-explore: {what}: MISMATCH between Core's protocol and the binary's system calls:");
+            @out.WriteLine($"crash-explore: {what}: MISMATCH between Core's protocol and the binary's system calls ('!' marks a difference):");
             var width = Math.Max(20, expected.Select(e => e.Length).DefaultIfEmpty(0).Max());
             @out.WriteLine($"     {"Core emitted".PadRight(width)} | binary issued");
-            for (var i = 0; i < Math.Max(expected.Count, recorded.Count); i++)
+            foreach (var (e, r) in Align(expected, recorded))
+                @out.WriteLine($"  {(e == r ? ' ' : '!')}  {(e ?? "(missing)").PadRight(width)} | {r ?? "(missing)"}");
+        }
+
+        /// <summary>The two sequences aligned on their longest common subsequence (null: no counterpart).</summary>
+        private static List<(string? Expected, string? Recorded)> Align(List<string> a, List<string> b)
+        {
+            var l = new int[a.Count + 1, b.Count + 1];
+            for (var i = a.Count - 1; i >= 0; i--)
+                for (var j = b.Count - 1; j >= 0; j--)
+                    l[i, j] = a[i] == b[j] ? l[i + 1, j + 1] + 1 : Math.Max(l[i + 1, j], l[i, j + 1]);
+            var rows = new List<(string?, string?)>();
+            int x = 0, y = 0;
+            while (x < a.Count || y < b.Count)
             {
-                var e = i < expected.Count ? expected[i] : "";
-                var r = i < recorded.Count ? recorded[i] : "";
-                @out.WriteLine($"  {(e == r ? ' ' : '!')}  {e.PadRight(width)} | {r}");
+                if (x < a.Count && y < b.Count && a[x] == b[y]) rows.Add((a[x++], b[y++]));
+                else if (y >= b.Count || (x < a.Count && l[x + 1, y] >= l[x, y + 1])) rows.Add((a[x++], null));
+                else rows.Add((null, b[y++]));
             }
+
+            return rows;
         }
 
         // ---------------- step 3: crash states on the real disk ----------------
