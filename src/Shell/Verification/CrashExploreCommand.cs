@@ -173,10 +173,11 @@ public static class CrashExploreCommand
             var traceFile = Path.Combine(work, command.Trim('_') + ".strace");
             var args = new[] { "-f", "-qq", "-e", "trace=%file,%desc", "-y", "-xx", "-s", "16777216", "-o", traceFile, o.Binary }
                 .Concat(Args(command, slot, cpu)).ToArray();
+            var dirsBefore = Snapshot(slot).Dirs;
             var clock = Stopwatch.StartNew();
             var r = Exec("strace", args, null);
             if (r.Code != 0) throw new ExploreException($"traced {command} failed (exit {r.Code}): {r.Stderr}");
-            var ops = StraceParser.Parse(File.ReadLines(traceFile), slot, Snapshot(slot).Dirs);
+            var ops = StraceParser.Parse(File.ReadLines(traceFile), slot, dirsBefore);
             @out.WriteLine($"crash-explore: {command} recorded: {ops.Count} operations on the slot in {clock.Elapsed.TotalSeconds:0.0} s (trace {traceFile})");
             return (ops, r.Stdout);
         }
