@@ -178,6 +178,8 @@ public static class CrashExploreCommand
             var r = Exec("strace", args, null);
             if (r.Code != 0) throw new ExploreException($"traced {command} failed (exit {r.Code}): {r.Stderr}");
             var ops = StraceParser.Parse(File.ReadLines(traceFile), slot, dirsBefore);
+            var acks = ops.Count(x => x is TraceOp.Ack);
+            if (acks != 1) throw new ExploreException($"the trace of {command} holds {acks} acknowledgements, not one: cannot tell which crash points come after it (trace {traceFile})");
             @out.WriteLine($"crash-explore: {command} recorded: {ops.Count} operations on the slot in {clock.Elapsed.TotalSeconds:0.0} s (trace {traceFile})");
             return (ops, r.Stdout);
         }

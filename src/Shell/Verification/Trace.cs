@@ -49,8 +49,8 @@ public abstract record TraceOp
 /// Parses <c>strace -f -qq -e trace=%file,%desc -y -xx -s N</c> output (every string hex-escaped, every
 /// descriptor followed by its path) into <see cref="TraceOp"/>s on one slot. Calls that failed, calls that only
 /// read, and calls outside the slot are dropped; a successful mutating call on the slot that the model does not
-/// know is kept as <see cref="TraceOp.Unmodelled"/>. Writes to descriptor 1 starting with <c>acked</c> or
-/// <c>recovered</c> become <see cref="TraceOp.Ack"/>.
+/// know is kept as <see cref="TraceOp.Unmodelled"/>. A write outside the slot starting with <c>acked</c> or
+/// <c>recovered</c> (the hidden commands' stdout) becomes <see cref="TraceOp.Ack"/>.
 /// </summary>
 public static class StraceParser
 {
@@ -75,7 +75,8 @@ public static class StraceParser
             var sp = line.IndexOf(' ');
             if (sp <= 0 || !line[..sp].All(char.IsDigit)) continue;
             var pid = line[..sp];
-            var body = line[(sp + 1)..];
+            // strace pads the pid column (a 4-digit pid is followed by two spaces).
+            var body = line[(sp + 1)..].TrimStart();
             if (body.EndsWith("<unfinished ...>", StringComparison.Ordinal))
             {
                 unfinished[pid] = body[..^"<unfinished ...>".Length].TrimEnd();
@@ -149,7 +150,9 @@ public static class StraceParser
                 case "write" or "pwrite64" or "writev" or "pwritev" or "pwritev2":
                 {
                     var (fd, p) = Fd(0);
-                    if (fd == 1 && call == "write" && args.Count > 1)
+                    // The acknowledgement: .NET writes stdout through a dup of descriptor 1, so it is recognised by
+                    // what is written (outside the slot), not by the descriptor number.
+                    if (call == "write" && args.Count > 1 && (p is null || Rel(p) is null) && IsAck(args[1]))
                     {
                         var text = Encoding.UTF8.GetString(DecodeBytes(Unquote(args[1]))).TrimEnd('\n');
                         foreach (var l in text.Split('\n'))
@@ -250,6 +253,12 @@ public static class StraceParser
         }
 
         return ops;
+    }
+
+    private static bool IsAck(string quoted)
+    {
+        var text = Encoding.UTF8.GetString(DecodeBytes(Unquote(quoted)));
+        return text.StartsWith("acked ", StringComparison.Ordinal) || text.StartsWith("recovered ", StringComparison.Ordinal);
     }
 
     private static bool Writable(string flags) => flags.Contains("O_WRONLY", StringComparison.Ordinal) || flags.Contains("O_RDWR", StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public class StraceParserTests
     private static readonly string[] Trace =
     {
         $"100 openat({Fd(3, "/s")}, \"{X("state.bin")}\", O_RDONLY|O_CLOEXEC) = {Fd(4, "/s/state.bin")}",
-        $"100 mkdirat({Fd(3, "/s")}, \"{X("d")}\", 0755) = 0",
+        $"100  mkdirat({Fd(3, "/s")}, \"{X("d")}\", 0755) = 0",
         $"100 unlinkat({Fd(5, "/s/d")}, \"{X("f")}\", 0) = -1 ENOENT (No such file or directory)",
         $"100 openat({Fd(5, "/s/d")}, \"{X("f")}\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0644) = {Fd(6, "/s/d/f")}",
         $"100 pwrite64({Fd(6, "/s/d/f")}, \"{X("hello")}\", 5, 0 <unfinished ...>",
@@ -32,7 +32,7 @@ public class StraceParserTests
         $"100 fsync({Fd(5, "/s/d")}) = 0",
         $"100 unlinkat({Fd(3, "/s")}, \"{X("d")}\", AT_REMOVEDIR) = 0",
         $"100 ioctl({Fd(6, "/s/g")}, BTRFS_IOC_CLONE or FICLONE, 4) = -1 EOPNOTSUPP (Operation not supported)",
-        $"100 write(1<{X("pipe:[7]")}>, \"{X("acked 3\n")}\", 8) = 8",
+        $"100 write(27<{X("pipe:[7]")}>, \"{X("acked 3\n")}\", 8) = 8",
     };
 
     [Fact]
