@@ -114,6 +114,7 @@ public static class CrashExploreCommand
 
         public int Run()
         {
+            var broken = false;
             var clock = Stopwatch.StartNew();
             Directory.CreateDirectory(work);
             try
@@ -157,11 +158,18 @@ public static class CrashExploreCommand
                 @out.WriteLine($"crash-explore: {commitOps.Count(x => x is not TraceOp.Ack)} + {recoverOps.Count(x => x is not TraceOp.Ack)} operations recorded (commit + recovery), " +
                     $"{crashPoints} crash points, {subsetsConsidered} crash subsets, {statesReplayed} distinct crash states replayed with the real recovery, " +
                     $"{violations} violation(s), {clock.Elapsed.TotalSeconds:0.0} s");
+                if (violations > 0) @out.WriteLine($"crash-explore: the scratch directory {work} (traces, last crash state) is kept for inspection");
                 return violations == 0 ? Program.Ok : Program.Errors;
+            }
+            catch (ExploreException)
+            {
+                broken = true;
+                @out.WriteLine($"crash-explore: the scratch directory {work} is kept for inspection");
+                throw;
             }
             finally
             {
-                if (!o.KeepWork && o.Work is null) TryDelete(work);
+                if (!o.KeepWork && o.Work is null && violations == 0 && !broken) TryDelete(work);
             }
         }
 
@@ -179,7 +187,14 @@ public static class CrashExploreCommand
             if (r.Code != 0) throw new ExploreException($"traced {command} failed (exit {r.Code}): {r.Stderr}");
             var ops = StraceParser.Parse(File.ReadLines(traceFile), slot, dirsBefore);
             var acks = ops.Count(x => x is TraceOp.Ack);
-            if (acks != 1) throw new ExploreException($"the trace of {command} holds {acks} acknowledgements, not one: cannot tell which crash points come after it (trace {traceFile})");
+            if (acks > 1) throw new ExploreException($"the trace of {command} holds {acks} acknowledgements, not one: cannot tell which crash points come after it (trace {traceFile})");
+            if (acks == 0)
+            {
+                // The command prints its line only after the store returned, i.e. after its last operation on the
+                // slot: the end of the trace is where the acknowledgement is, even if the tracer missed the write.
+                @out.WriteLine($"crash-explore: {command}: the trace does not show the stdout write; the acknowledgement is placed after the last operation");
+                ops.Add(new TraceOp.Ack(r.Stdout.Split('\n')[0]));
+            }
             @out.WriteLine($"crash-explore: {command} recorded: {ops.Count} operations on the slot in {clock.Elapsed.TotalSeconds:0.0} s (trace {traceFile})");
             return (ops, r.Stdout);
         }
