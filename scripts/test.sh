@@ -75,6 +75,8 @@ scripts/podman-up.sh
 scripts/boinc-up.sh
 # The Native AOT toolchain (clang, lld, zlib), for the publish that overlaps the first pass.
 scripts/aot-up.sh
+# issue 19 (crash-explore): strace, to record the binary's system calls (tests/Integration/RealDisk).
+scripts/realdisk-up.sh
 
 # On CI the engine is ours alone: containers left by an earlier, crashed run are not this run's fault, so
 # clear them first and let the leak check below blame only what this run leaves. (On a shared developer
@@ -176,8 +178,8 @@ conform_pass() {
 }
 
 # The tests that start the wrapper run once, against the shipped binary (pass 2, and pass 3 on Podman).
-readonly STARTS_WRAPPER="FullyQualifiedName~Boinc.Persist.Integration.Run.|FullyQualifiedName~Boinc.Persist.Integration.BoincClient.|FullyQualifiedName~Boinc.Persist.Integration.Conform."
-readonly NOT_WRAPPER="FullyQualifiedName!~Boinc.Persist.Integration.Run.&FullyQualifiedName!~Boinc.Persist.Integration.BoincClient.&FullyQualifiedName!~Boinc.Persist.Integration.Conform."
+readonly STARTS_WRAPPER="FullyQualifiedName~Boinc.Persist.Integration.Run.|FullyQualifiedName~Boinc.Persist.Integration.BoincClient.|FullyQualifiedName~Boinc.Persist.Integration.Conform.|FullyQualifiedName~Boinc.Persist.Integration.RealDisk."
+readonly NOT_WRAPPER="FullyQualifiedName!~Boinc.Persist.Integration.Run.&FullyQualifiedName!~Boinc.Persist.Integration.BoincClient.&FullyQualifiedName!~Boinc.Persist.Integration.Conform.&FullyQualifiedName!~Boinc.Persist.Integration.RealDisk."
 
 # 1. On Docker, the properties and the integration tests that do not start the wrapper.
 pass docker -- dotnet test Boinc.Persist.sln -c "$CONFIGURATION" --filter "$NOT_WRAPPER"
@@ -204,7 +206,8 @@ if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
     Boinc.Persist.Integration.BoincClient.BoincClientHarnessTests. Boinc.Persist.Integration.BoincClient.BoincScenarioCleanupTests.
     Boinc.Persist.Integration.BoincClient.BoincDataDirTests. Boinc.Persist.Integration.BoincClient.BoincTasksParserTests.
     Boinc.Persist.Integration.Engine.EndpointTests. Boinc.Persist.Integration.Engine.EngineRestartTests.
-    Boinc.Persist.Integration.Engine.PodmanServiceTests. Boinc.Persist.Integration.Engine.RootlessPodmanTests."
+    Boinc.Persist.Integration.Engine.PodmanServiceTests. Boinc.Persist.Integration.Engine.RootlessPodmanTests.
+    Boinc.Persist.Integration.RealDisk."
   podman_filter=""
   for prefix in $local_only; do podman_filter+="${podman_filter:+&}FullyQualifiedName!~$prefix"; done
   pass podman BOINC_PERSIST_TEST_ENGINE=podman "BOINC_PERSIST_TEST_SESSION=$BOINC_PERSIST_TEST_SESSION-podman" \

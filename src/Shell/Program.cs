@@ -56,6 +56,12 @@ public static class Program
         if (args.Length > 0 && args[0] == Checkpoints.TortureCommand.Name)
             return Checkpoints.TortureCommand.Run(args[1..], stdout, stderr);
 
+        if (args.Length > 0 && args[0] is Verification.StoreOnceCommand.CommitName or Verification.StoreOnceCommand.RecoverName)
+            return Verification.StoreOnceCommand.Run(args[0], args[1..], stdout, stderr);
+
+        if (args.Length > 0 && args[0] == Verification.CrashExploreCommand.Name)
+            return Verification.CrashExploreCommand.Run(args[1..], stdout, stderr);
+
         // `run`, or no command at all: the wrapper mode, started by the BOINC client with docker_wrapper's
         // command line in the slot directory.
         var runArgs = args.Length > 0 && args[0] == "run" ? args[1..] : args;
@@ -193,6 +199,10 @@ public static class Program
               Run the persistence guarantees against the wrapper that CMD starts (ours, or another one such
               as BOINC's docker_wrapper), as the BOINC client would, under faults; print a table of which
               guarantees held, with evidence. Exits 0 only if every selected guarantee held.
+          boinc-persist crash-explore [--size BYTES] [--files N] [--seed S] [--exhaustive N] [--samples N] [--keep-work]
+              Record (strace) this binary's system calls for one commit and one recovery in a scratch slot, check
+              them against Core's protocol, and run the real recovery on every crash state of them that the
+              persistence model allows, on the real file system. Exits 1 on a violation. --help: details.
           boinc-persist --version
           boinc-persist --help
 

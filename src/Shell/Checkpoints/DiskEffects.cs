@@ -45,8 +45,16 @@ public static class DiskEffects
 
     private static Seq<FsEffect> Seq1(FsEffect e) => new[] { e }.ToSeq();
 
+    // ---- TEST-ONLY HOOK (issue 19: crash-explore must catch a broken build) ----
+    // BOINC_PERSIST_TEST_DROP_FSYNC="fsync PATH" or "fsync-dir PATH" (an effect as FsEffect.ToString() shows it)
+    // skips that one fsync. Read from the wrapper's own environment at start; the job cannot set it.
+    private static readonly string? DropFsyncForTest = Environment.GetEnvironmentVariable("BOINC_PERSIST_TEST_DROP_FSYNC");
+
     public static Fin<Unit> Run(ISlotFiles slot, FsEffect effect, Action<FsEffect.CopyFile, CopyResult>? copied = null)
     {
+        if (DropFsyncForTest is { Length: > 0 } && effect is FsEffect.Fsync or FsEffect.FsyncDir && effect.ToString() == DropFsyncForTest)
+            return Unit.Default;
+        // ---- end of the test-only hook ----
         try
         {
             switch (effect)

@@ -35,6 +35,7 @@ public class SlotIoTests
         ["Checkpoints/CheckpointsCommand.cs"] = "whether the slot directory named on the command line exists",
         ["Checkpoints/BenchCommand.cs"] = "a scratch directory the benchmark creates and plays the app in",
         ["Checkpoints/TortureCommand.cs"] = "a scratch slot where it plays the app",
+        ["Verification/CrashExploreCommand.cs"] = "crash-explore's scratch directory, where it plays the app and builds crash states (issue 19)",
         ["Boinc/Fake/FakeClient.cs"] = "plays the BOINC client, which owns the slot",
         ["Boinc/Fake/FakeSlot.cs"] = "plays the BOINC client, which lays out the slot",
         ["Conform/ConformCommand.cs"] = "the conformance harness plays the client and the project",
