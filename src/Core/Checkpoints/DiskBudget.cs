@@ -97,7 +97,7 @@ public static class DiskBudget
         var nextManifest = Sat(Sat(input.ManifestBytes, ManifestHeaderBytes),
             Sat(Math.Max(0, input.NewNameBytes), Mul(Math.Max(0, input.NewFiles), ManifestLineBytes)));
         var fixedCost = Sat(Sat(Sat(input.Usage.JobBytes, otherStore), nextManifest), margin);
-        var available = bound - Math.Min(bound, fixedCost);
+        var available = bound - fixedCost; // negative when the job alone leaves no room
         var newBytes = Math.Max(0, input.NewBytes);
         var context = $"rsc_disk_bound {Mb(bound)}, the job uses {Mb(input.Usage.JobBytes)}{(input.Usage.Complete ? "" : " or more (the slot has too many entries to count them all)")}, " +
                       $"the checkpoint is {Mb(newBytes)}, safety margin {Mb(margin)}";
