@@ -145,9 +145,42 @@ public static class JobDirectory
             inputs = resolved.Value.IfNone(Seq<ResolvedInput>.Empty);
         });
 
+        // BOINC's disk limit (issue 16 point 8): the checkpoint in the slot must fit twice beside the job's files.
+        if (!standalone && jobFile.Config.Checkpoint.Enabled)
+            findings = findings.Then(DiskFit(dir, ctx, jobFile));
+
         var ok = !Diagnostics.HasErrors(findings);
         return new JobReport(dir, standalone, ok ? boxed : Option<Plan>.None, info, inputs, findings,
             ctx, jobFile.Config, dfSource);
+    }
+
+    /// <summary>
+    /// A warning (BP-DISK001) when the slot's current checkpoint files, committed as generations, cannot be in the
+    /// slot twice (the newest generation and the one being staged) beside the job's files within
+    /// <c>rsc_disk_bound</c>: the wrapper would then keep one generation and skip commits rather than exceed it.
+    /// The sizes are those of the checkpoint files present now (a slot after a first run, or a sample slot); with no
+    /// such file, nothing is said (the run logs it at its first commit). The slot is measured as the client sums it.
+    /// </summary>
+    public static Seq<Diagnostic> DiskFit(string dir, SlotContext ctx, JobFile job)
+    {
+        if (!DiskBudget.HasLimit(ctx.RscDiskBound)) return Seq<Diagnostic>.Empty;
+        try
+        {
+            using var slot = SlotFiles.Open(dir);
+            using var store = Checkpoints.CheckpointStore.Open(slot, job.Config.Checkpoint, TimeProvider.System);
+            var files = store.WorkFiles();
+            if (files.IsEmpty) return Seq<Diagnostic>.Empty;
+            var bytes = files.Fold(0L, (sum, f) => slot.Identity(f).Map(i => sum + Math.Max(0, i.Size)).IfNone(sum));
+            var usage = Checkpoints.SlotUsageMeter.Measure(slot);
+            return DiskBudget.CannotFitTwice(ctx.RscDiskBound, usage.JobBytes, bytes, files.Count)
+                .Map(why => Diagnostic.Warning("BP-DISK001", job.Where("checkpoint.files"),
+                    $"the checkpoint files now in the slot ({string.Join(", ", files.Take(3))}{(files.Count > 3 ? ", ..." : "")}: {bytes} bytes): {why}"))
+                .ToSeq();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Seq1(Diagnostic.Warning("BP-DISK002", Location.InFile(dir), $"the slot could not be measured against rsc_disk_bound: {e.Message}"));
+        }
     }
 
     /// <summary>

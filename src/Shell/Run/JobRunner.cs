@@ -147,7 +147,8 @@ public static class JobRunner
         var client = OpenClient(slotFiles, slot, report, slotContext, time, log);
         using var clientLifetime = new Disposer(() => client.Iter(c => c.Dispose()));
         using var cpu = new CpuPort(engine, log);
-        var ports = new RunPorts(new EnginePort(engine), store.Map(s => (ICheckpoints)new StorePort(s)), slotPort,
+        // diskbudget hook (issue 16 point 8): commits are budgeted against rsc_disk_bound.
+        var ports = new RunPorts(new EnginePort(engine), store.Map(s => (ICheckpoints)new DiskBudgetPort(new StorePort(s), s, slotContext.RscDiskBound, log.Warn)), slotPort,
             client.Map(c => (IBoincClient)c), cpu);
 
         using var loop = new JobLoop(context, ports, log, time, stopping.Token);
