@@ -45,7 +45,7 @@ public static class ImageCollector
 {
     public static async Task<(Seq<ImageGcItem> Items, Seq<EngineError> Errors)> Run(
         IImageStore engine, TimeSpan maxAge, Option<long> maxTotalBytes, Seq<string> slotHints, Func<IReadOnlyDictionary<string, string>, bool> inScope,
-        DateTimeOffset now, bool dryRun, CancellationToken ct)
+        IReadOnlySet<string> goneContainers, DateTimeOffset now, bool dryRun, CancellationToken ct)
     {
         var errors = Seq<EngineError>.Empty;
         var listed = await engine.StoredImages($"{Labels.Owner}={Labels.OwnerValue}", ct).ConfigureAwait(false);
@@ -65,7 +65,7 @@ public static class ImageCollector
         var byId = new Dictionary<string, StoredImage>(StringComparer.Ordinal);
         foreach (var i in images)
         {
-            var f = await Facts(engine, i, slots, ct).ConfigureAwait(false);
+            var f = await Facts(engine, i, slots, goneContainers, ct).ConfigureAwait(false);
             if (f.Case is EngineError fe)
             {
                 errors = errors.Add(fe);
@@ -93,7 +93,7 @@ public static class ImageCollector
                     items = items.Add(new ImageGcItem(r.Id, r.Name, true, r.Reason));
                     break;
                 case ImageVerdict.Remove r:
-                    var (item, error) = await RemoveUnderHold(engine, image, r, facts.First(f => f.Id == r.Id), slots, ct).ConfigureAwait(false);
+                    var (item, error) = await RemoveUnderHold(engine, image, r, facts.First(f => f.Id == r.Id), slots, goneContainers, ct).ConfigureAwait(false);
                     items = items.Add(item);
                     error.Iter(e => errors = errors.Add(e));
                     break;
@@ -105,14 +105,14 @@ public static class ImageCollector
 
     /// <summary>The hold, then the facts again: removed only if still free and no use was recorded since.</summary>
     private static async Task<(ImageGcItem, Option<EngineError>)> RemoveUnderHold(
-        IImageStore engine, StoredImage image, ImageVerdict.Remove verdict, ImageFacts before, Seq<string> slots, CancellationToken ct)
+        IImageStore engine, StoredImage image, ImageVerdict.Remove verdict, ImageFacts before, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
     {
         var refs = image.Tags.IsEmpty ? Seq1(image.Id) : image.Tags;
         var hold = ImageUse.TryExclusive(refs);
         if (hold.IsNone)
             return (new ImageGcItem(image.Id, verdict.Name, false, "held by a running wrapper (image lock)"), Option<EngineError>.None);
         using var held = hold.IfNone(() => throw new InvalidOperationException());
-        var again = await Facts(engine, image, slots, ct).ConfigureAwait(false);
+        var again = await Facts(engine, image, slots, goneContainers, ct).ConfigureAwait(false);
         if (again.Case is EngineError e)
             return (new ImageGcItem(image.Id, verdict.Name, false, "kept: its users could not be listed again"), Option<EngineError>.Some(e));
         var now = (ImageFacts)again.Case!;
@@ -129,7 +129,7 @@ public static class ImageCollector
             err => (new ImageGcItem(image.Id, verdict.Name, false, "kept: the engine failed to remove it"), Option<EngineError>.Some(err)));
     }
 
-    private static async Task<Either<EngineError, ImageFacts>> Facts(IImageStore engine, StoredImage i, Seq<string> slots, CancellationToken ct)
+    private static async Task<Either<EngineError, ImageFacts>> Facts(IImageStore engine, StoredImage i, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
     {
         var users = await engine.ContainersUsing(i.Id, ct).ConfigureAwait(false);
         if (users.Case is EngineError e)
@@ -138,7 +138,7 @@ public static class ImageCollector
         var (lastUsed, recorded) = ImageUse.Recorded(refs);
         var naming = Seqs.Then(slots, recorded).Distinct().Filter(s => JournalNames(s, i.Id)).ToSeq().Strict();
         return new ImageFacts(i.Id, i.Tags.HeadOrNone().IfNone(i.Id), true, i.SizeBytes, lastUsed,
-            ((Seq<ListedContainer>)users.Case!).Map(c => c.Name).Strict(), naming, false);
+            ((Seq<ListedContainer>)users.Case!).Filter(c => !goneContainers.Contains(c.Id)).Map(c => c.Name).Strict(), naming, false);
     }
 
     /// <summary>

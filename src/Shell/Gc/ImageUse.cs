@@ -166,7 +166,7 @@ public static partial class ImageUse
         Path.Combine(dir, Path.GetFileNameWithoutExtension(HostLock.FileName(key)) + ".used");
 
     /// <summary>Replaces the record (temp, rename): its mtime becomes now; the slot joins its list.</summary>
-    private static void RecordUse(string reference, Option<string> slot)
+    public static void RecordUse(string reference, Option<string> slot)
     {
         var key = Key(reference);
         foreach (var dir in RecordDirectories)
