@@ -80,7 +80,23 @@ public sealed partial class DockerEngine : IImageStore
                 var again = await ImageId(image.Tag, ct).ConfigureAwait(false);
                 if (again.Exists(id => id.IsSome))
                     return again.Map(id => new EnsuredImage(id.IfNone(""), false));
-                var built = await Build(image, dockerfile, log, ct).ConfigureAwait(false);
+                IDisposable building;
+                try
+                {
+                    building = await ImageUse.HoldBuilds(limit.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return new EngineError.Timeout("wait for an image removal to end before building " + image.Tag, policy.BuildLimit);
+                }
+                catch (IOException e)
+                {
+                    return new EngineError.Failed("build " + image.Tag, "cannot take the build hold: " + e.Message);
+                }
+
+                Either<EngineError, Unit> built;
+                using (building)
+                    built = await Build(image, dockerfile, log, ct).ConfigureAwait(false);
                 if (built.IsLeft)
                     return built.Map(_ => new EnsuredImage("", true));
                 var id = await ImageId(image.Tag, ct).ConfigureAwait(false);

@@ -136,22 +136,25 @@ public static class ImageCollector
             return e;
         var refs = i.Tags.IsEmpty ? Seq1(i.Id) : i.Tags;
         var (lastUsed, recorded) = ImageUse.Recorded(refs);
-        var naming = Seqs.Then(slots, recorded).Distinct().Filter(s => JournalNames(s, i.Id)).ToSeq().Strict();
+        var naming = Seqs.Then(slots, recorded).Distinct()
+            .Filter(s => JournalNames(s, i.Id, unreadableCounts: recorded.Contains(s))).ToSeq().Strict();
         return new ImageFacts(i.Id, i.Tags.HeadOrNone().IfNone(i.Id), true, i.SizeBytes, lastUsed,
             ((Seq<ListedContainer>)users.Case!).Filter(c => !goneContainers.Contains(c.Id)).Map(c => c.Name).Strict(), naming, false);
     }
 
     /// <summary>
     /// Whether the slot's journal names the image for a job that is not over. A journal that cannot be read
-    /// counts as naming it: gc removes only what it can prove unused.
+    /// counts as naming it when the image's use record says this slot used it (gc removes only what it can
+    /// prove unused); for any other slot it names nothing, or one torn journal (the job can write its slot)
+    /// would pin every image on the host.
     /// </summary>
-    private static bool JournalNames(string slot, string imageId)
+    private static bool JournalNames(string slot, string imageId, bool unreadableCounts)
     {
         if (!Path.IsPathFullyQualified(slot) || !Directory.Exists(slot))
             return false;
         var read = JournalFile.Read(slot);
         if (read.Problem.IsSome)
-            return true;
+            return unreadableCounts;
         return read.Journal.Exists(j => !j.Finished && j.Intent != Intent.Abort && j.ImageId.Exists(id => SameId(id, imageId)));
     }
 

@@ -19,7 +19,8 @@ namespace Boinc.Persist.Shell.Gc;
 /// builds the image, and keeps it until it exits (the kernel drops it if it dies). So from "image chosen" until
 /// its container exists and references the image, and for as long as it runs, the image is held.</item>
 /// <item>The collector removes an image only while it holds an EXCLUSIVE flock on that file
-/// (<see cref="TryExclusive"/>, never waiting: a held image is simply kept), and decides under that lock.</item>
+/// (<see cref="TryExclusive"/>, never waiting: a held image is simply kept), and decides under that lock;
+/// the same exclusive hold also excludes every build on the host (<see cref="HoldBuilds"/>).</item>
 /// <item>Every hold and release records the time of use in a record file (its mtime), with the slots that used
 /// the image, in a directory that survives reboots; the collector's age is the time since that use.</item>
 /// </list>
@@ -74,6 +75,32 @@ public static partial class ImageUse
         return new Held(fd, reference, slot);
     }
 
+    /// <summary>The key builds hold (shared) and removals take (exclusive): see <see cref="HoldBuilds"/>.</summary>
+    public const string BuildsKey = "image-builds";
+
+    /// <summary>
+    /// A shared hold taken for the length of a build: Docker's builder fails ("failed to get digest ... no such
+    /// file") when an image it considers for its cache is removed under it, so no removal runs during a build
+    /// (the collector, which never waits, keeps the image for next time).
+    /// </summary>
+    public static async Task<IDisposable> HoldBuilds(CancellationToken ct)
+    {
+        var path = HostLock.LockPath(BuildsKey);
+        var fd = OpenForLock(path);
+        try
+        {
+            while (!TryFlock(fd, LockSh, path))
+                await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            Libc.Close(fd);
+            throw;
+        }
+
+        return new Exclusive(new List<int> { fd });
+    }
+
     /// <summary>
     /// An exclusive hold on <paramref name="references"/> (every tag of one image) in every lock directory where
     /// a wrapper could hold it, or None when any is held. Never waits.
@@ -83,7 +110,7 @@ public static partial class ImageUse
         var fds = new List<int>();
         try
         {
-            foreach (var key in references.Map(Key).Distinct())
+            foreach (var key in references.Map(Key).Distinct().Prepend(BuildsKey))
             {
                 var paths = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal) { HostLock.LockPath(key) };
                 foreach (var dir in HostLock.Directories)
