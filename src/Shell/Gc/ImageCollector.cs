@@ -119,7 +119,8 @@ public static class ImageCollector
         var changed = !now.Containers.IsEmpty || !now.Slots.IsEmpty || now.LastUsed != before.LastUsed;
         if (changed)
             return (new ImageGcItem(image.Id, verdict.Name, false, "kept: it was used while gc looked at it"), Option<EngineError>.None);
-        var deleted = await engine.DeleteImage(image.Id, ct).ConfigureAwait(false);
+        // By its one tag when it has one (Podman refuses some removals by id that it accepts by name).
+        var deleted = await engine.DeleteImage(image.Tags.Count == 1 ? image.Tags.Head() : image.Id, ct).ConfigureAwait(false);
         return deleted.Match(
             d =>
             {
@@ -131,7 +132,8 @@ public static class ImageCollector
 
     private static async Task<Either<EngineError, ImageFacts>> Facts(IImageStore engine, StoredImage i, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
     {
-        var users = await engine.ContainersUsing(i.Id, ct).ConfigureAwait(false);
+        // By its one tag when it has one: Podman's ancestor filter does not match an image id.
+        var users = await engine.ContainersUsing(i.Tags.Count == 1 ? i.Tags.Head() : i.Id, ct).ConfigureAwait(false);
         if (users.Case is EngineError e)
             return e;
         var refs = i.Tags.IsEmpty ? Seq1(i.Id) : i.Tags;
