@@ -62,8 +62,8 @@ public sealed record HostPolicy(
         void Err(int line, string key, string msg) => findings.Add(Diagnostic.Error("BP-POL001", Location.AtKey(file, line, key), msg));
 
         foreach (var (key, value) in root.Entries)
-            if (key != "accept")
-                Err(value.Line, key, $"unknown key {key}; the policy has one table, [accept]");
+            if (key != "accept" && key != Gc.ImageGcPolicy.Table)
+                Err(value.Line, key, $"unknown key {key}; the policy has two tables, [accept] and [{Gc.ImageGcPolicy.Table}]");
 
         var p = Default.WithSource(file);
         var accept = root.Find("accept");

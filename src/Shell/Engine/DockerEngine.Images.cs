@@ -9,13 +9,17 @@ using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core;
 using Boinc.Persist.Core.Planning;
+using Boinc.Persist.Shell.Gc;
 using Docker.DotNet.Models;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
 
-public sealed partial class DockerEngine
+public sealed partial class DockerEngine : IImageStore
 {
+    // The images this engine (one wrapper) chose, held against the image collector until Dispose.
+    private readonly Dictionary<string, IDisposable> imageHolds = new(StringComparer.Ordinal);
+
     // fcntl locks do not exclude threads of one process, so one process also serialises by tag in memory.
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> LocalBuildLocks = new();
 
@@ -37,6 +41,11 @@ public sealed partial class DockerEngine
     public async Task<Either<EngineError, EnsuredImage>> EnsureImage(
         ImagePlan image, string dockerfile, TextWriter log, CancellationToken ct)
     {
+        // Image chosen: held (shared) from before we look for it until this wrapper ends, so the image
+        // collector cannot remove it between "present" and "our container exists" (see ImageUse).
+        var held = await HoldImage(image.Tag, ct).ConfigureAwait(false);
+        if (held.IsLeft)
+            return held.Map(_ => new EnsuredImage("", false));
         var present = await ImageId(image.Tag, ct).ConfigureAwait(false);
         if (present.Exists(id => id.IsSome))
             return present.Map(id => new EnsuredImage(id.IfNone(""), false));
@@ -71,7 +80,23 @@ public sealed partial class DockerEngine
                 var again = await ImageId(image.Tag, ct).ConfigureAwait(false);
                 if (again.Exists(id => id.IsSome))
                     return again.Map(id => new EnsuredImage(id.IfNone(""), false));
-                var built = await Build(image, dockerfile, log, ct).ConfigureAwait(false);
+                IDisposable building;
+                try
+                {
+                    building = await ImageUse.HoldBuilds(limit.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return new EngineError.Timeout("wait for an image removal to end before building " + image.Tag, policy.BuildLimit);
+                }
+                catch (IOException e)
+                {
+                    return new EngineError.Failed("build " + image.Tag, "cannot take the build hold: " + e.Message);
+                }
+
+                Either<EngineError, Unit> built;
+                using (building)
+                    built = await Build(image, dockerfile, log, ct).ConfigureAwait(false);
                 if (built.IsLeft)
                     return built.Map(_ => new EnsuredImage("", true));
                 var id = await ImageId(image.Tag, ct).ConfigureAwait(false);
@@ -85,6 +110,134 @@ public sealed partial class DockerEngine
             local.Release();
         }
     }
+
+    private async Task<Either<EngineError, Unit>> HoldImage(string tag, CancellationToken ct)
+    {
+        var key = ImageUse.Key(tag);
+        lock (imageHolds)
+            if (imageHolds.ContainsKey(key))
+                return Unit.Default;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(policy.CallLimit);
+        try
+        {
+            var hold = await ImageUse.Hold(tag, Option<string>.None, limit.Token).ConfigureAwait(false);
+            lock (imageHolds)
+            {
+                if (imageHolds.TryAdd(key, hold))
+                    return Unit.Default;
+            }
+
+            hold.Dispose();
+            return Unit.Default;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new EngineError.Timeout("wait for the image lock of " + tag + " (an image gc holds it)", policy.CallLimit);
+        }
+        catch (IOException e)
+        {
+            return new EngineError.Failed("hold image " + tag, e.Message);
+        }
+    }
+
+    /// <summary>Releases this wrapper's image holds (each records the time of last use).</summary>
+    private void ReleaseImageHolds()
+    {
+        List<IDisposable> all;
+        lock (imageHolds)
+        {
+            all = imageHolds.Values.ToList();
+            imageHolds.Clear();
+        }
+
+        all.ForEach(Release);
+    }
+
+    private void ReleaseImageHold(string tag)
+    {
+        IDisposable? hold;
+        lock (imageHolds)
+            imageHolds.Remove(ImageUse.Key(tag), out hold);
+        if (hold is not null)
+            Release(hold);
+    }
+
+    private static void Release(IDisposable hold)
+    {
+        try
+        {
+            hold.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The record could not be written; the lock itself is released (its descriptor is closed).
+        }
+    }
+
+    /// <summary>
+    /// Removes the image (an aborted job's) unless it is not ours, a container uses it, or another wrapper holds
+    /// it: this wrapper lets go of its own hold first, then needs the exclusive one. Returns whether it went.
+    /// </summary>
+    public async Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct)
+    {
+        // Only an image we built (our owner label): a job's image_name can name anyone's image.
+        var owned = await OwnedImage(tag, ct).ConfigureAwait(false);
+        if (owned.IsLeft || owned.Exists(o => !o))
+            return owned.Map(_ => false);
+        ReleaseImageHold(tag);
+        Option<IDisposable> exclusive;
+        try
+        {
+            exclusive = ImageUse.TryExclusive(Seq1(tag));
+        }
+        catch (IOException e)
+        {
+            return new EngineError.Failed("lock image " + tag, e.Message);
+        }
+
+        if (exclusive.IsNone)
+            return false; // another wrapper is using it
+        using var held = exclusive.IfNone(() => throw new InvalidOperationException());
+        var users = await ContainersUsing(tag, ct).ConfigureAwait(false);
+        if (users.IsLeft)
+            return users.Map(_ => false);
+        if (users.Exists(list => !list.IsEmpty))
+            return false;
+        var removed = await Call("remove image " + tag, ct, async t =>
+        {
+            await client.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = false }, t).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        // Absent already, or a container started using it meanwhile (409): not removed, not an error.
+        var r = Recover(removed, e => e is EngineError.NotFound or EngineError.Conflict, false);
+        if (r.Exists(x => x))
+            ImageUse.Forget(Seq1(tag));
+        return r;
+    }
+
+    public Task<Either<EngineError, Seq<StoredImage>>> StoredImages(string label, CancellationToken ct) =>
+        Call("list images", ct, async t =>
+            (await client.Images.ListImagesAsync(
+                new ImagesListParameters { All = false, Filters = Filter("label", label) }, t).ConfigureAwait(false))
+            .Select(i => new StoredImage(
+                i.ID,
+                (i.RepoTags ?? new List<string>()).Where(x => x != "<none>:<none>").Select(EngineDifferences.ShortImageName).ToSeq().Strict(),
+                i.Size,
+                (IReadOnlyDictionary<string, string>)(i.Labels ?? new Dictionary<string, string>())))
+            .ToSeq().Strict());
+
+    public async Task<Either<EngineError, bool>> DeleteImage(string id, CancellationToken ct)
+    {
+        var r = await Call("remove image " + id, ct, async t =>
+        {
+            await client.Images.DeleteImageAsync(id, new ImageDeleteParameters { Force = false }, t).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        return Recover(r, e => e is EngineError.NotFound or EngineError.Conflict, false);
+    }
+
+    private static Seq<string> Seq1(string x) => LanguageExt.Prelude.Seq1(x);
 
     private async Task<Either<EngineError, Option<string>>> ImageId(string tag, CancellationToken ct)
     {

@@ -185,25 +185,7 @@ public sealed partial class DockerEngine : IEngine
     public Task<Either<EngineError, Seq<ListedContainer>>> ContainersUsing(string image, CancellationToken ct) =>
         Listed("list containers of " + image, Filter("ancestor", image), ct);
 
-    public async Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct)
-    {
-        // Only an image we built (our owner label): a job's image_name can name anyone's image.
-        var owned = await OwnedImage(tag, ct).ConfigureAwait(false);
-        if (owned.IsLeft || owned.Exists(o => !o))
-            return owned.Map(_ => false);
-        var users = await ContainersUsing(tag, ct).ConfigureAwait(false);
-        if (users.IsLeft)
-            return users.Map(_ => false);
-        if (users.Exists(list => !list.IsEmpty))
-            return false;
-        var removed = await Call("remove image " + tag, ct, async t =>
-        {
-            await client.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = false }, t).ConfigureAwait(false);
-            return true;
-        }).ConfigureAwait(false);
-        // Absent already, or a container started using it meanwhile (409): not removed, not an error.
-        return Recover(removed, e => e is EngineError.NotFound or EngineError.Conflict, false);
-    }
+    // RemoveImageIfUnused: in DockerEngine.Images.cs (imagegc: it takes the image's exclusive hold first).
 
     public Task<Either<EngineError, int>> WaitForExit(string name, TimeSpan limit, CancellationToken ct) =>
         EngineCalls.Run("wait " + name, policy, limit, ct, async t =>
@@ -248,7 +230,11 @@ public sealed partial class DockerEngine : IEngine
                 (IReadOnlyDictionary<string, string>)(i.Labels ?? new Dictionary<string, string>())))
             .ToSeq().Strict());
 
-    public void Dispose() => client.Dispose();
+    public void Dispose()
+    {
+        ReleaseImageHolds(); // imagegc: this wrapper no longer uses its image (DockerEngine.Images.cs)
+        client.Dispose();
+    }
 
     private async Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
         (await EngineCalls.Run(op, policy, policy.CallLimit, ct, call).ConfigureAwait(false))

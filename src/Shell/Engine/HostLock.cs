@@ -54,19 +54,36 @@ public sealed class HostLock : IDisposable
         }
     }
 
+    /// <summary>The lock file's name for <paramref name="key"/> (the same in every directory).</summary>
+    public static string FileName(string key) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] + ".lock";
+
     public static string LockPath(string key)
     {
-        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] + ".lock";
+        var name = FileName(key);
         foreach (var dir in Directories)
         {
             try
             {
-                Directory.CreateDirectory(dir);
+                SharedDirectory(dir);
                 var probe = System.IO.Path.Combine(dir, name);
+                // An existing file first, without O_CREAT: in a sticky world-writable directory the kernel
+                // (fs.protected_regular) refuses O_CREAT on another user's file even when it exists.
+                if (File.Exists(probe))
+                {
+                    using (new FileStream(probe, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                    {
+                    }
+
+                    return probe;
+                }
+
                 using (new FileStream(probe, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite))
                 {
                 }
 
+                TryMakeShared(probe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead |
+                                     UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
                 return probe;
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
@@ -76,6 +93,32 @@ public sealed class HostLock : IDisposable
         }
 
         throw new IOException($"no writable lock directory among {string.Join(", ", Directories)}");
+    }
+
+    /// <summary>
+    /// Creates <paramref name="dir"/> if missing, world-writable with the sticky bit (like /tmp), so wrappers
+    /// of every BOINC user and a root <c>gc</c> meet in the same directory: the image protocol of
+    /// <see cref="Gc.ImageUse"/> relies on all parties locking the same file.
+    /// </summary>
+    public static void SharedDirectory(string dir)
+    {
+        if (Directory.Exists(dir))
+            return;
+        Directory.CreateDirectory(dir);
+        TryMakeShared(dir, (UnixFileMode)0x3ff /* 01777 */);
+    }
+
+    private static void TryMakeShared(string path, UnixFileMode mode)
+    {
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, mode);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Someone else's: it keeps the mode its creator gave it.
+        }
     }
 
     public void Dispose()

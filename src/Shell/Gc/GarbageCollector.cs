@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Shell.Engine;
@@ -18,12 +19,16 @@ public sealed record GcReport(Seq<GcItem> Items, Seq<EngineError> Errors);
 
 /// <summary>
 /// <c>boinc-persist gc</c>: removes our orphaned containers (see <see cref="GcRules"/>), then our images that no
-/// container uses. Only objects with our owner label are considered (and, with a scope, only those that also
+/// container, live slot journal or running wrapper uses (see <see cref="ImageCollector"/>). Only objects with our owner label are considered (and, with a scope, only those that also
 /// carry that label), so nothing we did not create is ever touched.
 /// </summary>
 public static class GarbageCollector
 {
-    public static async Task<GcReport> Run(IEngine engine, bool dryRun, Option<string> scope, CancellationToken ct)
+    public static Task<GcReport> Run(IEngine engine, bool dryRun, Option<string> scope, CancellationToken ct) =>
+        Run(engine, dryRun, scope, TimeSpan.Zero, DateTimeOffset.UtcNow, ct);
+
+    /// <summary>As above; our images go once unused for <paramref name="maxAge"/> (zero: now).</summary>
+    public static async Task<GcReport> Run(IEngine engine, bool dryRun, Option<string> scope, TimeSpan maxAge, DateTimeOffset now, CancellationToken ct)
     {
         var items = Seq<GcItem>.Empty;
         var errors = Seq<EngineError>.Empty;
@@ -46,39 +51,15 @@ public static class GarbageCollector
             items = items.Add(new GcItem("container", c.Name, c.Id, verdict.Remove && (removed || dryRun), verdict.Reason));
         }
 
-        var images = await engine.ListImages(ownerLabel, ct).ConfigureAwait(false);
-        if (images.Case is EngineError imageError)
-            return new GcReport(items, errors.Add(imageError));
-        foreach (var i in ((Seq<ListedImage>)images.Case!).Filter(i => InScope(i.Labels, scope) && GcRules.Ours(i.Labels)))
-        {
-            var name = i.Tags.HeadOrNone().IfNone(i.Id);
-            var users = await engine.ContainersUsing(i.Id, ct).ConfigureAwait(false);
-            if (users.Case is EngineError usersError)
-            {
-                errors = errors.Add(usersError);
-                continue;
-            }
-
-            // In a dry run the containers gc would remove still exist: count them as gone.
-            var wouldGo = items.Filter(x => x.Kind == "container" && x.Removed).Map(x => x.Id).ToHashSet();
-            var inUse = ((Seq<ListedContainer>)users.Case!).Filter(u => !wouldGo.Contains(u.Id));
-            if (!inUse.IsEmpty)
-            {
-                items = items.Add(new GcItem("image", name, i.Id, false, $"used by {string.Join(", ", inUse.Map(u => u.Name))}"));
-                continue;
-            }
-
-            var removed = dryRun;
-            if (!dryRun)
-            {
-                var r = await engine.RemoveImageIfUnused(i.Id, ct).ConfigureAwait(false);
-                r.IfLeft(e => errors = errors.Add(e));
-                removed = r.Exists(x => x);
-            }
-
-            items = items.Add(new GcItem("image", name, i.Id, removed, removed ? "no container uses it" : "in use or referenced elsewhere"));
-        }
-
+        // Images: the collector's rules and protocol (ImageUse), with the age the command line gives.
+        if (engine is not IImageStore store)
+            return new GcReport(items, errors);
+        // In a dry run the containers gc would remove still exist: count them as gone.
+        var wouldGo = items.Filter(x => x.Kind == "container" && x.Removed).Map(x => x.Id).ToHashSet();
+        var (images, imageErrors) = await ImageCollector.Run(
+            store, maxAge, Option<long>.None, Seq<string>.Empty, l => InScope(l, scope), wouldGo, now, dryRun, ct).ConfigureAwait(false);
+        items = items.Then(images.Map(i => new GcItem("image", i.Name, i.Id, i.Removed, i.Reason)));
+        errors = errors.Then(imageErrors);
         return new GcReport(items, errors);
     }
 

@@ -13,6 +13,7 @@ public static class GcCommand
     {
         var dryRun = false;
         var scope = Option<string>.None;
+        var maxAge = TimeSpan.Zero;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -23,6 +24,19 @@ public static class GcCommand
                 case "--label" when i + 1 < args.Length && args[i + 1].Length > 0:
                     scope = args[++i];
                     break;
+                case "--max-age" when i + 1 < args.Length:
+                    var age = Core.Gc.ImageGcPolicy.ParseAge(args[++i]);
+                    if (age.IsNone)
+                    {
+                        stderr.WriteLine($"boinc-persist gc: --max-age {args[i]} is not a duration such as 7d, 12h, 30m or 0s (see --help)");
+                        return Program.Usage;
+                    }
+
+                    maxAge = age.IfNone(TimeSpan.Zero);
+                    break;
+                case "-h" or "--help":
+                    stdout.Write(Help);
+                    return Program.Ok;
                 default:
                     stderr.WriteLine($"boinc-persist gc: unknown argument {args[i]} (see --help)");
                     return Program.Usage;
@@ -31,7 +45,7 @@ public static class GcCommand
 
         using var engine = DockerEngine.Connect();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        var report = GarbageCollector.Run(engine, dryRun, scope, cts.Token).GetAwaiter().GetResult();
+        var report = GarbageCollector.Run(engine, dryRun, scope, maxAge, DateTimeOffset.UtcNow, cts.Token).GetAwaiter().GetResult();
         foreach (var item in report.Items)
         {
             var verb = item.Removed ? (dryRun ? "would remove" : "removed") : "kept";
@@ -42,6 +56,27 @@ public static class GcCommand
             stderr.WriteLine($"boinc-persist gc: engine at {engine.Endpoint}: {e}");
         return report.Errors.IsEmpty ? Program.Ok : Program.Errors;
     }
+
+    public const string Help =
+        "usage: boinc-persist gc [--dry-run] [--max-age AGE] [--label KEY[=VALUE]]\n" +
+        "\n" +
+        "Removes what boinc-persist created and nothing else (only objects with the label org.boinc-persist.owner=boinc-persist):\n" +
+        "  containers  whose slot is gone, has no journal, runs another container, or whose job finished or was aborted;\n" +
+        "  images      that no container (any), no live slot journal and no running wrapper (image lock) uses,\n" +
+        "              and whose last recorded use is older than AGE (default 0s: any unused image goes now).\n" +
+        "\n" +
+        "  --dry-run        say what would be removed, remove nothing\n" +
+        "  --max-age AGE    keep images used within AGE (7d, 12h, 30m, 0s)\n" +
+        "  --label K[=V]    only objects that also carry this label\n" +
+        "  -h, --help       this text\n" +
+        "\n" +
+        "Wrappers also collect images by themselves at job start and end, as the [gc] table of the host policy\n" +
+        "(/etc/boinc-persist/policy.toml, or $BOINC_PERSIST_POLICY) says:\n" +
+        "  [gc]\n" +
+        "  auto = true              # false: only this command removes images\n" +
+        "  image_max_age = \"7d\"     # default 7d\n" +
+        "  images_max_size = \"20g\"  # optional: above it, free images go least recently used first\n" +
+        "Exit status: 0 done, 1 engine errors (printed), 2 bad arguments.\n";
 
     private static string Short(string id)
     {

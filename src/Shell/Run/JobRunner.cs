@@ -136,6 +136,8 @@ public static class JobRunner
         log.Info($"container engine {v.Version} (API {v.ApiVersion}) at {engine.Endpoint}");
         log.Info($"engine: {EngineDifferences.Describe(t)}");
         var facts = Facts(plan, config, t, bootId, log);
+        // imagegc (issue 16.4): hold this job's image, collect unused images of ours now and again at job end (Shell/Gc/ImageLifecycle.cs).
+        await using var imageGc = await Gc.ImageLifecycle.AtJobStart(engine, slot, plan.Container.Image.Tag, log.Info, log.Warn, time, stopping.Token);
         // client (issue 16 point 2): the client's proxy reaches the build and, with a network, the container.
         var context = new RunContext(Core.Protocol.ProxyEnv.Apply(plan.Container, slotContext.ProxyInfo), report.DockerfileText, facts, $"{engine.Endpoint.Uri} engine {v.Version} api {v.ApiVersion} boot {bootId}");
 

@@ -55,7 +55,9 @@ public sealed class ImageBuildTests(EngineFixture engine)
             Ok(await a.StreamLogs(name, "", output, cts.Token));
             Assert.Equal("Dockerfile" + Environment.NewLine, output.ToString());
 
-            // And it is not removed while a container uses it, but is once none does
+            // And it is not removed while a container uses it, but is once none does (and the other wrapper,
+            // which holds the image while it runs (ImageUse), has ended)
+            b.Dispose();
             Assert.False(Ok(await a.RemoveImageIfUnused(tag, cts.Token)));
             Ok(await a.Remove(name, cts.Token));
             Assert.True(Ok(await a.RemoveImageIfUnused(tag, cts.Token)));

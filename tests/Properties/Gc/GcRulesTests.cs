@@ -5,7 +5,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Xunit;
 
-namespace Boinc.Persist.Properties.LifecycleTests;
+namespace Boinc.Persist.Properties.Gc;
 
 /// <summary>gc's verdicts: remove only what is proven orphaned.</summary>
 public class GcRulesTests
