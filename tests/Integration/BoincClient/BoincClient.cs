@@ -11,7 +11,8 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// <summary>How to launch the client.</summary>
 public sealed record BoincClientOptions
 {
-    public string Executable { get; init; } = "boinc";
+    /// <summary>The client under test (<see cref="ClientUnderTest"/>): <c>boinc</c>, or <c>boinc8</c> with BOINC_PERSIST_TEST_CLIENT=8.</summary>
+    public string Executable { get; init; } = ClientUnderTest.Boinc;
 
     /// <summary>--exit_after_finish: the client exits as soon as the app exits (slot kept; state file still has the task).</summary>
     public bool ExitAfterFinish { get; init; }
@@ -23,6 +24,9 @@ public sealed record BoincClientOptions
     public ImmutableDictionary<string, string> Environment { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     public ImmutableList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>The boinccmd matching <see cref="Executable"/>.</summary>
+    public string BoincCmd { get; init; } = ClientUnderTest.BoincCmd;
 }
 
 /// <summary>
@@ -42,7 +46,7 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
 
     public string LogFile { get; } = logFile;
 
-    public BoincCmd Cmd { get; } = new(data.Path);
+    public BoincCmd Cmd { get; } = new(data.Path, options.BoincCmd);
 
     public bool IsRunning => process is { HasExited: false };
 
