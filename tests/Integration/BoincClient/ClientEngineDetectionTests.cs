@@ -129,16 +129,55 @@ public sealed class ClientEngineDetectionTests(EngineFixture engine, BoincInstal
 
         Assert.Equal(0, done.ExitStatus);
         Assert.Equal(Expected(20), File.ReadAllText(s.Data.OutputFile!).Trim());
+        // The wrapper's own account of its choice, from the result's stderr_out
         var state = await File.ReadAllTextAsync(s.Data.ClientStateFile);
-        var said = string.Join("\n", state.Split('\n').Where(l => l.Contains("engine", StringComparison.OrdinalIgnoreCase)).Take(5));
-        output.WriteLine($"client {installation.Version}, the wrapper on its engine:\n{said}");
+        var said = Regex.Match(state, @"engine \S+ \(API [^)]*\) at \S+ \(.*\)").Value;
+        output.WriteLine($"client {installation.Version}, the wrapper: {said}");
+        Assert.False(string.IsNullOrEmpty(said), "the wrapper logged its engine and why");
         if (ClientUnderTest.DetectsEngines)
         {
-            Assert.Contains("docker_type", state, StringComparison.Ordinal);
+            // 8.2 detected the engine under test (docker_type), and the wrapper took that engine's socket for it,
+            // although both engines answer on this machine (without docker_type, Docker's socket comes first)
+            var expected = TestEngine.IsPodman ? "Podman" : "Docker";
+            Assert.Contains($"at {standard} ", said, StringComparison.Ordinal);
+            Assert.Contains($"(init_data.xml says {expected})", said, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("init_data.xml says", said, StringComparison.Ordinal);
         }
     }
 
-    private BoincScenario Scenario(int steps, bool dockerHost = true)
+    /// <summary>
+    /// The hazard of a project that deploys the wrapper under a plan class without "docker": 8.2's start-up
+    /// clean-up does not count the task as a Docker one and removes its container (our name is the client's
+    /// docker_container_name). The job must still finish once, from its last committed generation.
+    /// </summary>
+    [Fact]
+    public async Task Without_a_docker_plan_class_a_restart_of_8_2_removes_the_tasks_container_and_the_job_still_finishes_once()
+    {
+        await using var s = Scenario(steps: 100, planClass: null);
+        await s.Client.Start();
+        await WaitForContainer(s, "running", TimeSpan.FromSeconds(90));
+        await s.WaitForTask(t => (t.CheckpointCpuTime ?? 0) > 0, "a checkpoint", TimeSpan.FromSeconds(90));
+
+        // When the client dies, the wrapper stops the container, and the client starts again
+        await s.Client.Kill();
+        await WaitForContainer(s, "exited", TimeSpan.FromSeconds(90));
+        await s.Client.Start();
+
+        // Then
+        var done = await s.WaitForTask(t => t.ReadyToReport, "ready to report", TimeSpan.FromSeconds(240));
+        Assert.Equal(0, done.ExitStatus);
+        Assert.Equal(Expected(100), File.ReadAllText(s.Data.OutputFile!).Trim());
+        var resumes = ResumePoints(s);
+        Assert.True(resumes.Count == 2 && resumes[1] > 0, "resume points " + string.Join(",", resumes));
+        var removed = ClientLog(s).Contains($"Removed unused Docker container: {ContainerName(s)}", StringComparison.Ordinal);
+        output.WriteLine($"client {installation.Version} removed the task's container at restart: {removed}");
+        Assert.Equal(ClientUnderTest.DetectsEngines, removed);
+    }
+
+    private BoincScenario Scenario(int steps, bool dockerHost = true, string? planClass = "docker")
     {
         var wu = "wu" + Guid.NewGuid().ToString("N")[..8];
         var job = WrapperJobs.ForBoincPersist(
@@ -150,6 +189,7 @@ public sealed class ClientEngineDetectionTests(EngineFixture engine, BoincInstal
             WorkunitName = wu,
             ResultName = wu + "_0",
             Output = new OutputFile(wu + "_0_0", "output", 100_000_000, Copy: true),
+            PlanClass = planClass,
         };
         var options = WrapperJobs.OptionsFor(engine.Endpoint);
         if (!dockerHost)
