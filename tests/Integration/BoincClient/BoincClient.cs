@@ -25,6 +25,9 @@ public sealed record BoincClientOptions
 
     public ImmutableList<string> ExtraArguments { get; init; } = [];
 
+    /// <summary>Removed from the environment the client (and so the app) inherits from the test process, e.g. DOCKER_HOST.</summary>
+    public ImmutableList<string> Unset { get; init; } = [];
+
     /// <summary>The boinccmd matching <see cref="Executable"/>.</summary>
     public string BoincCmd { get; init; } = ClientUnderTest.BoincCmd;
 }
@@ -100,6 +103,11 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
         foreach (var (key, value) in options.Environment)
         {
             start.Environment[key] = value;
+        }
+
+        foreach (var key in options.Unset)
+        {
+            start.Environment.Remove(key);
         }
 
         process?.Dispose(); // the previous run's, already exited

@@ -194,7 +194,8 @@ public sealed class ClientEngineDetectionTests(EngineFixture engine, BoincInstal
         var options = WrapperJobs.OptionsFor(engine.Endpoint);
         if (!dockerHost)
         {
-            options = options with { Environment = options.Environment.Remove("DOCKER_HOST") };
+            // (TestEngine puts DOCKER_HOST into this process's environment for Podman: the client must not inherit it)
+            options = options with { Environment = options.Environment.Remove("DOCKER_HOST"), Unset = ["DOCKER_HOST"] };
         }
 
         var scenario = BoincScenario.Create(job, options, engine.RunId);
