@@ -73,6 +73,8 @@ scripts/base-image.sh >/dev/null
 scripts/podman-up.sh
 # The real BOINC client (boinc, boinccmd) for tests/Integration/BoincClient; never its system daemon.
 scripts/boinc-up.sh
+# [boinc8] BOINC client 8.2 (Debian sid's, boinc8/boinccmd8) for pass client8; private apt state, ~45 s cold.
+scripts/boinc8-up.sh
 # The Native AOT toolchain (clang, lld, zlib), for the publish that overlaps the first pass.
 scripts/aot-up.sh
 # issue 19 (crash-explore): strace, to record the binary's system calls (tests/Integration/RealDisk).
@@ -194,6 +196,13 @@ if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
   # 2. The Native AOT binary (what projects ship) through the wrapper scenarios, started as the client starts
   #    it, under the real BOINC client, and as the conformance suite's wrapper under test.
   pass aot "BOINC_PERSIST_BIN=$aot_bin" -- dotnet test tests/Integration -c "$CONFIGURATION" --filter "$STARTS_WRAPPER"
+
+  # [boinc8] 2b. Client 8.2 (BOINC_PERSIST_TEST_CLIENT=8), on Docker, the AOT binary: engine detection into
+  #    init_data.xml, the start-up cleanup_docker across a client restart with the job running (ours spared, the
+  #    job finishes once), engine choice from docker_type, and a full run with its CPU time (~3.5 min).
+  client8_tests="FullyQualifiedName~Boinc.Persist.Integration.BoincClient.ClientEngineDetectionTests.|FullyQualifiedName~Boinc.Persist.Integration.BoincClient.RealClientWrapperTests.The_job_runs_to_completion"
+  pass client8 BOINC_PERSIST_TEST_CLIENT=8 "BOINC_PERSIST_BIN=$aot_bin" -- \
+    dotnet test tests/Integration -c "$CONFIGURATION" --filter "$client8_tests"
 
   # 3. The engine-facing integration tests again on Podman, same expectations (tests/Integration/Engine/
   #    EngineFixture.cs takes the engine from BOINC_PERSIST_TEST_ENGINE), the wrapper being the AOT binary.

@@ -11,7 +11,8 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// <summary>How to launch the client.</summary>
 public sealed record BoincClientOptions
 {
-    public string Executable { get; init; } = "boinc";
+    /// <summary>The client under test (<see cref="ClientUnderTest"/>): <c>boinc</c>, or <c>boinc8</c> with BOINC_PERSIST_TEST_CLIENT=8.</summary>
+    public string Executable { get; init; } = ClientUnderTest.Boinc;
 
     /// <summary>--exit_after_finish: the client exits as soon as the app exits (slot kept; state file still has the task).</summary>
     public bool ExitAfterFinish { get; init; }
@@ -23,6 +24,12 @@ public sealed record BoincClientOptions
     public ImmutableDictionary<string, string> Environment { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     public ImmutableList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>Removed from the environment the client (and so the app) inherits from the test process, e.g. DOCKER_HOST.</summary>
+    public ImmutableList<string> Unset { get; init; } = [];
+
+    /// <summary>The boinccmd matching <see cref="Executable"/>.</summary>
+    public string BoincCmd { get; init; } = ClientUnderTest.BoincCmd;
 }
 
 /// <summary>
@@ -42,7 +49,7 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
 
     public string LogFile { get; } = logFile;
 
-    public BoincCmd Cmd { get; } = new(data.Path);
+    public BoincCmd Cmd { get; } = new(data.Path, options.BoincCmd);
 
     public bool IsRunning => process is { HasExited: false };
 
@@ -96,6 +103,11 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
         foreach (var (key, value) in options.Environment)
         {
             start.Environment[key] = value;
+        }
+
+        foreach (var key in options.Unset)
+        {
+            start.Environment.Remove(key);
         }
 
         process?.Dispose(); // the previous run's, already exited

@@ -20,7 +20,7 @@ public enum TaskOperation { Suspend, Resume, Abort }
 /// Runs <c>boinccmd --unix_domain</c> against one data directory (it reads gui_rpc_auth.cfg from its working
 /// directory and connects to DATA/boinc_socket). Every call has a timeout; a hung boinccmd is killed.
 /// </summary>
-public sealed class BoincCmd(string dataDir, string executable = "boinccmd")
+public sealed class BoincCmd(string dataDir, string executable)
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 

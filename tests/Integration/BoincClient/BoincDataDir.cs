@@ -56,7 +56,7 @@ public sealed class BoincDataDir
         File.WriteAllText(System.IO.Path.Combine(path, "cc_config.xml"), BoincXml.CcConfig());
         File.WriteAllText(System.IO.Path.Combine(path, "global_prefs_override.xml"), BoincXml.GlobalPrefsOverride());
         File.WriteAllText(System.IO.Path.Combine(path, "gui_rpc_auth.cfg"), BoincXml.GuiRpcPassword + "\n");
-        File.WriteAllText(dir.ClientStateFile, BoincXml.ClientState(job, now.ToUnixTimeSeconds()));
+        File.WriteAllText(dir.ClientStateFile, BoincXml.ClientState(job, now.ToUnixTimeSeconds(), ClientUnderTest.Version));
         return dir;
     }
 

@@ -18,6 +18,13 @@ public sealed record BoincJob
 
     public string AppName { get; init; } = "testapp";
     public int VersionNum { get; init; } = 100;
+
+    /// <summary>
+    /// The app version's (and result's) plan class, or null. Client 8.2 treats a plan class containing "docker"
+    /// as a Docker app: it runs it only when it detected an engine, and its start-up cleanup spares only the
+    /// containers of active tasks with such a plan class.
+    /// </summary>
+    public string? PlanClass { get; init; }
     public string Platform { get; init; } = "x86_64-pc-linux-gnu";
     public string WorkunitName { get; init; } = "wu1";
     public string ResultName { get; init; } = "wu1_0";

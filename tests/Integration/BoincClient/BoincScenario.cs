@@ -55,6 +55,18 @@ public sealed class BoincScenario : IAsyncDisposable
             var data = BoincDataDir.Create(root.Directory("data"), job, DateTimeOffset.UtcNow);
             var opts = options ?? new BoincClientOptions();
             opts = opts with { Environment = opts.Environment.SetItem(EventsVariable, Path.Combine(root.Path, "events.log")) };
+            if (ClientUnderTest.DetectsEngines && !opts.Environment.ContainsKey("PATH"))
+            {
+                // Client 8.2 probes and cleans up the engine through its CLI: it sees the engine under test only,
+                // and of its containers only this scenario's (see ClientEngineView).
+                var endpoint = opts.Environment.TryGetValue("DOCKER_HOST", out var host) ? host : ClientEngineView.TestEndpoint;
+                opts = opts with
+                {
+                    Environment = opts.Environment.SetItem(
+                        "PATH", ClientEngineView.Create(root.Directory("engine-cli"), endpoint, job.WorkunitName)),
+                };
+            }
+
             return new BoincScenario(root, data, new BoincClient(data, Path.Combine(root.Path, "client.log"), opts));
         }
         catch

@@ -34,8 +34,10 @@ public static class BoincXml
         new XElement("project_name", "boinc-persist-test")));
 
     /// <param name="receivedTime">Unix seconds; the report deadline is a week later.</param>
-    public static string ClientState(BoincJob job, long receivedTime)
+    /// <param name="client">The running client's version (otherwise it takes its "new client version" path); 7.20.5 when null.</param>
+    public static string ClientState(BoincJob job, long receivedTime, ClientVersion? client = null)
     {
+        var version = client ?? new ClientVersion(7, 20, 5, "7.20.5");
         var files = new List<XElement>
         {
             new("file", new XElement("name", job.MainProgram.Name), Status(), new XElement("executable")),
@@ -51,9 +53,9 @@ public static class BoincXml
 
         return Render(new XElement("client_state",
             // The running client's own version: otherwise it takes its "new client version" path.
-            new XElement("core_client_major_version", 7),
-            new XElement("core_client_minor_version", 20),
-            new XElement("core_client_release", 5),
+            new XElement("core_client_major_version", version.Major),
+            new XElement("core_client_minor_version", version.Minor),
+            new XElement("core_client_release", version.Release),
             new XElement("platform_name", job.Platform),
             new XElement("user_run_request", 1),      // run always, whatever the CPU load or user activity
             new XElement("user_gpu_request", 3),
@@ -68,6 +70,7 @@ public static class BoincXml
                 new XElement("app_name", job.AppName),
                 new XElement("version_num", job.VersionNum),
                 new XElement("platform", job.Platform),
+                job.PlanClass is { } appPlanClass ? new XElement("plan_class", appPlanClass) : null,
                 new XElement("api_version", "7.20.5"),  // >= 6.0, or there is no boinc_mmap_file
                 new XElement("avg_ncpus", 1),
                 new XElement("flops", Number(job.Flops)),
@@ -88,6 +91,7 @@ public static class BoincXml
                 new XElement("wu_name", job.WorkunitName),
                 new XElement("platform", job.Platform),
                 new XElement("version_num", job.VersionNum),
+                job.PlanClass is { } resultPlanClass ? new XElement("plan_class", resultPlanClass) : null,
                 new XElement("state", 2),  // RESULT_FILES_DOWNLOADED: ready to run
                 new XElement("received_time", receivedTime),
                 new XElement("report_deadline", receivedTime + 7 * 86400),

@@ -44,6 +44,9 @@ public static class WrapperJobs
         string commandLine = "") => new()
     {
         AppName = "boinc_persist_app",
+        // As projects deploy Docker apps: client 8.2 runs them only with an engine it detected, and its start-up
+        // cleanup spares the containers of active tasks only when the plan class says "docker". 7.20 ignores it.
+        PlanClass = "docker",
         MainProgram = MainProgram.ExecOf(BoincPersistExecutable, "boinc-persist_1.00"),
         AppVersionFiles = ImmutableList.Create(
                 new JobFile("job_1.toml", "job.toml", new FileContent.Text(jobToml)),
