@@ -182,8 +182,32 @@ public sealed partial class DockerEngine : IEngine
         return Recover(r, e => e is EngineError.NotFound || (e is EngineError.Conflict && e.Message.Contains("already in progress")), Unit.Default);
     }
 
-    public Task<Either<EngineError, Seq<ListedContainer>>> ContainersUsing(string image, CancellationToken ct) =>
-        Listed("list containers of " + image, Filter("ancestor", image), ct);
+    /// <summary>
+    /// Every container (any state, ours or not) made from <paramref name="image"/> (a name or an id). Matched
+    /// here by image id and by name rather than with the engine's <c>ancestor</c> filter: Podman 4.3's filter
+    /// was seen to return nothing for a created container, both by id and by tag, and gc must never take an
+    /// image in use for a free one.
+    /// </summary>
+    public async Task<Either<EngineError, Seq<ListedContainer>>> ContainersUsing(string image, CancellationToken ct)
+    {
+        var id = await ImageId(image, ct).ConfigureAwait(false);
+        if (id.Case is EngineError ie)
+            return ie;
+        var ids = ((Option<string>)id.Case!).Map(NormalId).ToSeq().Add(NormalId(image));
+        var name = EngineDifferences.ShortImageName(image);
+        return await Call("list containers of " + image, ct, async t =>
+            (await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, t).ConfigureAwait(false))
+            .Where(c => ids.Exists(i => i == NormalId(c.ImageID ?? "")) || EngineDifferences.ShortImageName(c.Image ?? "") == name)
+            .Select(c => new ListedContainer(
+                c.ID,
+                c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
+                c.State ?? "",
+                EngineDifferences.ShortImageName(c.Image ?? ""),
+                (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>())))
+            .ToSeq().Strict()).ConfigureAwait(false);
+    }
+
+    private static string NormalId(string id) => id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
 
     // RemoveImageIfUnused: in DockerEngine.Images.cs (imagegc: it takes the image's exclusive hold first).
 

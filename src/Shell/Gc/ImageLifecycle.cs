@@ -32,6 +32,9 @@ public sealed class ImageLifecycle : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly string imageTag;
     private int ended;
+    private bool jobOver;
+    private readonly CancellationTokenSource startCts = new();
+    private Task startCollection = Task.CompletedTask;
 
     private ImageLifecycle(IEngine engine, string slot, string imageTag, ImageGcPolicy policy, Action<string> info, Action<string> warn, TimeProvider time)
     {
@@ -44,8 +47,11 @@ public sealed class ImageLifecycle : IAsyncDisposable
         this.time = time;
     }
 
-    /// <summary>The hook at job start: record the use of <paramref name="imageTag"/> by this slot, then collect.</summary>
-    public static async Task<ImageLifecycle> AtJobStart(
+    /// <summary>
+    /// The hook at job start: record the use of <paramref name="imageTag"/> by this slot, then collect in the
+    /// background (the job's start never waits for gc; a wrapper that ends early cancels it).
+    /// </summary>
+    public static Task<ImageLifecycle> AtJobStart(
         IEngine engine, string slot, string imageTag, Action<string> info, Action<string> warn, TimeProvider time, CancellationToken ct)
     {
         var loaded = LoadPolicy();
@@ -58,17 +64,52 @@ public sealed class ImageLifecycle : IAsyncDisposable
         // The use and the slot are recorded now; the hold itself is the engine adapter's, from the moment it
         // chooses the image (EnsureImage) until the wrapper ends.
         life.Record();
-        await life.Collect("job start", ct).ConfigureAwait(false);
-        return life;
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, life.startCts.Token);
+        life.startCollection = Task.Run(async () =>
+        {
+            using (linked)
+            {
+                try
+                {
+                    await life.Collect("job start", linked.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // Never fatal to the job, never silent.
+                    warn($"image gc at job start failed: {e.GetType().Name}: {e.Message}");
+                }
+            }
+        }, CancellationToken.None);
+        return Task.FromResult(life);
     }
 
-    /// <summary>The hook at job end: the last use is recorded, then a collection (the adapter releases its hold when the engine is disposed).</summary>
+    /// <summary>
+    /// The task is over for good (finished, failed or aborted: the slot has <c>boinc_finish_called</c>): the
+    /// collection at job end runs. A wrapper that quits, or loses its client, exits without it, so a quit never
+    /// waits for gc.
+    /// </summary>
+    public void JobIsOver() => jobOver = true;
+
+    /// <summary>The hook at wrapper end: the last use is recorded, the start collection is cancelled if it still
+    /// runs, and when the task is over a collection runs (the adapter releases its hold when the engine is disposed).</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref ended, 1) == 1)
             return;
         Record();
-        await Collect("job end", CancellationToken.None).ConfigureAwait(false);
+        await startCts.CancelAsync().ConfigureAwait(false);
+        await startCollection.ConfigureAwait(false);
+        startCts.Dispose();
+        if (!jobOver)
+            return;
+        try
+        {
+            await Collect("job end", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            warn($"image gc at job end failed: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     private void Record()

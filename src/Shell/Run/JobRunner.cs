@@ -161,7 +161,11 @@ public static class JobRunner
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, feeds.OnSignal);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, feeds.OnSignal);
             using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, feeds.OnSignal);
-            return await loop.Run(stopping.Token);
+            var code = await loop.Run(stopping.Token);
+            // imagegc: the collection at job end runs only once the task is over for good (a quit exits at once).
+            if (slotFiles.Kind(BoincExit.FinishFileName).Case is SlotFileKind.File)
+                imageGc.JobIsOver();
+            return code;
         }
         finally
         {
