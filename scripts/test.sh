@@ -195,7 +195,9 @@ summary+=("$(printf '%-14s %d s (alongside pass docker) %s' aot-publish $(( $(da
 if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
   # 2. The Native AOT binary (what projects ship) through the wrapper scenarios, started as the client starts
   #    it, under the real BOINC client, and as the conformance suite's wrapper under test.
-  pass aot "BOINC_PERSIST_BIN=$aot_bin" -- dotnet test tests/Integration -c "$CONFIGURATION" --filter "$STARTS_WRAPPER"
+  #    (ClientEngineDetectionTests are about client 8.2's engine detection and start-up cleanup: pass client8.)
+  pass aot "BOINC_PERSIST_BIN=$aot_bin" -- dotnet test tests/Integration -c "$CONFIGURATION" \
+    --filter "($STARTS_WRAPPER)&FullyQualifiedName!~Boinc.Persist.Integration.BoincClient.ClientEngineDetectionTests."
 
   # [boinc8] 2b. Client 8.2 (BOINC_PERSIST_TEST_CLIENT=8), on Docker, the AOT binary: engine detection into
   #    init_data.xml, the start-up cleanup_docker across a client restart with the job running (ours spared, the
@@ -216,7 +218,7 @@ if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
     Boinc.Persist.Integration.BoincClient.BoincDataDirTests. Boinc.Persist.Integration.BoincClient.BoincTasksParserTests.
     Boinc.Persist.Integration.Engine.EndpointTests. Boinc.Persist.Integration.Engine.EngineRestartTests.
     Boinc.Persist.Integration.Engine.PodmanServiceTests. Boinc.Persist.Integration.Engine.RootlessPodmanTests.
-    Boinc.Persist.Integration.RealDisk."
+    Boinc.Persist.Integration.RealDisk. Boinc.Persist.Integration.BoincClient.ClientEngineDetectionTests."
   podman_filter=""
   for prefix in $local_only; do podman_filter+="${podman_filter:+&}FullyQualifiedName!~$prefix"; done
   pass podman BOINC_PERSIST_TEST_ENGINE=podman "BOINC_PERSIST_TEST_SESSION=$BOINC_PERSIST_TEST_SESSION-podman" \
