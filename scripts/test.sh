@@ -3,10 +3,11 @@
 #
 # Brings up Docker, Podman, the local base image in both, the real BOINC client and the Native AOT toolchain
 # while the solution builds, publishes the Native AOT binary (what projects ship) while the first pass runs,
-# and runs five passes, each piece of work once:
+# and runs six passes, each piece of work once:
 #   (1) docker: the property tests and the integration tests that do not start the wrapper, on Docker;
 #   (2) aot: the tests that start the wrapper (wrapper scenarios, the real BOINC client, the conformance
 #       suite's own tests) against the published Native AOT binary, on Docker;
+#   (2b) client8: the real-client tests that matter for BOINC client 8.2, under that client, on Docker;
 #   (3) podman: the engine-facing integration tests again on Podman, the wrapper being the AOT binary;
 #   (4, 5) the conformance oracle (`boinc-persist conform`, every guarantee one test) against that binary on
 #       Docker and on Podman, side by side (each engine is its own; the oracle mostly waits on paced jobs).
