@@ -85,7 +85,7 @@ public sealed class BoincClient(BoincDataDir data, string logFile, BoincClientOp
         }
 
         foreach (var arg in new[] { "-c", script, "sh", LogFile, options.Executable, "--dir", data.Path, "--skip_cpu_benchmarks",
-                     "--no_gpus", "--unsigned_apps_ok", "--no_info_fetch", "--gui_rpc_unix_domain", "--suppress_net_info" })
+                     "--no_gpus", "--no_info_fetch", "--gui_rpc_unix_domain", "--suppress_net_info" })
         {
             start.ArgumentList.Add(arg);
         }

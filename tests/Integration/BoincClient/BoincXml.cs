@@ -59,7 +59,11 @@ public static class BoincXml
             new XElement("platform_name", job.Platform),
             new XElement("user_run_request", 1),      // run always, whatever the CPU load or user activity
             new XElement("user_gpu_request", 3),
-            new XElement("user_network_request", 3),  // network never
+            // Network allowed, as on a volunteer's host: "never" (or --unsigned_apps_ok, which implies it) makes
+            // the client tell apps <network_suspended/>, and a wrapper then builds no image (docker_wrapper waits
+            // the same way). The client still contacts nothing: the project is on 127.0.0.1:1, in the client's
+            // private network namespace, with no work requested and no info fetch.
+            new XElement("user_network_request", 1),
             new XElement("project",
                 new XElement("master_url", job.ProjectUrl),
                 new XElement("project_name", "boinc-persist-test"),
@@ -101,7 +105,7 @@ public static class BoincXml
                     : null)));
     }
 
-    /// <summary>No network of any kind, no benchmarks, no GPUs, unsigned apps, normal priority, useful log flags.</summary>
+    /// <summary>No info fetch, no benchmarks, no GPUs, normal priority, useful log flags (network mode: see the state file).</summary>
     public static string CcConfig() => Render(new XElement("cc_config",
         new XElement("log_flags",
             new[] { "task", "task_debug", "slot_debug", "cpu_sched", "app_msg_send", "checkpoint_debug", "unparsed_xml" }
@@ -109,7 +113,7 @@ public static class BoincXml
         new XElement("options",
             new[]
             {
-                "unsigned_apps_ok", "no_info_fetch", "skip_cpu_benchmarks", "no_gpus", "dont_contact_ref_site",
+                "no_info_fetch", "skip_cpu_benchmarks", "no_gpus", "dont_contact_ref_site",
                 "suppress_net_info", "no_priority_change",
             }.Select(option => new XElement(option, 1)))));
 
