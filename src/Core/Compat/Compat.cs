@@ -92,7 +92,10 @@ public static class Compat
         // ---- Network.
         var needsNetwork = root.Find("portmap").Exists(p => p is TomlNode.Arr { Items.IsEmpty: false }) || root.Find("web_graphics_guest_port").IsSome;
         var dwNetwork = CreateOption(root, "--network", "--net").IfNone("bridge");
-        if (k.Network == NetworkMode.None && (dwNetwork != "none" || needsNetwork))
+        // A job.toml that sets [confinement] network itself has chosen (a suggestion made from create_args
+        // --net none says network = "none"): nothing differs behind its back.
+        var networkChosen = root.Find("confinement").Exists(t => t is TomlNode.Table c && c.Find("network").IsSome);
+        if (k.Network == NetworkMode.None && !networkChosen && (dwNetwork != "none" || needsNetwork))
             Add("network", needsNetwork ? CompatKind.Blocks : CompatKind.Differs, At("confinement.network"),
                 dwNetwork == "bridge" ? "the engine's default bridge network: the job reaches the internet and the host's network"
                     : $"the network create_args names ({dwNetwork})",
@@ -268,6 +271,7 @@ public static class Compat
     /// </summary>
     private static (TomlNode.Table Tree, Seq<CompatItem> Items) Options(TomlNode.Table root, string configName)
     {
+        var needsNetwork = root.Find("portmap").Exists(p => p is TomlNode.Arr { Items.IsEmpty: false }) || root.Find("web_graphics_guest_port").IsSome;
         var items = new List<CompatItem>();
         var tree = root;
         foreach (var (key, build) in new[] { ("create_args", false), ("build_args", true) })
@@ -297,7 +301,7 @@ public static class Compat
                 }
 
                 items.Add(new CompatItem(key, CompatKind.Blocks, where, $"passes {text} to docker {(build ? "build" : "create")}",
-                    "refuses it: " + string.Join("; ", errors), build ? BuildRestore(o) : CreateRestore(o)));
+                    "refuses it: " + string.Join("; ", errors), build ? BuildRestore(o) : CreateRestore(o, needsNetwork)));
             }
 
             tree = kept.Count == 0 ? TomlText.Remove(tree, key) : TomlText.Put(tree, key, new TomlNode.Str(s.Line, string.Join(' ', kept)));
@@ -306,13 +310,15 @@ public static class Compat
         return (tree, items.ToSeq());
     }
 
-    private static Restore CreateRestore(ArgOption o)
+    private static Restore CreateRestore(ArgOption o, bool needsNetwork)
     {
         var v = o.Value.IfNone("");
         return o.Name switch
         {
-            "--network" or "--net" when v is "none" => new Restore.Cannot("not needed: a job has no network by default"),
-            "--network" or "--net" when v is "bridge" or "host" => Settings((Confinement, "network", TomlText.Quote(v))),
+            // "none" is said explicitly, so the suggestion keeps the app's choice (unless portmap or web graphics
+            // need a network: then the network item's own restore applies).
+            "--network" or "--net" when v is "none" && needsNetwork => new Restore.Cannot("not needed: a job has no network by default, but portmap or web_graphics_guest_port need one"),
+            "--network" or "--net" when v is "none" or "bridge" or "host" => Settings((Confinement, "network", TomlText.Quote(v))),
             "--network" or "--net" => new Restore.Cannot($"only the networks none, bridge and host can be chosen ([confinement] network), not '{v}'"),
             "-v" or "--volume" when v.Split(':')[0] is var src && src.Length > 0 && !src.Contains('/') && !src.StartsWith('.') =>
                 new Restore.Cannot("a named volume outlives the task and is shared with every other job on the host"),

@@ -17,6 +17,12 @@ public class CompatProperties
 
     private static Option<string> Optional(string? s) => s is null ? Option<string>.None : Option<string>.Some(s);
 
+    /// <summary>The generated case that caught create_args "--net none": its suggestion dropped the option and the
+    /// second pass then saw docker_wrapper's bridge network; the suggestion now says [confinement] network = "none".</summary>
+    [Property(Replay = "(16535968303535944489,15443526578307308403,17)", MaxTest = 1)]
+    public Property A_create_args_net_none_suggestion_is_a_fixed_point(DockerWrapperApp app) =>
+        The_suggested_job_toml_reads_cleanly_and_leaves_nothing_a_setting_could_restore(app);
+
     [Property]
     public Property The_suggested_job_toml_reads_cleanly_and_leaves_nothing_a_setting_could_restore(DockerWrapperApp app)
     {
