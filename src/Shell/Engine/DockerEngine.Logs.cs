@@ -134,8 +134,9 @@ public sealed partial class DockerEngine
 
         private void Emit(StringBuilder line)
         {
-            sink.Write(prefix);
-            sink.WriteLine(line.ToString().TrimEnd('\r'));
+            // One call, so the wrapper's own log lines (another thread, the same synchronized writer) never land
+            // between the prefix and the job's line.
+            sink.WriteLine(prefix + line.ToString().TrimEnd('\r'));
             line.Clear();
         }
     }
