@@ -28,19 +28,7 @@ public sealed class CgroupCpu : IDisposable
     /// <summary>The counter of the process <paramref name="pid"/> (a container's main process); Left says why not.</summary>
     public static Either<string, CgroupCpu> Open(int pid)
     {
-        string procCgroup;
-        string mountInfo;
-        try
-        {
-            procCgroup = File.ReadAllText($"/proc/{pid}/cgroup");
-            mountInfo = File.ReadAllText("/proc/self/mountinfo");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"cannot read /proc/{pid}/cgroup or /proc/self/mountinfo: {e.Message}";
-        }
-
-        return CgroupPaths.Locate(procCgroup, mountInfo).Bind(OpenCounter);
+        return CgroupPaths.ReadProc(pid).Bind(t => CgroupPaths.Locate(t.ProcCgroup, t.MountInfo)).Bind(OpenCounter);
     }
 
     /// <summary>A handle of its own on <paramref name="counter"/> (read once to check it holds a number).</summary>

@@ -29,21 +29,7 @@ public static class CgroupMemoryPaths
 {
     public static Either<string, CgroupMemoryDir> Locate(string procCgroup, string mountInfo)
     {
-        string? v1Path = null;
-        string? v2Path = null;
-        foreach (var line in procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var first = line.IndexOf(':');
-            var second = first < 0 ? -1 : line.IndexOf(':', first + 1);
-            if (second < 0)
-                continue;
-            var controllers = line[(first + 1)..second];
-            var path = line[(second + 1)..];
-            if (line[..first] == "0" && controllers.Length == 0)
-                v2Path = path;
-            else if (Array.IndexOf(controllers.Split(','), "memory") >= 0)
-                v1Path = path;
-        }
+        var (v1Path, v2Path) = CgroupPaths.Membership(procCgroup, "memory");
 
         if (v1Path is not null)
         {
@@ -116,19 +102,7 @@ public sealed class CgroupMemory : IDisposable
     /// <summary>The memory cgroup of the process <paramref name="pid"/>; Left says why not.</summary>
     public static Either<string, CgroupMemory> Open(int pid)
     {
-        string procCgroup;
-        string mountInfo;
-        try
-        {
-            procCgroup = File.ReadAllText($"/proc/{pid}/cgroup");
-            mountInfo = File.ReadAllText("/proc/self/mountinfo");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"cannot read /proc/{pid}/cgroup or /proc/self/mountinfo: {e.Message}";
-        }
-
-        return CgroupMemoryPaths.Locate(procCgroup, mountInfo).Bind(OpenDir);
+        return CgroupPaths.ReadProc(pid).Bind(t => CgroupMemoryPaths.Locate(t.ProcCgroup, t.MountInfo)).Bind(OpenDir);
     }
 
     public static Either<string, CgroupMemory> OpenDir(CgroupMemoryDir dir)

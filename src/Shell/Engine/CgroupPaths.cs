@@ -20,17 +20,16 @@ public sealed record CgroupCounter(string Path, int Version);
 public static class CgroupPaths
 {
     /// <summary>
-    /// The counter file for a process whose <c>/proc/PID/cgroup</c> is <paramref name="procCgroup"/>, given the
-    /// reader's <c>/proc/self/mountinfo</c>. A v1 <c>cpuacct</c> hierarchy wins when the process is in one
-    /// (on a hybrid host the v2 path is not the container's); else the v2 unified path. Left says why not.
+    /// From <c>/proc/PID/cgroup</c>: the process's path in the v1 hierarchy that has <paramref name="controller"/>,
+    /// and its path in the v2 unified tree (each null when absent). Lines are
+    /// <c>hierarchy-ID:controller-list:cgroup-path</c>, and the path may itself contain ':'.
     /// </summary>
-    public static Either<string, CgroupCounter> Locate(string procCgroup, string mountInfo)
+    public static (string? V1Path, string? V2Path) Membership(string procCgroup, string controller)
     {
         string? v1Path = null;
         string? v2Path = null;
         foreach (var line in procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            // hierarchy-ID:controller-list:cgroup-path (the path may itself contain ':').
             var first = line.IndexOf(':');
             var second = first < 0 ? -1 : line.IndexOf(':', first + 1);
             if (second < 0)
@@ -39,9 +38,34 @@ public static class CgroupPaths
             var path = line[(second + 1)..];
             if (line[..first] == "0" && controllers.Length == 0)
                 v2Path = path;
-            else if (Array.IndexOf(controllers.Split(','), "cpuacct") >= 0)
+            else if (Array.IndexOf(controllers.Split(','), controller) >= 0)
                 v1Path = path;
         }
+
+        return (v1Path, v2Path);
+    }
+
+    /// <summary>The two kernel texts a locate needs: <c>/proc/PID/cgroup</c> and the reader's mountinfo.</summary>
+    public static Either<string, (string ProcCgroup, string MountInfo)> ReadProc(int pid)
+    {
+        try
+        {
+            return (System.IO.File.ReadAllText($"/proc/{pid}/cgroup"), System.IO.File.ReadAllText("/proc/self/mountinfo"));
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read /proc/{pid}/cgroup or /proc/self/mountinfo: {e.Message}";
+        }
+    }
+
+    /// <summary>
+    /// The counter file for a process whose <c>/proc/PID/cgroup</c> is <paramref name="procCgroup"/>, given the
+    /// reader's <c>/proc/self/mountinfo</c>. A v1 <c>cpuacct</c> hierarchy wins when the process is in one
+    /// (on a hybrid host the v2 path is not the container's); else the v2 unified path. Left says why not.
+    /// </summary>
+    public static Either<string, CgroupCounter> Locate(string procCgroup, string mountInfo)
+    {
+        var (v1Path, v2Path) = Membership(procCgroup, "cpuacct");
 
         if (v1Path is not null)
         {

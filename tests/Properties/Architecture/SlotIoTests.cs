@@ -26,6 +26,7 @@ public class SlotIoTests
         ["Engine/JournalFile.cs"] = "/proc/sys/kernel/random/boot_id",
         ["Engine/CgroupCpu.cs"] = "/proc and cgroup files",
         ["Engine/CgroupMemory.cs"] = "/proc and cgroup files",
+        ["Engine/CgroupPaths.cs"] = "/proc/PID/cgroup and /proc/self/mountinfo, read once per container start",
         ["Engine/EngineProbe.cs"] = "engine sockets and config",
         ["Engine/HostLock.cs"] = "the host-wide lock directory",
         ["Engine/PodmanHostFacts.cs"] = "/sys and /proc facts",
