@@ -3,6 +3,7 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Boinc.Persist.Core.Lifecycle;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using LanguageExt;
@@ -11,7 +12,40 @@ namespace Boinc.Persist.Shell.Engine;
 
 public sealed partial class DockerEngine
 {
+    /// <summary>
+    /// Relays the container's output into <paramref name="sink"/> as prefixed lines until the container ends or
+    /// <paramref name="ct"/> is cancelled. An engine's follow stream can end when the container exits before it has
+    /// sent everything the container wrote (Podman 4.3 does, with a job that prints megabytes and exits at once):
+    /// when the stream ends by itself and the container is no longer running, the rest is read from the engine's
+    /// stored log (a second, non-following read, whose first bytes of each stream, already relayed, are skipped).
+    /// </summary>
     public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null)
+    {
+        var lines = new LineSplitter(prefix, sink);
+        var relayed = new long[2];
+        var followed = await Relay(name, follow: true, since, lines, sink, relayed, skip: null, ct).ConfigureAwait(false);
+        if (followed.IsLeft || ct.IsCancellationRequested)
+        {
+            lines.Flush();
+            await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return followed;
+        }
+
+        // The stream ended by itself: the container stopped (or the engine went away, which the caller hears of
+        // from its wait). Whatever the engine stored beyond what it streamed is relayed now.
+        var state = await Inspect(name, ct).ConfigureAwait(false);
+        var caughtUp = state.Case is Observation.Exited or Observation.Dead
+            ? await Relay(name, follow: false, since, lines, sink, new long[2], skip: relayed, ct).ConfigureAwait(false)
+            : Unit.Default;
+        lines.Flush();
+        await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return caughtUp;
+    }
+
+    /// <summary>One read of the container's log. <paramref name="relayed"/> counts the bytes of stdout and stderr
+    /// read; with <paramref name="skip"/>, the first that many bytes of each stream are not relayed again.</summary>
+    private async Task<Either<EngineError, Unit>> Relay(
+        string name, bool follow, DateTimeOffset? since, LineSplitter lines, TextWriter sink, long[] relayed, long[]? skip, CancellationToken ct)
     {
         var opened = await Call("logs " + name, ct, t => client.Containers.GetContainerLogsAsync(
             name,
@@ -19,7 +53,7 @@ public sealed partial class DockerEngine
             {
                 ShowStdout = true,
                 ShowStderr = true,
-                Follow = true,
+                Follow = follow,
                 Timestamps = false,
                 // Re-attached: only what is new, so stderr.txt does not get the old output twice.
                 Since = since is { } at ? UnixSeconds(at) : null,
@@ -30,7 +64,6 @@ public sealed partial class DockerEngine
 
         using (stream)
         {
-            var lines = new LineSplitter(prefix, sink);
             var buffer = new byte[16 * 1024];
             try
             {
@@ -38,24 +71,28 @@ public sealed partial class DockerEngine
                 {
                     var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false);
                     if (read.EOF)
-                        break;
-                    lines.Add(read.Target == MultiplexedStream.TargetStream.StandardError, buffer.AsSpan(0, read.Count));
+                        return Unit.Default;
+                    var err = read.Target == MultiplexedStream.TargetStream.StandardError;
+                    var which = err ? 1 : 0;
+                    var from = 0;
+                    if (skip is not null)
+                        from = (int)Math.Clamp(skip[which] - relayed[which], 0, read.Count);
+                    relayed[which] += read.Count;
+                    if (from == read.Count)
+                        continue;
+                    lines.Add(err, buffer.AsSpan(from, read.Count - from));
                     await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 // The wrapper stops following: a normal end.
+                return Unit.Default;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                lines.Flush();
                 return EngineCalls.Classify("logs " + name, e);
             }
-
-            lines.Flush();
-            await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            return Unit.Default;
         }
     }
 

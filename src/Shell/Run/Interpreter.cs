@@ -38,8 +38,10 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
 {
     private Option<CancellationTokenSource> following;
 
-    /// <summary>The relay of the container's output into stderr.txt, while one runs.</summary>
+    /// <summary>The relay of the container's output into stderr.txt, while one runs, and its own cancellation:
+    /// the run's end stops following the container at once but lets the relay finish (see <see cref="DrainOutput"/>).</summary>
     private Option<Task> relay;
+    private Option<CancellationTokenSource> relaying;
     private Option<ITimer> graceTimer;
     private double lastCpuSeconds;
 
@@ -54,6 +56,14 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private static Outcome Nothing => Outcome.Nothing;
 
     public void Dispose()
+    {
+        EndRun();
+        StopRelay();
+    }
+
+    /// <summary>The run is over: no more waiting for the container or the grace period. The output relay goes on,
+    /// so the container's last lines still reach stderr.txt (<see cref="Execute"/> drains it, bounded).</summary>
+    private void EndRun()
     {
         StopFollowing();
         graceTimer.Iter(t => t.Dispose());
@@ -78,8 +88,17 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     {
         if (relay.Case is not Task task || task.IsCompleted)
             return;
-        if (await Task.WhenAny(task, Task.Delay(limit)) != task)
+        if (await Task.WhenAny(task, Task.Delay(limit, time)) != task)
+        {
             log.Warn($"the container's output was still being relayed {limit.TotalSeconds:0} s after the end: the rest is not in stderr.txt");
+            StopRelay();
+        }
+    }
+
+    private void StopRelay()
+    {
+        relaying.Iter(c => c.Cancel());
+        relaying = Option<CancellationTokenSource>.None;
     }
 
     private async Task<Outcome> Run(Effect effect)
@@ -167,7 +186,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
                 return Nothing;
 
             case Effect.Finish f:
-                Dispose();
+                EndRun();
                 if (f.Code == 0)
                     fraction = 1;
                 SendFinalStatus();
@@ -175,19 +194,19 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
                 return Outcome.Exited(ports.Slot.Finish(f.Code));
 
             case Effect.TemporaryExit t:
-                Dispose();
+                EndRun();
                 SendStatus();
                 log.Warn($"temporary exit, BOINC retries in {t.Delay.TotalSeconds:0}s: {t.Reason}");
                 return Outcome.Exited(ports.Slot.TemporaryExit(t.Delay, t.Reason));
 
             case Effect.QuitExit q:
-                Dispose();
+                EndRun();
                 SendStatus();
                 log.Info($"quitting: {q.Reason}");
                 return Outcome.Exited(ports.Slot.Quit());
 
             case Effect.ExitAborted:
-                Dispose();
+                EndRun();
                 log.Info("aborted: container removed");
                 return Outcome.Exited(ports.Slot.Aborted());
 
@@ -497,14 +516,18 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private void Follow(DateTimeOffset? since)
     {
         StopFollowing();
+        // A container followed anew (re-created, re-attached): the previous one's stream is over.
+        StopRelay();
         var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         following = Option<CancellationTokenSource>.Some(cts);
+        var relayCts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        relaying = Option<CancellationTokenSource>.Some(relayCts);
         var name = context.Name;
         var engine = ports.Engine;
         relay = Task.Run(async () =>
         {
-            var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, cts.Token, since);
-            streamed.IfLeft(e => { if (!cts.IsCancellationRequested) log.Debug($"container output stream ended: {e}"); });
+            var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, relayCts.Token, since);
+            streamed.IfLeft(e => { if (!relayCts.IsCancellationRequested) log.Debug($"container output stream ended: {e}"); });
         });
         _ = Task.Run(async () =>
         {
