@@ -23,7 +23,8 @@ fi
 mkdir -p "$out"
 log "publishing (Native AOT, linux-x64)..."
 start=$(date +%s)
-if ! dotnet publish "$root/src/Shell" -c Release -r linux-x64 -p:UseSharedCompilation=false -o "$out" -nologo \
+if ! dotnet publish "$root/src/Shell" -c Release -r linux-x64 -p:UseSharedCompilation=false -p:BoincPersistAotBuild=true \
+       -o "$out" -nologo \
      > "$out.log" 2>&1; then
   tail -n 30 "$out.log" >&2
   log "ERROR: publish failed (full log: $out.log)"

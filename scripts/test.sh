@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # The one command that runs every test of Boinc.Persist (README: `scripts/test.sh`).
 #
-# Brings up Docker, Podman, the local base image in both, the real BOINC client and the Native AOT toolchain
-# while the solution builds, publishes the Native AOT binary (what projects ship) while the first pass runs,
-# and runs six passes, each piece of work once:
+# Brings up Docker, Podman, the local base image in both, the real BOINC clients and the Native AOT toolchain
+# while the solution builds and the Native AOT binary (what projects ship) is published (its own obj/ and bin/,
+# see Directory.Build.props), and runs seven passes, each piece of work once:
 #   (1) docker: the property tests and the integration tests that do not start the wrapper, on Docker;
-#   (2) aot: the tests that start the wrapper (wrapper scenarios, the real BOINC client, the conformance
-#       suite's own tests) against the published Native AOT binary, on Docker;
-#   (2b) client8: the real-client tests that matter for BOINC client 8.2, under that client, on Docker;
-#   (3) podman: the engine-facing integration tests again on Podman, the wrapper being the AOT binary;
-#   (4, 5) the conformance oracle (`boinc-persist conform`, every guarantee one test) against that binary on
-#       Docker and on Podman, side by side (each engine is its own; the oracle mostly waits on paced jobs).
+#   (2) client8: the real-client tests that matter for BOINC client 8.2, under that client, on Docker (first, and
+#       alone: 8.2's start-up cleanup removes boinc__ containers of tasks it does not know, such as the oracle's);
+#   (3) aot: the tests that start the wrapper (wrapper scenarios, the real BOINC client, the conformance suite's
+#       own tests) against the published Native AOT binary, on Docker;
+#   (4) podman: the engine-facing integration tests again on Podman, the wrapper being the AOT binary;
+#   (5, 6) the conformance oracle (`boinc-persist conform`, every guarantee one test) against that binary on
+#       Podman beside passes 3 and 4, and on Docker beside pass 4 (the oracle mostly waits on paced jobs, and
+#       each run has its own containers, slots and data directory).
+# Within passes 3 and 4 the integration tests run in two collections side by side and a third alone
+# (tests/Integration/Engine/EngineFixture.cs).
 # Ends with exactly one line `N passed, N failed, N skipped` summed over all passes, after the time of the
 # setup and of each pass. Exit status is non-zero when the build failed, any test failed or a guarantee did
 # not hold, a test host crashed or hung, a pass ran nothing or skipped every test of an assembly, or tests
@@ -67,7 +71,12 @@ dotnet build Boinc.Persist.sln -c "$CONFIGURATION" -v:minimal -nologo >"$work/bu
 build_pid=$!
 
 # The setup scripts share apt and dpkg, so they run one after the other (each is idempotent and quick when
-# everything is in place already).
+# everything is in place already). The Native AOT toolchain (clang, lld, zlib) comes first, so the publish (minutes
+# of compiling, in its own obj/ and bin/) overlaps the rest of the setup and the first pass.
+scripts/aot-up.sh
+aot_started=$(date +%s)
+scripts/aot-publish.sh >"$work/aot-publish.out" 2>"$work/aot-publish.log" &
+aot_pid=$!
 scripts/engine-up.sh
 scripts/base-image.sh >/dev/null
 # Podman beside Docker: the rootful API service and the base image in its storage (scripts/podman-up.sh).
@@ -76,8 +85,6 @@ scripts/podman-up.sh
 scripts/boinc-up.sh
 # [boinc8] BOINC client 8.2 (Debian sid's, boinc8/boinccmd8) for pass client8; private apt state, ~45 s cold.
 scripts/boinc8-up.sh
-# The Native AOT toolchain (clang, lld, zlib), for the publish that overlaps the first pass.
-scripts/aot-up.sh
 # issue 19 (crash-explore): strace, to record the binary's system calls (tests/Integration/RealDisk).
 scripts/realdisk-up.sh
 
@@ -104,12 +111,7 @@ if [[ $build_rc -ne 0 ]]; then
   exit 1
 fi
 setup_seconds=$(( $(date +%s) - setup_started ))
-summary+=("$(printf '%-14s %d s (engines, base images, BOINC client, AOT toolchain; the build beside them)' setup "$setup_seconds")")
-
-# The Native AOT publish (minutes of compiling) overlaps the first pass, which does not start the wrapper.
-scripts/aot-publish.sh >"$work/aot-publish.out" 2>"$work/aot-publish.log" &
-aot_pid=$!
-aot_started=$(date +%s)
+summary+=("$(printf '%-14s %d s (engines, base images, BOINC clients, AOT toolchain; the build beside them)' setup "$setup_seconds")")
 
 counter() { grep -ho "<Counters [^>]*" "$1" | grep -o " $2=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
 
@@ -172,7 +174,7 @@ conform_pass() {
   line=$(printf '%-14s %4d held,   %3d broken or not run  (%d s)' "$name" "$held" "$broken" $(( $(date +%s) - started )))
   [[ $rc -eq 0 ]] || problem="[$name] conform exited with $rc (a guarantee did not hold, or the suite could not run)"
   [[ $((held + broken)) -gt 0 ]] || problem="[$name] conform reported no guarantee ($json missing or empty)"
-  # Runs in the background (both engines side by side): the caller sources this to add it to the totals.
+  # Runs in the background (beside other passes): the caller sources this to add it to the totals.
   {
     printf 'passed=$((passed + %d)) failed=$((failed + %d))\n' "$held" "$broken"
     printf 'summary+=(%q)\n' "$line"
@@ -192,26 +194,50 @@ wait "$aot_pid" || aot_rc=$?
 aot_pid=
 cat "$work/aot-publish.log" >&2
 aot_bin=$(tail -n1 "$work/aot-publish.out" 2>/dev/null || true)
-summary+=("$(printf '%-14s %d s (alongside pass docker) %s' aot-publish $(( $(date +%s) - aot_started )) "${aot_bin:-FAILED}")")
+summary+=("$(printf '%-14s %d s (from the setup, alongside it and pass docker) %s' aot-publish $(( $(date +%s) - aot_started )) "${aot_bin:-FAILED}")")
+
+# Adds a background conform pass's counts and output to the totals, once it has ended.
+conform_collect() {
+  local c=$1 pid=$2
+  wait "$pid" || true
+  cat "$work/$c.out" >&2
+  if [[ -s $work/$c.state ]]; then
+    # shellcheck disable=SC1090
+    source "$work/$c.state"
+  else
+    fail "[$c] the pass ended without reporting its results"
+  fi
+}
+
 if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
-  # 2. The Native AOT binary (what projects ship) through the wrapper scenarios, started as the client starts
+  # [boinc8] 2. Client 8.2 (BOINC_PERSIST_TEST_CLIENT=8), on Docker, the AOT binary: engine detection into
+  #    init_data.xml, the start-up cleanup_docker across a client restart with the job running (ours spared, the
+  #    job finishes once), engine choice from docker_type, and a full run with its CPU time. Before the oracle
+  #    starts: that cleanup removes every boinc__ container of a task the client does not know.
+  client8_tests="FullyQualifiedName~Boinc.Persist.Integration.BoincClient.ClientEngineDetectionTests.|FullyQualifiedName~Boinc.Persist.Integration.BoincClient.RealClientWrapperTests.The_job_runs_to_completion"
+  pass client8 BOINC_PERSIST_TEST_CLIENT=8 "BOINC_PERSIST_BIN=$aot_bin" -- \
+    dotnet test tests/Integration -c "$CONFIGURATION" --filter "$client8_tests"
+
+  # 6. The oracle against the shipped binary on Podman, in the background from here to the end (its own
+  #    containers, slots and data directory; its output is shown, and its counts added, once it has ended).
+  conform_pass conform-podman "$aot_bin" "DOCKER_HOST=unix://$PODMAN_SOCKET" >"$work/conform-podman.out" 2>&1 &
+  conform_podman=$!
+
+  # 3. The Native AOT binary (what projects ship) through the wrapper scenarios, started as the client starts
   #    it, under the real BOINC client, and as the conformance suite's wrapper under test.
   #    (ClientEngineDetectionTests are about client 8.2's engine detection and start-up cleanup: pass client8.)
   pass aot "BOINC_PERSIST_BIN=$aot_bin" -- dotnet test tests/Integration -c "$CONFIGURATION" \
     --filter "($STARTS_WRAPPER)&FullyQualifiedName!~Boinc.Persist.Integration.BoincClient.ClientEngineDetectionTests."
 
-  # [boinc8] 2b. Client 8.2 (BOINC_PERSIST_TEST_CLIENT=8), on Docker, the AOT binary: engine detection into
-  #    init_data.xml, the start-up cleanup_docker across a client restart with the job running (ours spared, the
-  #    job finishes once), engine choice from docker_type, and a full run with its CPU time (~3.5 min).
-  client8_tests="FullyQualifiedName~Boinc.Persist.Integration.BoincClient.ClientEngineDetectionTests.|FullyQualifiedName~Boinc.Persist.Integration.BoincClient.RealClientWrapperTests.The_job_runs_to_completion"
-  pass client8 BOINC_PERSIST_TEST_CLIENT=8 "BOINC_PERSIST_BIN=$aot_bin" -- \
-    dotnet test tests/Integration -c "$CONFIGURATION" --filter "$client8_tests"
+  # 5. The oracle on Docker, beside pass podman.
+  conform_pass conform-docker "$aot_bin" >"$work/conform-docker.out" 2>&1 &
+  conform_docker=$!
 
-  # 3. The engine-facing integration tests again on Podman, same expectations (tests/Integration/Engine/
+  # 4. The engine-facing integration tests again on Podman, same expectations (tests/Integration/Engine/
   #    EngineFixture.cs takes the engine from BOINC_PERSIST_TEST_ENGINE), the wrapper being the AOT binary.
-  #    Not here, because they do the same whatever BOINC_PERSIST_TEST_ENGINE says (passes 1 and 2 ran them):
+  #    Not here, because they do the same whatever BOINC_PERSIST_TEST_ENGINE says (passes 1 and 3 ran them):
   #    the checkpoint-store and protocol tests (no engine); the conformance suite's own tests (they check the
-  #    oracle; its broken wrappers use Docker's CLI; boinc-persist on Podman is pass 5, every guarantee); the
+  #    oracle; its broken wrappers use Docker's CLI; boinc-persist on Podman is pass 6, every guarantee); the
   #    BOINC client harness's own tests (a shell-script app, no engine); the endpoint choice (pure); and the
   #    tests that bring their own engine (a private dockerd, a private or rootless Podman service).
   local_only="Boinc.Persist.Integration.Checkpoints. Boinc.Persist.Integration.Protocol. Boinc.Persist.Integration.Conform.
@@ -226,26 +252,12 @@ if [[ $aot_rc -eq 0 && -n $aot_bin && -x $aot_bin ]]; then
     "BOINC_PERSIST_BIN=$aot_bin" -- \
     dotnet test tests/Integration -c "$CONFIGURATION" --filter "$podman_filter"
 
-  # 4, 5. The oracle against the shipped binary on both engines, side by side (each engine and data directory
-  #       its own); each pass's output is shown, and its counts added, once both have ended.
-  conform_pass conform-docker "$aot_bin" >"$work/conform-docker.out" 2>&1 &
-  conform_docker=$!
-  conform_pass conform-podman "$aot_bin" "DOCKER_HOST=unix://$PODMAN_SOCKET" >"$work/conform-podman.out" 2>&1 &
-  conform_podman=$!
-  wait "$conform_docker" || true
-  wait "$conform_podman" || true
-  conform_docker= conform_podman=
-  for c in conform-docker conform-podman; do
-    cat "$work/$c.out" >&2
-    if [[ -s $work/$c.state ]]; then
-      # shellcheck disable=SC1090
-      source "$work/$c.state"
-    else
-      fail "[$c] the pass ended without reporting its results"
-    fi
-  done
+  conform_collect conform-docker "$conform_docker"
+  conform_docker=
+  conform_collect conform-podman "$conform_podman"
+  conform_podman=
 else
-  fail "the Native AOT publish failed (see above): the aot, podman and conform passes did not run"
+  fail "the Native AOT publish failed (see above): the client8, aot, podman and conform passes did not run"
 fi
 
 echo "test.sh: per pass:" >&2

@@ -13,7 +13,7 @@ namespace Boinc.Persist.Integration.Apps;
 /// worker as executable copies; the output `out` a &lt;copy_file/&gt; it moves into the project directory after the
 /// finish), main.sh resolves `in` with sed to /project, and the result is uploaded (sticky) with the right bytes.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SampleAppClientTests(EngineFixture engine) : IClassFixture<BoincInstallation>
 {

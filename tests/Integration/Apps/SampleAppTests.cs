@@ -15,7 +15,7 @@ namespace Boinc.Persist.Integration.Apps;
 /// lays out a slot, with only <c>FROM debian</c> pointed at a local image. The wrapper is the real binary,
 /// started as the client starts it; the engine is Docker, or Podman with BOINC_PERSIST_TEST_ENGINE=podman.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SampleAppTests(EngineFixture engine) : IDisposable
 {

@@ -15,7 +15,7 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// client restarts the app in the same slot from its checkpoint. In the engine collection so these timing-
 /// sensitive runs never share the 2 cores with other integration tests. Figures go to the test output.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class BoincClientHarnessTests(EngineFixture engine, BoincInstallation boinc, ITestOutputHelper output)
     : IClassFixture<BoincInstallation>
 {

@@ -7,7 +7,7 @@ using Xunit;
 namespace Boinc.Persist.Integration.BoincClient;
 
 /// <summary>What a failing real-client test leaves behind and tells: nothing, and enough to debug it.</summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class BoincScenarioCleanupTests(EngineFixture engine) : IClassFixture<BoincInstallation>
 {
     [Fact]

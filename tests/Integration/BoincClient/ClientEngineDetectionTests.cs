@@ -22,7 +22,7 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// Runs with either client (BOINC_PERSIST_TEST_CLIENT): 7.20 detects nothing and cleans nothing up, and each
 /// test asserts what the client under test does.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class ClientEngineDetectionTests(EngineFixture engine, BoincInstallation installation, ITestOutputHelper output)
     : IClassFixture<BoincInstallation>, IAsyncLifetime
 {

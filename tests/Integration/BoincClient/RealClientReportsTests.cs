@@ -24,7 +24,7 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// with a client that parses it, the test asserts that figure too.
 /// </para>
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class RealClientReportsTests(EngineFixture engine, BoincInstallation installation, ITestOutputHelper output)
     : IClassFixture<BoincInstallation>, IAsyncLifetime
 {

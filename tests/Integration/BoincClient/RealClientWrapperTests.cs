@@ -17,7 +17,7 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// boinc-persist as the main program of the real BOINC client (7.20.5), running the demo workload in a
 /// container: completion, suspend/resume, quit and restart, abort, and a client killed with SIGKILL.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallation installation, ITestOutputHelper output)
     : IClassFixture<BoincInstallation>, IAsyncLifetime
 {

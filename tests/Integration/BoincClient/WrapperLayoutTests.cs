@@ -10,7 +10,7 @@ namespace Boinc.Persist.Integration.BoincClient;
 /// workload as a project file, init_data.xml written by the client. Until the run mode exists, a stand-in main
 /// program runs <c>boinc-persist check</c> and <c>plan</c> in the slot, which proves what the run mode will read.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class WrapperLayoutTests(EngineFixture engine) : IClassFixture<BoincInstallation>
 {
     private const string JobToml = """

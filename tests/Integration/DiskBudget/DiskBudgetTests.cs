@@ -27,7 +27,7 @@ namespace Boinc.Persist.Integration.DiskBudget;
 /// job resumes from its newest committed generation. The job is gated by files the test creates, so each commit is
 /// one the test waits for, not a race.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
 {
     private const long MiB = 1 << 20;

@@ -16,7 +16,7 @@ namespace Boinc.Persist.Integration.Engine;
 /// The status tick's CPU sampler against the real engine: it reads the container's own cgroup counter (no
 /// engine call per sample), agrees with the engine's stats, and finds the new counter after a restart.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(EngineAloneCollection.Name)]
 public sealed class ContainerCpuTests(EngineFixture engine) : IDisposable
 {
     private readonly DockerEngine adapter = new(new EngineEndpoint(engine.Endpoint, "test"));

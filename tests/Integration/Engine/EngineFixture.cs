@@ -13,13 +13,39 @@ using Xunit;
 namespace Boinc.Persist.Integration.Engine;
 
 /// <summary>
-/// Every integration test joins this collection: it shares one <see cref="EngineFixture"/> and runs serially,
-/// so tests never compete for the one engine of a 2-core machine.
+/// The integration tests that use the engine are in three collections, each with its own <see cref="EngineFixture"/>
+/// (its own run label, so one fixture's cleanup never touches another's containers). Within a collection tests run
+/// one after the other; <see cref="EngineCollection"/> and <see cref="ClientCollection"/> run side by side (most of
+/// their time is spent waiting for paced jobs, and wrappers sharing one engine is what a volunteer's host with several
+/// slots does); <see cref="EngineAloneCollection"/> runs after both, alone.
+/// <para>This collection: the wrapper scenarios, the conformance suite's own tests, the engine adapter.</para>
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class EngineCollection : ICollectionFixture<EngineFixture>
 {
     public const string Name = "engine";
+}
+
+/// <summary>
+/// The tests with a real BOINC client (one at a time: BOINC client 8.2's start-up cleanup removes <c>boinc__</c>
+/// containers of tasks it does not know, see ClientEngineDetectionTests), the sample apps, and the attack and disk
+/// budget tests, beside <see cref="EngineCollection"/>.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ClientCollection : ICollectionFixture<EngineFixture>
+{
+    public const string Name = "engine-client";
+}
+
+/// <summary>
+/// Tests that act on the whole engine (gc of our unused images and orphaned containers, engines of their own
+/// started and killed, Podman services, CPU figures compared with the container's own counter) run after the
+/// other collections, with nothing beside them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EngineAloneCollection : ICollectionFixture<EngineFixture>
+{
+    public const string Name = "engine-alone";
 }
 
 /// <summary>

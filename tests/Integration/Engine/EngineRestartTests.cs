@@ -9,7 +9,7 @@ using static Boinc.Persist.Integration.Engine.AdapterSpecs;
 namespace Boinc.Persist.Integration.Engine;
 
 /// <summary>The adapter when the engine dies under it and comes back (on a private dockerd).</summary>
-[Collection(EngineCollection.Name)]
+[Collection(EngineAloneCollection.Name)]
 public sealed class EngineRestartTests(EngineFixture engine)
 {
     [Fact]

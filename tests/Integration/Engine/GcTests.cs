@@ -18,7 +18,7 @@ namespace Boinc.Persist.Integration.Engine;
 /// gc against the real engine, scoped to this test's own label so it never touches a colleague's containers:
 /// orphans go, in-use containers and images stay, and nothing without our owner label is ever removed.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(EngineAloneCollection.Name)]
 public sealed class GcTests(EngineFixture engine)
 {
     private const string ScopeKey = "org.boinc-persist.test-gc";

@@ -17,7 +17,7 @@ namespace Boinc.Persist.Integration.Engine;
 /// the container lives on without it. Needs podman installed (scripts/podman-up.sh), whichever engine the
 /// suite runs against.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(EngineAloneCollection.Name)]
 public sealed class PodmanServiceTests(EngineFixture engine)
 {
     private const int Idle = 4;

@@ -16,7 +16,7 @@ namespace Boinc.Persist.Integration.Engine;
 /// user owns and can delete. Needs root (it creates the user) and podman (scripts/podman-up.sh); runs the same
 /// whichever engine the suite targets.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(EngineAloneCollection.Name)]
 public sealed class RootlessPodmanTests(EngineFixture engine)
 {
     private const string User = "bp-rootless";

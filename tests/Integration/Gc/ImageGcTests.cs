@@ -22,7 +22,7 @@ namespace Boinc.Persist.Integration.Gc;
 /// a live slot journal keeps it, an old free one goes, and a wrapper racing the collector always gets its
 /// container. Every image here is built by the test; the collector only ever sees those (scope).
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(EngineAloneCollection.Name)]
 public sealed class ImageGcTests(EngineFixture engine, ITestOutputHelper output)
 {
     private const string ScopeKey = "org.boinc-persist.test-imagegc";

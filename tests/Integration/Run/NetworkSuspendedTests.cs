@@ -20,7 +20,7 @@ namespace Boinc.Persist.Integration.Run;
 /// built (its base could need a pull); the wrapper says it wants the network, and builds once the network is
 /// allowed again.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class NetworkSuspendedTests(EngineFixture engine) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);

@@ -20,7 +20,7 @@ namespace Boinc.Persist.Integration.Security;
 /// The attacks of issue 14, each as a job (or a slot a job left) run by the real wrapper on a real engine: each
 /// now fails for the job, with a clear message and the job's committed work intact.
 /// </summary>
-[Collection(EngineCollection.Name)]
+[Collection(ClientCollection.Name)]
 public sealed class AttackTests(EngineFixture engine) : IDisposable
 {
     private const string Checkpointed = """
