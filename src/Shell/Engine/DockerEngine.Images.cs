@@ -177,8 +177,13 @@ public sealed partial class DockerEngine : IImageStore
 
     /// <summary>
     /// Removes the image (an aborted job's) unless it is not ours, a container uses it, or another wrapper holds
-    /// it: this wrapper lets go of its own hold first, then needs the exclusive one. Returns whether it went.
+    /// it: this wrapper lets go of its own hold first, then needs the exclusive one (waiting, at most
+    /// <see cref="BuildsPatience"/>, for builds elsewhere on the host to end). Returns whether it went.
     /// </summary>
+    /// <summary>How long an aborted task's image removal waits for other wrappers' builds (a build holds every
+    /// removal off, see <see cref="ImageUse.HoldBuilds"/>); the client gives an aborted app far longer to exit.</summary>
+    public static readonly TimeSpan BuildsPatience = TimeSpan.FromSeconds(15);
+
     public async Task<Either<EngineError, bool>> RemoveImageIfUnused(string tag, CancellationToken ct)
     {
         // Only an image we built (our owner label): a job's image_name can name anyone's image.
@@ -189,7 +194,11 @@ public sealed partial class DockerEngine : IImageStore
         Option<IDisposable> exclusive;
         try
         {
-            exclusive = ImageUse.TryExclusive(Seq1(tag));
+            exclusive = await ImageUse.ExclusiveAfterBuilds(Seq1(tag), BuildsPatience, TimeProvider.System, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false; // the wrapper is stopping: the image collector removes it later
         }
         catch (IOException e)
         {
@@ -197,7 +206,7 @@ public sealed partial class DockerEngine : IImageStore
         }
 
         if (exclusive.IsNone)
-            return false; // another wrapper is using it
+            return false; // another wrapper is using it, or builds went on for longer than the patience
         using var held = exclusive.IfNone(() => throw new InvalidOperationException());
         var users = await ContainersUsing(tag, ct).ConfigureAwait(false);
         if (users.IsLeft)

@@ -14,38 +14,53 @@ public sealed partial class DockerEngine
 {
     /// <summary>
     /// Relays the container's output into <paramref name="sink"/> as prefixed lines until the container ends or
-    /// <paramref name="ct"/> is cancelled. An engine's follow stream can end when the container exits before it has
-    /// sent everything the container wrote (Podman 4.3 does, with a job that prints megabytes and exits at once):
-    /// when the stream ends by itself and the container is no longer running, the rest is read from the engine's
-    /// stored log (a second, non-following read, whose first bytes of each stream, already relayed, are skipped).
+    /// <paramref name="ct"/> is cancelled. An engine's follow stream can end before it has sent everything the
+    /// container wrote (Podman 4.3 does, with a job that prints megabytes and exits at once), even while the engine
+    /// still reports the container running: so when a stream ends by itself, the log is read again from the same
+    /// start, skipping the bytes of each stream already relayed: following again while the container runs, once
+    /// more without following when it has stopped, then done.
     /// </summary>
     public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null)
     {
         var lines = new LineSplitter(prefix, sink);
         var relayed = new long[2];
-        var followed = await Relay(name, follow: true, since, lines, sink, relayed, skip: null, ct).ConfigureAwait(false);
-        if (followed.IsLeft || ct.IsCancellationRequested)
+        var result = await Relay(name, follow: true, since, lines, sink, relayed, ct).ConfigureAwait(false);
+        while (result.IsRight && !ct.IsCancellationRequested)
         {
-            lines.Flush();
-            await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            return followed;
+            var state = await Inspect(name, ct).ConfigureAwait(false);
+            if (state.Case is Observation.Exited or Observation.Dead)
+            {
+                result = await Relay(name, follow: false, since, lines, sink, relayed, ct).ConfigureAwait(false);
+                break;
+            }
+
+            if (state.Case is not (Observation.Running or Observation.Paused or Observation.Created))
+                break; // gone, or the engine does not answer: the caller hears of it from its wait
+            try
+            {
+                await Task.Delay(FollowAgainAfter, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            result = await Relay(name, follow: true, since, lines, sink, relayed, ct).ConfigureAwait(false);
         }
 
-        // The stream ended by itself: the container stopped (or the engine went away, which the caller hears of
-        // from its wait). Whatever the engine stored beyond what it streamed is relayed now.
-        var state = await Inspect(name, ct).ConfigureAwait(false);
-        var caughtUp = state.Case is Observation.Exited or Observation.Dead
-            ? await Relay(name, follow: false, since, lines, sink, new long[2], skip: relayed, ct).ConfigureAwait(false)
-            : Unit.Default;
         lines.Flush();
         await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        return caughtUp;
+        return ct.IsCancellationRequested ? Unit.Default : result;
     }
 
-    /// <summary>One read of the container's log. <paramref name="relayed"/> counts the bytes of stdout and stderr
-    /// read; with <paramref name="skip"/>, the first that many bytes of each stream are not relayed again.</summary>
+    /// <summary>A stream that ended while the container still runs is opened again after this long.</summary>
+    private static readonly TimeSpan FollowAgainAfter = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>One read of the container's log from its start (or <paramref name="since"/>). <paramref name="relayed"/>
+    /// counts the bytes of stdout and stderr relayed so far: that many first bytes of each stream are skipped, and
+    /// what is relayed is added.</summary>
     private async Task<Either<EngineError, Unit>> Relay(
-        string name, bool follow, DateTimeOffset? since, LineSplitter lines, TextWriter sink, long[] relayed, long[]? skip, CancellationToken ct)
+        string name, bool follow, DateTimeOffset? since, LineSplitter lines, TextWriter sink, long[] relayed, CancellationToken ct)
     {
         var opened = await Call("logs " + name, ct, t => client.Containers.GetContainerLogsAsync(
             name,
@@ -65,6 +80,7 @@ public sealed partial class DockerEngine
         using (stream)
         {
             var buffer = new byte[16 * 1024];
+            var seen = new long[2];
             try
             {
                 while (true)
@@ -74,12 +90,11 @@ public sealed partial class DockerEngine
                         return Unit.Default;
                     var err = read.Target == MultiplexedStream.TargetStream.StandardError;
                     var which = err ? 1 : 0;
-                    var from = 0;
-                    if (skip is not null)
-                        from = (int)Math.Clamp(skip[which] - relayed[which], 0, read.Count);
-                    relayed[which] += read.Count;
+                    var from = (int)Math.Clamp(relayed[which] - seen[which], 0, read.Count);
+                    seen[which] += read.Count;
                     if (from == read.Count)
                         continue;
+                    relayed[which] += read.Count - from;
                     lines.Add(err, buffer.AsSpan(from, read.Count - from));
                     await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }

@@ -105,12 +105,58 @@ public static partial class ImageUse
     /// An exclusive hold on <paramref name="references"/> (every tag of one image) in every lock directory where
     /// a wrapper could hold it, or None when any is held. Never waits.
     /// </summary>
-    public static Option<IDisposable> TryExclusive(Seq<string> references)
+    public static Option<IDisposable> TryExclusive(Seq<string> references) =>
+        TryLock(references.Map(Key).Distinct().Prepend(BuildsKey));
+
+    /// <summary>
+    /// As <see cref="TryExclusive"/>, for removing one task's own image at its end (an abort): an image held by a
+    /// wrapper is kept at once, but a build elsewhere on the host (which holds <see cref="BuildsKey"/> for seconds
+    /// to minutes) is waited for, at most <paramref name="buildsPatience"/>, polling; the image's own hold is kept
+    /// meanwhile, so no wrapper takes the image up between the check and the removal.
+    /// </summary>
+    public static async Task<Option<IDisposable>> ExclusiveAfterBuilds(Seq<string> references, TimeSpan buildsPatience, TimeProvider time, CancellationToken ct)
+    {
+        var image = TryLock(references.Map(Key).Distinct());
+        if (image.Case is not IDisposable held)
+            return Option<IDisposable>.None;
+        var until = time.GetUtcNow() + buildsPatience;
+        try
+        {
+            while (true)
+            {
+                if (TryLock(Seq.create(BuildsKey)).Case is IDisposable builds)
+                    return Option<IDisposable>.Some(new Both(held, builds));
+                if (time.GetUtcNow() >= until)
+                {
+                    held.Dispose();
+                    return Option<IDisposable>.None;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Both(IDisposable first, IDisposable second) : IDisposable
+    {
+        public void Dispose()
+        {
+            second.Dispose();
+            first.Dispose();
+        }
+    }
+
+    private static Option<IDisposable> TryLock(IEnumerable<string> keys)
     {
         var fds = new List<int>();
         try
         {
-            foreach (var key in references.Map(Key).Distinct().Prepend(BuildsKey))
+            foreach (var key in keys)
             {
                 var paths = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal) { HostLock.LockPath(key) };
                 foreach (var dir in HostLock.Directories)

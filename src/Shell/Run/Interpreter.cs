@@ -160,7 +160,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
 
             case Effect.RemoveImageIfUnused r:
                 (await engine.RemoveImageIfUnused(r.Tag, stopping)).Match(
-                    removed => log.Info(removed ? $"removed image {r.Tag}" : $"kept image {r.Tag}: another container uses it"),
+                    removed => log.Info(removed ? $"removed image {r.Tag}" : $"kept image {r.Tag}: another container or wrapper uses it, or builds on this host went on for {DockerEngine.BuildsPatience.TotalSeconds:0} s (the image collector removes it once unused)"),
                     e => log.Warn($"cannot remove image {r.Tag}: {e}"));
                 return Nothing;
 

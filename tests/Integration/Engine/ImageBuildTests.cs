@@ -10,8 +10,9 @@ using static Boinc.Persist.Integration.Engine.AdapterSpecs;
 
 namespace Boinc.Persist.Integration.Engine;
 
-/// <summary>EnsureImage: one build for concurrent callers, an empty context, our labels, reuse afterwards.</summary>
-[Collection(EngineCollection.Name)]
+/// <summary>EnsureImage: one build for concurrent callers, an empty context, our labels, reuse afterwards.
+/// Alone: that the image goes once unused needs no build elsewhere on the host for longer than the patience.</summary>
+[Collection(EngineAloneCollection.Name)]
 public sealed class ImageBuildTests(EngineFixture engine)
 {
     [Fact]
