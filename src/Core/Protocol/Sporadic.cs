@@ -83,29 +83,25 @@ public static class SporadicText
 /// <summary>
 /// The sporadic bridge's state, what docker_wrapper's API keeps between its once-a-second looks: the client's
 /// last state (kept until a heartbeat carries another, as the API does; it starts at
-/// <see cref="SporadicCa.DontCompute"/>), the state last written to <c>ca</c>, the app's state from <c>ac</c>, the
-/// identity of <c>ac</c> when it was last read (so an unchanged file is not read again), and the last problem
-/// logged (so a bad file is reported once, not every second).
+/// <see cref="SporadicCa.DontCompute"/>), the state last written to <c>ca</c>, the app's state from <c>ac</c>, and
+/// the last problem logged (so a bad file is reported once, not every second).
 /// </summary>
 public sealed record SporadicBridge(
     SporadicCa Client,
     Option<SporadicCa> Written,
     SporadicAc App,
-    Option<string> AcSeen,
     Option<string> LastProblem)
 {
     public static SporadicBridge Start { get; } =
-        new(SporadicCa.DontCompute, Option<SporadicCa>.None, SporadicAc.None, Option<string>.None, Option<string>.None);
-
-    /// <summary>
-    /// Whether <c>ac</c> must be read now: its identity (inode, size, times; None when absent) differs from the one
-    /// last read. An absent file is never read.
-    /// </summary>
-    public bool MustReadAc(Option<string> acIdentity) => acIdentity.IsSome && acIdentity != AcSeen;
+        new(SporadicCa.DontCompute, Option<SporadicCa>.None, SporadicAc.None, Option<string>.None);
 }
 
-/// <summary>What one look found: the client's state in the latest heartbeat, <c>ac</c>'s identity and, when it was read, its reading.</summary>
-public sealed record SporadicLook(Option<SporadicCa> HeartbeatCa, Option<string> AcIdentity, Option<Either<string, SporadicAc>> AcReading);
+/// <summary>
+/// What one look found: the client's state in the latest heartbeat, and the reading of <c>ac</c> (None when the
+/// file is absent). The file is read at every look, not only when its time stamp moves (the API's test): a job
+/// that rewrites it within the file system's time-stamp granularity is not missed.
+/// </summary>
+public sealed record SporadicLook(Option<SporadicCa> HeartbeatCa, Option<Either<string, SporadicAc>> AcReading);
 
 /// <summary>What to do after a look: the next state, the text to write to <c>ca</c> (when the client's state changed), a warning.</summary>
 public sealed record SporadicStep(SporadicBridge Next, Option<string> WriteCa, Option<string> Warning);
@@ -116,10 +112,9 @@ public static class SporadicBridges
     /// <summary>
     /// One look, about once a second. The client's state is written to <c>ca</c> whenever it differs from what was
     /// written (so the first look writes <see cref="SporadicCa.DontCompute"/>, as the API does). The app's state:
-    /// an absent <c>ac</c> is <see cref="SporadicAc.None"/>; a file read is taken when valid, and a bad one (a
-    /// non-number, a state outside 0..2, too large, a symlink or FIFO) is <see cref="SporadicAc.None"/> with a
-    /// warning naming the reason once (the API also falls back to none on a parse error); an unchanged file keeps
-    /// the state it gave.
+    /// an absent <c>ac</c> is <see cref="SporadicAc.None"/>; a valid file gives its state; a bad one (a non-number,
+    /// a state outside 0..2, too large, a symlink or FIFO) is <see cref="SporadicAc.None"/> (the API also falls
+    /// back to none on a parse error), with a warning naming the reason when it differs from the last one logged.
     /// </summary>
     public static SporadicStep Look(SporadicBridge b, SporadicLook look)
     {
@@ -128,35 +123,14 @@ public static class SporadicBridges
             ? Option<string>.None
             : Option<string>.Some(SporadicText.FormatCa(client));
 
-        var app = b.App;
-        var problem = b.LastProblem;
-        var warning = Option<string>.None;
-        if (look.AcIdentity.IsNone)
-        {
-            app = SporadicAc.None;
-            problem = Option<string>.None;
-        }
-        else
-        {
-            foreach (var reading in look.AcReading)
-            {
-                reading.Match(
-                    Right: a =>
-                    {
-                        app = a;
-                        problem = Option<string>.None;
-                    },
-                    Left: why =>
-                    {
-                        app = SporadicAc.None;
-                        if (problem != Option<string>.Some(why))
-                            warning = $"sporadic: {SporadicText.AcFileName}: {why}; telling the client the app has no state (0)";
-                        problem = why;
-                    });
-            }
-        }
-
-        var seen = look.AcReading.IsSome ? look.AcIdentity : look.AcIdentity.IsNone ? Option<string>.None : b.AcSeen;
-        return new SporadicStep(new SporadicBridge(client, Option<SporadicCa>.Some(client), app, seen, problem), write, warning);
+        var (app, problem, warning) = look.AcReading.Match(
+            reading => reading.Match(
+                Right: a => (a, Option<string>.None, Option<string>.None),
+                Left: why => (SporadicAc.None, Option<string>.Some(why),
+                    b.LastProblem == Option<string>.Some(why)
+                        ? Option<string>.None
+                        : Option<string>.Some($"sporadic: {SporadicText.AcFileName}: {why}; telling the client the app has no state (0)"))),
+            () => (SporadicAc.None, Option<string>.None, Option<string>.None));
+        return new SporadicStep(new SporadicBridge(client, Option<SporadicCa>.Some(client), app, problem), write, warning);
     }
 }

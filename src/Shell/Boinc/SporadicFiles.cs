@@ -29,10 +29,9 @@ public sealed class SporadicFiles(ISlotFiles slot)
         if (slot.Kind(SporadicText.AcFileName).IsSome)
             return;
         using var created = slot.CreateFresh(SporadicText.AcFileName);
-        if (created is not FileStream fs || OperatingSystem.IsWindows())
+        if (created is not FileStream fs)
             return;
-        File.SetUnixFileMode(fs.SafeFileHandle,
-            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead);
+        Libc.Fchmod(fs.SafeFileHandle, 0x1b4 /* 0664 */, SporadicText.AcFileName);
         if (Libc.Geteuid() == 0)
         {
             var (uid, gid) = FileOwner.Of(slot.Root);
@@ -40,24 +39,30 @@ public sealed class SporadicFiles(ISlotFiles slot)
         }
     }
 
-    /// <summary><c>ac</c>'s identity (device, inode, size, times; never its bytes), None when absent.</summary>
-    public Option<string> AcIdentity() =>
-        slot.Identity(SporadicText.AcFileName).Map(i => $"{i.Device}:{i.Inode}:{i.Size}:{i.MtimeNs}:{i.CtimeNs}");
-
-    /// <summary>The app's state in <c>ac</c>: Right(state) or Left(reason, which never echoes a path or a target).</summary>
-    public Either<string, SporadicAc> ReadAc()
+    /// <summary>
+    /// The app's state in <c>ac</c>: None when there is no such entry, else Right(state) or Left(reason, which never
+    /// echoes a path or a link's target).
+    /// </summary>
+    public Option<Either<string, SporadicAc>> ReadAc()
     {
         try
         {
-            return slot.ReadHead(SporadicText.AcFileName, SporadicText.MaxAcBytes).Match(
-                bytes => bytes.Length > SporadicText.MaxAcBytes
+            return slot.ReadHead(SporadicText.AcFileName, SporadicText.MaxAcBytes).Map(bytes =>
+                bytes.Length > SporadicText.MaxAcBytes
                     ? Either<string, SporadicAc>.Left($"larger than {SporadicText.MaxAcBytes} bytes; it should hold one digit")
-                    : SporadicText.ParseAc(Encoding.ASCII.GetString(bytes)),
-                () => Either<string, SporadicAc>.Right(SporadicAc.None));
+                    : SporadicText.ParseAc(Encoding.ASCII.GetString(bytes)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Either<string, SporadicAc>.Left(slot.Kind(SporadicText.AcFileName).Match(
+            return Option<Either<string, SporadicAc>>.Some(Either<string, SporadicAc>.Left(Why()));
+        }
+    }
+
+    private string Why()
+    {
+        try
+        {
+            return slot.Kind(SporadicText.AcFileName).Match(
                 k => k switch
                 {
                     SlotFileKind.Symlink => "it is a symbolic link; the wrapper reads regular files only",
@@ -65,7 +70,11 @@ public sealed class SporadicFiles(ISlotFiles slot)
                     SlotFileKind.Directory => "it is a directory",
                     _ => "it cannot be opened",
                 },
-                () => "it vanished while it was read"));
+                () => "it vanished while it was read");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "it cannot be opened";
         }
     }
 

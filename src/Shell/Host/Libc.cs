@@ -67,6 +67,16 @@ public static partial class Libc
     [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
     private static partial int FchownNative(int fd, uint uid, uint gid);
 
+    [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+    private static partial int FchmodNative(int fd, uint mode);
+
+    /// <summary>fchmod(2) of an open file (never a path).</summary>
+    public static void Fchmod(Microsoft.Win32.SafeHandles.SafeFileHandle handle, uint mode, string pathForErrors)
+    {
+        if (FchmodNative((int)handle.DangerousGetHandle(), mode) != 0)
+            throw new ErrnoException($"cannot chmod {pathForErrors}: {Describe(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+    }
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint Geteuid();
 

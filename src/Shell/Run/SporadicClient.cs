@@ -9,8 +9,8 @@ namespace Boinc.Persist.Shell.Run;
 /// <summary>
 /// A sporadic app (<c>--sporadic</c> or job.toml <c>sporadic = true</c>): the client port with docker_wrapper's
 /// sporadic bridge on every status it sends (about once a second, the API's rhythm). Each look writes the
-/// client's state (<c>&lt;sporadic_ca&gt;</c> of the heartbeats) to <c>ca</c> when it changed, reads <c>ac</c>
-/// when its identity changed, and adds the app's state to the status as <c>&lt;sporadic_ac&gt;</c>. Every decision
+/// client's state (<c>&lt;sporadic_ca&gt;</c> of the heartbeats) to <c>ca</c> when it changed, reads <c>ac</c>,
+/// and adds the app's state to the status as <c>&lt;sporadic_ac&gt;</c>. Every decision
 /// is <see cref="SporadicBridges.Look"/>'s; this class only reads and writes the files.
 /// </summary>
 public sealed class SporadicClient(IBoincClient inner, Func<Option<SporadicCa>> clientCa, SporadicFiles files, WrapperLog log) : IBoincClient
@@ -51,11 +51,7 @@ public sealed class SporadicClient(IBoincClient inner, Func<Option<SporadicCa>> 
 
     private SporadicAc Look()
     {
-        var identity = Safely(files.AcIdentity, Option<string>.None);
-        var reading = bridge.MustReadAc(identity)
-            ? Option<Either<string, SporadicAc>>.Some(files.ReadAc())
-            : Option<Either<string, SporadicAc>>.None;
-        var step = SporadicBridges.Look(bridge, new SporadicLook(clientCa(), identity, reading));
+        var step = SporadicBridges.Look(bridge, new SporadicLook(clientCa(), files.ReadAc()));
         step.Warning.Iter(log.Warn);
         var next = step.Next;
         foreach (var text in step.WriteCa)
@@ -82,17 +78,5 @@ public sealed class SporadicClient(IBoincClient inner, Func<Option<SporadicCa>> 
             log.Info($"sporadic: the client's state is now {(int)next.Client} ({next.Client})");
         bridge = next;
         return bridge.App;
-    }
-
-    private static T Safely<T>(Func<T> f, T fallback)
-    {
-        try
-        {
-            return f();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return fallback;
-        }
     }
 }
