@@ -112,6 +112,10 @@ public static class JobRunner
             return ExitCodes.JobFailed;
         }
 
+        // BOINC client 8.2 removes boinc__* containers at its start unless the plan class says docker: say so now.
+        Core.Slots.ClientCleanup.Warning(slotContext.ClientVersion, slotContext.PlanClass,
+            slotContext.HostInfo.DockerVersion.Exists(d => d.Length > 0), plan.Container.Name).Iter(log.Warn);
+
         using var slotFiles = SlotFiles.Open(slot);
         var slotPort = new SlotPort(slotFiles, plan, log);
         slotPort.Hold(slotLock);
