@@ -152,7 +152,8 @@ public static class JobRunner
         using var clientLifetime = new Disposer(() => client.Iter(c => c.Dispose()));
         using var cpu = new CpuPort(engine, log);
         // diskbudget hook (issue 16 point 8): commits are budgeted against rsc_disk_bound.
-        var ports = new RunPorts(new EnginePort(engine), store.Map(s => (ICheckpoints)new DiskBudgetPort(new StorePort(s), s, slotContext.RscDiskBound, log.Warn)), slotPort,
+        var ports = new RunPorts(new EnginePort(engine), store.Map(s => (ICheckpoints)new DiskBudgetPort(new StorePort(s), s, slotContext.RscDiskBound, log.Warn,
+            () => OutputBytes(report, log))), slotPort,
             client.Map(c => Sporadic(options.Sporadic || config.Sporadic, c, slotFiles, log)), cpu);
         if ((options.Sporadic || config.Sporadic) && client.IsNone)
             log.Info("sporadic app without a BOINC client: no client state to pass on (ca and ac are not used)");
@@ -176,6 +177,16 @@ public static class JobRunner
             watcher.Iter(w => w.Dispose());
         }
     }
+
+    /// <summary>The result's output files in the project directory (the client counts them toward rsc_disk_bound); a problem is logged once.</summary>
+    private static long OutputBytes(JobReport report, WrapperLog log)
+    {
+        var (bytes, problem) = OutputUsageMeter.Measure(report.ProjectPath, report.OutputFiles);
+        problem.Iter(p => { if (outputProblemLogged.TryAdd(p, 0)) log.Warn($"disk budget: {p}; counted as 0 bytes"); });
+        return bytes;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> outputProblemLogged = new();
 
     /// <summary>
     /// The client port, with docker_wrapper's sporadic bridge when the app is sporadic (<c>--sporadic</c> or
