@@ -130,13 +130,14 @@ public static partial class Generators
         from quit in Gen.Elements(QuitPolicy.CheckpointAndStop, QuitPolicy.Pause)
         from grace in StopGrace()
         from linkFiles in Gen.Elements(LinkFileMode.AsWritten, LinkFileMode.Resolve)
+        from sporadic in ArbMap.Default.GeneratorFor<bool>()
         select new JobConfig(
             workdir, project, image, build, create, gpu, web,
             mounts, ports, verbose,
             new CheckpointConfig(files.Distinct().ToSeq(), marker, quiet, keep),
             new Confinement(network, ro, nnp, caps.ToSeq(), user, pw, mismatch, hostMounts),
             new Limits(memory, cpus, pids, tmp),
-            new Lifecycle(quit, grace)) { Inputs = new InputsConfig(linkFiles) };
+            new Lifecycle(quit, grace)) { Inputs = new InputsConfig(linkFiles), Sporadic = sporadic };
 
     public static Arbitrary<JobConfig> JobConfigArb() => Arb.From(JobConfigGen());
 

@@ -119,3 +119,42 @@ public static partial class Generators
             new LanguageExt.HashSet<string>(links.Where(l => l.Exists).Select(l => l.Link.PhysicalName)))
         select new LinkedPlanInput(input with { Links = facts }));
 }
+
+/// <summary>
+/// One look of the sporadic bridge: the heartbeat's <c>&lt;sporadic_ca&gt;</c> (None: no tag), and what the job did
+/// to <c>ac</c> since the last look (None: nothing; Some(None): removed it; Some(Some(text)): wrote that text).
+/// </summary>
+public sealed record SporadicLookStep(Option<int> HeartbeatCa, Option<Option<string>> AcWrite)
+{
+    public override string ToString() =>
+        $"ca {HeartbeatCa.Match(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture), () => "-")}, ac " +
+        AcWrite.Match(w => w.Match(t => System.Text.Json.JsonSerializer.Serialize(t), () => "removed"), () => "unchanged");
+}
+
+/// <summary>A sporadic story: looks in order, about one a second.</summary>
+public sealed record SporadicStory(Seq<SporadicLookStep> Looks)
+{
+    public override string ToString() => string.Join(" -> ", Looks.Map(l => l.ToString()));
+}
+
+public static partial class Generators
+{
+    private static readonly string[] AcTexts = { "", "0", "1", "2", "2\n", " 1 \n", "3", "-1", "12", "x", "2 2", "1.0", "\0", "02", "\uFEFF2" };
+
+    public static Gen<SporadicLookStep> SporadicLookStepGen =>
+        from ca in Gen.Frequency(
+            (3, Gen.Constant(Option<int>.None)),
+            (6, Gen.Choose(0, 3).Select(Option<int>.Some)),
+            (1, Gen.Elements(-1, 4, 99).Select(Option<int>.Some)))
+        from write in Gen.Frequency(
+            (4, Gen.Constant(Option<Option<string>>.None)),
+            (1, Gen.Constant(Option<Option<string>>.Some(Option<string>.None))),
+            (5, Gen.Elements(AcTexts).Select(t => Option<Option<string>>.Some(Option<string>.Some(t)))))
+        select new SporadicLookStep(ca, write);
+
+    public static Arbitrary<SporadicStory> SporadicStoryArb() => Arb.From(
+        SporadicLookStepGen.ListOf().Select(l => new SporadicStory(l.ToSeq())),
+        story => story.Looks.Count == 0
+            ? Enumerable.Empty<SporadicStory>()
+            : Enumerable.Range(0, story.Looks.Count).Select(i => new SporadicStory(story.Looks.Take(i).Concat(story.Looks.Skip(i + 1)).ToSeq())));
+}

@@ -87,9 +87,12 @@ public static partial class Generators
                                 from sp in Gen.Choose(0, 65535)
                                 from np in Gen.Elements("", "localhost", "localhost,127.0.0.1,.example.org")
                                 select new ProxyInfo(h, hn, hp, s, sn, sp, np))
+        from version in Gen.Elements(new ClientVersion(7, 20, 5), new ClientVersion(8, 0, 4), new ClientVersion(8, 2, 15))
+        from planClass in Gen.Elements("", "docker", "mt", "nvidia_docker")
         select new SlotContext(
             $"{boincDir}/projects/{dirName}", dirName, url, app, wu, result, slot, pid, shm, ncpus, memBound,
-            diskBound, fpops, cpu, elapsed, period, fdStart, fdEnd, gpu, host, proxy);
+            diskBound, fpops, cpu, elapsed, period, fdStart, fdEnd, gpu, host, proxy)
+        { ClientVersion = Option<ClientVersion>.Some(version), PlanClass = planClass };
 
     public static Arbitrary<SlotContext> SlotContextArb() => Arb.From(SlotContextGen);
 
@@ -202,4 +205,23 @@ public static partial class Generators
         list.Insert(System.Math.Min(at, list.Count), "..");
         return string.Join("/", list);
     }
+}
+
+/// <summary>What the wrapper knows at start about client 8.2's cleanup: the client's version, the plan class, whether an engine was detected.</summary>
+public sealed record CleanupCase(Option<Boinc.Persist.Core.Slots.ClientVersion> Client, string PlanClass, bool EngineDetected);
+
+public static partial class Generators
+{
+    private static readonly string[] PlanClassParts = { "docker", "Docker", "DOCKER", "mt", "cuda", "_", "vbox", "dock", "er", "", "nvidia", "\t", "é" };
+
+    public static Arbitrary<CleanupCase> CleanupCaseArb() => Arb.From(
+        from client in Gen.Frequency(
+            (1, Gen.Constant(Option<Boinc.Persist.Core.Slots.ClientVersion>.None)),
+            (6, from major in Gen.Choose(6, 9)
+                from minor in Gen.Choose(0, 4)
+                from release in Gen.Choose(0, 20)
+                select Option<Boinc.Persist.Core.Slots.ClientVersion>.Some(new Boinc.Persist.Core.Slots.ClientVersion(major, minor, release))))
+        from parts in Gen.Elements(PlanClassParts).ListOf()
+        from engine in ArbMap.Default.GeneratorFor<bool>()
+        select new CleanupCase(client, string.Concat(parts.Take(4)), engine));
 }

@@ -12,7 +12,17 @@ namespace Boinc.Persist.Core.Checkpoints;
 /// reflinked or sparse file at its full length), split into the wrapper's state directory and the rest.
 /// <paramref name="Complete"/> is false when the walk stopped at its bound, so the figures are lower bounds.
 /// </summary>
-public sealed record SlotUsage(long JobBytes, long StoreBytes, bool Complete);
+public sealed record SlotUsage(long JobBytes, long StoreBytes, bool Complete)
+{
+    /// <summary>
+    /// With the result's output files in the project directory added to the job's share: the client sums the slot
+    /// AND the sizes of <c>result-&gt;output_files</c> (<c>ACTIVE_TASK::current_disk_usage</c>, client/app.cpp,
+    /// 8.2.15) against <c>rsc_disk_bound</c>, so a job writing its output through a link file into the project
+    /// directory uses the same budget. Negative sizes count 0; the sum saturates.
+    /// </summary>
+    public SlotUsage WithOutputs(long outputBytes) =>
+        this with { JobBytes = outputBytes <= 0 ? JobBytes : JobBytes > long.MaxValue - outputBytes ? long.MaxValue : JobBytes + outputBytes };
+}
 
 /// <summary>
 /// What the budget is asked before a commit: <c>rsc_disk_bound</c> (bytes; zero, negative or not finite: no limit),

@@ -33,6 +33,13 @@ public sealed record JobConfig(
     /// <summary>The <c>[inputs]</c> table: how the slot's link files reach the job.</summary>
     public InputsConfig Inputs { get; init; } = InputsConfig.Default;
 
+    /// <summary>
+    /// A sporadic app (<c>sporadic = true</c>; docker_wrapper takes it as the <c>--sporadic</c> command-line flag,
+    /// which we accept too): the wrapper bridges the client's and the app's states through the files <c>ca</c>
+    /// and <c>ac</c> in WORKDIR.
+    /// </summary>
+    public bool Sporadic { get; init; }
+
     public static JobConfig Default { get; } = new(
         Option<string>.None,
         Option<string>.None,

@@ -27,7 +27,7 @@ public static class JobConfigReader
     private static readonly string[] TopKeys =
     {
         "workdir", "project_dir_mount", "image_name", "build_args", "create_args", "use_gpu",
-        "web_graphics_guest_port", "mount", "portmap", "verbose",
+        "web_graphics_guest_port", "mount", "portmap", "verbose", "sporadic",
         "checkpoint", "confinement", "limits", "lifecycle", "inputs",
     };
 
@@ -71,6 +71,7 @@ public static class JobConfigReader
             verbose.Where(v => v is < 0 or > 2).Iter(v =>
                 Error("BP-CFG004", "verbose", $"verbose must be 0, 1 or 2, not {v}"));
             var useGpu = Bool(root, "use_gpu").IfNone(false);
+            var sporadic = Bool(root, "sporadic").IfNone(false);
             var webPort = Int(root, "web_graphics_guest_port").Bind(p => Port(p, "web_graphics_guest_port"));
             var mounts = StrArray(root, "mount").Map(ms => ms.Select((m, i) => ParseMount(m, $"mount[{i}]"))
                 .Somes().ToArray().ToSeq()).IfNone(Seq<MountSpec>.Empty);
@@ -107,7 +108,7 @@ public static class JobConfigReader
             var config = new JobConfig(
                 workdir, projectMount, imageName, build.Value, create.Value.Options, useGpu, webPort,
                 mounts, portmaps, verbose.IfNone(JobConfig.DefaultVerbose), checkpoint, confinement, limits, lifecycle)
-                { Inputs = inputs };
+                { Inputs = inputs, Sporadic = sporadic };
             var fileLines = lines.Aggregate(Map<string, int>.Empty, (m, kv) => m.AddOrUpdate(kv.Key, kv.Value));
             return Checked<JobFile>.Of(new JobFile(file, config, fileLines), findings.ToArray().ToSeq());
         }

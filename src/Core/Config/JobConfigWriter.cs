@@ -26,6 +26,7 @@ public static class JobConfigWriter
         if (!c.Mounts.IsEmpty) top.Add($"mount = {Arr(c.Mounts.Map(FormatMount))}");
         if (!c.PortMaps.IsEmpty) top.Add($"portmap = {Arr(c.PortMaps.Map(FormatPort))}");
         if (c.Verbose != d.Verbose) top.Add($"verbose = {c.Verbose}");
+        if (c.Sporadic) top.Add("sporadic = true");
 
         var sb = new StringBuilder();
         foreach (var l in top) sb.Append(l).Append('\n');

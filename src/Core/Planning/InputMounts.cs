@@ -89,7 +89,7 @@ public static class InputMounts
         LinkFileMode mode)
     {
         var mounts = new List<PlannedMount>();
-        bool IsOutput(SlotLink l) => !existing.Contains(l.PhysicalName) || IsOutputName(l.PhysicalName, resultName);
+        bool IsOutput(SlotLink l) => IsOutputLink(l, existing, resultName);
         bool Bound(SlotLink l) => l.Style == LinkStyle.LinkFile && mode == LinkFileMode.Resolve;
 
         foreach (var l in links.Filter(Bound))
@@ -143,6 +143,21 @@ public static class InputMounts
         physicalName.Length > resultName.Length + 1
         && physicalName.StartsWith(resultName + "_", System.StringComparison.Ordinal)
         && physicalName.Skip(resultName.Length + 1).All(char.IsAsciiDigit);
+
+    /// <summary>
+    /// Whether a link names one of the result's output files: its physical file did not exist when the task was
+    /// planned (the client writes output links before the job writes the files; inputs are downloaded before the
+    /// start), or its physical name is BOINC's output name <c>&lt;result&gt;_&lt;n&gt;</c>.
+    /// </summary>
+    public static bool IsOutputLink(SlotLink link, LanguageExt.HashSet<string> existing, string resultName) =>
+        !existing.Contains(link.PhysicalName) || IsOutputName(link.PhysicalName, resultName);
+
+    /// <summary>
+    /// The physical names (in the project directory) of the result's output files among the slot's links, each
+    /// once: what the client adds to the slot's size before it compares with <c>rsc_disk_bound</c>.
+    /// </summary>
+    public static Seq<string> OutputFiles(LinkFacts links, string resultName) =>
+        links.Links.Filter(l => IsOutputLink(l, links.ExistingPhysicalNames, resultName)).Map(l => l.PhysicalName).Distinct();
 
     /// <summary>Host files the shell must create (empty, without truncating) before the container starts.</summary>
     public static Seq<string> OutputsToCreate(Plan plan) =>

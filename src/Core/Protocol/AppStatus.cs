@@ -36,6 +36,16 @@ public sealed record AppStatus
     public Option<int> OtherPid { get; }
     public Option<bool> WantNetwork { get; }
 
+    /// <summary>A sporadic app's state (<c>&lt;sporadic_ac&gt;</c>); sent only when not <see cref="SporadicAc.None"/>, as the API does.</summary>
+    public SporadicAc SporadicAc { get; private init; }
+
+    /// <summary>This status with a sporadic app's state (a value outside the enum becomes <see cref="SporadicAc.None"/>).</summary>
+    public AppStatus WithSporadic(SporadicAc ac) =>
+        new(CurrentCpuTime, CheckpointCpuTime, FractionDone, WorkingSetBytes, OtherPid, WantNetwork, MaxWorkingSetBytes)
+        {
+            SporadicAc = ac is SporadicAc.DontWantCompute or SporadicAc.WantCompute ? ac : SporadicAc.None,
+        };
+
     /// <summary>
     /// A status with every value made safe to send: non-finite or negative CPU times become 0, the checkpoint
     /// time is capped at the current one, the fraction is clamped to [0, 1] (NaN becomes 0 = no news),
@@ -85,6 +95,8 @@ public sealed record AppStatus
         MaxWorkingSetBytes.Iter(w => b.Append("<max_wss>").Append(ClientText.FormatE(w)).Append("</max_wss>\n"));
         OtherPid.Iter(p => b.Append("<other_pid>").Append(p).Append("</other_pid>\n"));
         WantNetwork.Iter(n => b.Append("<want_network>").Append(n ? 1 : 0).Append("</want_network>\n"));
+        if (SporadicAc != SporadicAc.None)
+            b.Append("<sporadic_ac>").Append((int)SporadicAc).Append("</sporadic_ac>\n");
         return b.ToString();
     }
 
@@ -107,7 +119,8 @@ public sealed record ClientStatusReading(
     Option<double> WorkingSetBytes,
     Option<long> OtherPid,
     Option<long> WantNetwork,
-    Option<double> MaxWorkingSetBytes = default)
+    Option<double> MaxWorkingSetBytes = default,
+    Option<long> SporadicAc = default)
 {
     public static ClientStatusReading Parse(string text)
     {
@@ -121,6 +134,7 @@ public sealed record ClientStatusReading(
             ClientText.Double(text, "<wss>"),
             ClientText.Integer(text, "<other_pid>"),
             ClientText.Integer(text, "<want_network>"),
-            ClientText.Double(text, "<max_wss>"));
+            ClientText.Double(text, "<max_wss>"),
+            ClientText.Integer(text, "<sporadic_ac>"));
     }
 }

@@ -11,6 +11,9 @@ namespace Boinc.Persist.Core.Protocol;
 /// </summary>
 public sealed record Heartbeat(Option<double> WorkingSetBytes, Option<double> MaxWorkingSetBytes, bool NetworkSuspended)
 {
+    /// <summary>The client's word to a sporadic app (<c>&lt;sporadic_ca&gt;</c>); None when the heartbeat has none.</summary>
+    public Option<SporadicCa> SporadicCa { get; init; }
+
     private const string Tag = "<heartbeat/>";
 
     /// <summary>None when the text is not a heartbeat (no <c>&lt;heartbeat/&gt;</c> tag).</summary>
@@ -21,7 +24,10 @@ public sealed record Heartbeat(Option<double> WorkingSetBytes, Option<double> Ma
         return new Heartbeat(
             ClientText.Double(text, "<wss>").Filter(v => v >= 0),
             ClientText.Double(text, "<max_wss>").Filter(v => v >= 0),
-            text.Contains("<network_suspended/>", StringComparison.Ordinal));
+            text.Contains("<network_suspended/>", StringComparison.Ordinal))
+        {
+            SporadicCa = SporadicText.CaInHeartbeat(text),
+        };
     }
 
     /// <summary>The text the client sends (<c>%f</c> numbers), for the fake client.</summary>
@@ -29,5 +35,6 @@ public sealed record Heartbeat(Option<double> WorkingSetBytes, Option<double> Ma
         Tag
         + $"<wss>{WorkingSetBytes.IfNone(0).ToString("F6", CultureInfo.InvariantCulture)}</wss>"
         + $"<max_wss>{MaxWorkingSetBytes.IfNone(0).ToString("F6", CultureInfo.InvariantCulture)}</max_wss>"
-        + (NetworkSuspended ? "<network_suspended/>" : "");
+        + (NetworkSuspended ? "<network_suspended/>" : "")
+        + SporadicCa.Filter(c => c != Protocol.SporadicCa.None).Match(c => $"<sporadic_ca>{(int)c}</sporadic_ca>", () => "");
 }

@@ -30,7 +30,14 @@ public sealed record SlotContext(
     double FractionDoneEnd,
     Option<GpuAssignment> Gpu,
     HostInfo HostInfo,
-    Option<ProxyInfo> ProxyInfo);
+    Option<ProxyInfo> ProxyInfo)
+{
+    /// <summary>The client's version (<c>major_version</c>, <c>minor_version</c>, <c>release</c>); None when not all three are given.</summary>
+    public Option<ClientVersion> ClientVersion { get; init; }
+
+    /// <summary>The app version's plan class (<c>plan_class</c>), empty when none.</summary>
+    public string PlanClass { get; init; } = "";
+}
 
 /// <summary>The GPU the client assigned (<c>gpu_type</c> non-empty), e.g. <c>NVIDIA</c> device 0.</summary>
 public sealed record GpuAssignment(string GpuType, int GpuDeviceNum, int GpuOpenclDevIndex, double GpuUsage);

@@ -113,7 +113,15 @@ public static class SlotContexts
                 FractionDoneEnd: Num("fraction_done_end", 1),
                 Gpu: gpu,
                 HostInfo: host,
-                ProxyInfo: proxy);
+                ProxyInfo: proxy)
+            {
+                ClientVersion =
+                    from major in OptInt("major_version")
+                    from minor in OptInt("minor_version")
+                    from release in OptInt("release")
+                    select new ClientVersion(major, minor, release),
+                PlanClass = OptStr("plan_class").IfNone(""),
+            };
             return Checked<SlotContext>.Of(ctx, _findings);
         }
 

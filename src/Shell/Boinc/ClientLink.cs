@@ -60,7 +60,7 @@ public sealed class ClientLink : IDisposable
         _shm.Receive(Channel.Heartbeat).Iter(text =>
         {
             _lastHeartbeat = _time.GetUtcNow();
-            Heartbeat.Parse(text).Iter(h => LastHeartbeat = h);
+            Heartbeat.Parse(text).Iter(Heard);
         });
         return _shm.Receive(Channel.ProcessControlRequest).Match(ControlMessages.Parse, () => Seq<ControlMessage>.Empty);
     }
@@ -73,8 +73,20 @@ public sealed class ClientLink : IDisposable
         _shm.Receive(Channel.Heartbeat).Iter(text =>
         {
             _lastHeartbeat = _time.GetUtcNow();
-            Heartbeat.Parse(text).Iter(h => LastHeartbeat = h);
+            Heartbeat.Parse(text).Iter(Heard);
         });
+
+    private void Heard(Heartbeat h)
+    {
+        LastHeartbeat = h;
+        h.SporadicCa.Iter(ca => SporadicCa = ca);
+    }
+
+    /// <summary>
+    /// The client's last word to a sporadic app: kept until a heartbeat carries another (the client leaves the tag
+    /// out for <see cref="Core.Protocol.SporadicCa.None"/>; the BOINC API keeps the last value too). None before any.
+    /// </summary>
+    public Option<SporadicCa> SporadicCa { get; private set; }
 
     /// <summary>The last heartbeat said the user suspended network activity.</summary>
     public bool NetworkSuspended => LastHeartbeat.Exists(h => h.NetworkSuspended);

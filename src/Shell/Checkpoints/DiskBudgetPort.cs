@@ -14,10 +14,11 @@ namespace Boinc.Persist.Shell.Checkpoints;
 /// (<see cref="SlotUsageMeter"/>), asks <see cref="DiskBudget.Decide"/>, retires older generations that would not
 /// fit beside the new one (never the newest), refuses the commit when even the newest and the new one cannot both
 /// be in the slot (the newest stays), and after the seal keeps only as many generations as leave room for the next
-/// commit. Every time it keeps fewer generations than job.toml asks, or refuses, the log says why. With no
+/// commit. The job's share includes the result's output files in the project directory (<paramref name="outputBytes"/>),
+/// which the client sums with the slot. Every time it keeps fewer generations than job.toml asks, or refuses, the log says why. With no
 /// <c>rsc_disk_bound</c> it only passes through.
 /// </summary>
-public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, double rscDiskBound, Action<string> warn) : ICheckpoints
+public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, double rscDiskBound, Action<string> warn, Func<long>? outputBytes = null) : ICheckpoints
 {
     /// <summary>The error code of a commit the disk budget refused (the previous generation is intact).</summary>
     public const int RefusedCode = 0x4250_0010;
@@ -94,7 +95,8 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
             var m = manifest.IfFail(Manifest.Empty);
             var files = store.WorkFiles();
             var sizes = files.Map(f => slot.Identity(f).Map(i => Math.Max(0, i.Size)).IfNone(0)).Strict();
-            var usage = SlotUsageMeter.Measure(slot);
+            // The result's output files in the project directory count as the job's too (the client adds them).
+            var usage = SlotUsageMeter.Measure(slot).WithOutputs(outputBytes?.Invoke() ?? 0);
             var input = new DiskBudgetInput(rscDiskBound, usage, m,
                 sizes.Fold(0L, (s, x) => s > long.MaxValue - x ? long.MaxValue : s + x),
                 files.Count, files.Fold(0L, (s, f) => s + System.Text.Encoding.UTF8.GetByteCount(f)),

@@ -34,6 +34,12 @@ public sealed record JobReport(
     Option<string> DockerfileText = default)
 {
     public bool HasErrors => Diagnostics.HasErrors(Findings);
+
+    /// <summary>The result's output files (physical names in the project directory) among the slot's links: the client counts them toward rsc_disk_bound.</summary>
+    public Seq<string> OutputFiles { get; init; } = Seq<string>.Empty;
+
+    /// <summary>The project directory on the host (empty when not known).</summary>
+    public string ProjectPath { get; init; } = "";
 }
 
 /// <summary>
@@ -147,11 +153,15 @@ public static class JobDirectory
 
         // BOINC's disk limit (issue 16 point 8): the checkpoint in the slot must fit twice beside the job's files.
         if (!standalone && jobFile.Config.Checkpoint.Enabled)
-            findings = findings.Then(DiskFit(dir, ctx, jobFile));
+            findings = findings.Then(DiskFit(dir, ctx, jobFile, InputMounts.OutputFiles(input.Links, ctx.ResultName), projectPath));
 
         var ok = !Diagnostics.HasErrors(findings);
         return new JobReport(dir, standalone, ok ? boxed : Option<Plan>.None, info, inputs, findings,
-            ctx, jobFile.Config, dfSource);
+            ctx, jobFile.Config, dfSource)
+        {
+            OutputFiles = InputMounts.OutputFiles(input.Links, ctx.ResultName),
+            ProjectPath = projectPath,
+        };
     }
 
     /// <summary>
@@ -161,7 +171,7 @@ public static class JobDirectory
     /// The sizes are those of the checkpoint files present now (a slot after a first run, or a sample slot); with no
     /// such file, nothing is said (the run logs it at its first commit). The slot is measured as the client sums it.
     /// </summary>
-    public static Seq<Diagnostic> DiskFit(string dir, SlotContext ctx, JobFile job)
+    public static Seq<Diagnostic> DiskFit(string dir, SlotContext ctx, JobFile job, Seq<string> outputs = default, string projectPath = "")
     {
         if (!DiskBudget.HasLimit(ctx.RscDiskBound)) return Seq<Diagnostic>.Empty;
         try
@@ -171,7 +181,8 @@ public static class JobDirectory
             var files = store.WorkFiles();
             if (files.IsEmpty) return Seq<Diagnostic>.Empty;
             var bytes = files.Fold(0L, (sum, f) => slot.Identity(f).Map(i => sum + Math.Max(0, i.Size)).IfNone(sum));
-            var usage = Checkpoints.SlotUsageMeter.Measure(slot);
+            var usage = Checkpoints.SlotUsageMeter.Measure(slot)
+                .WithOutputs(outputs.IsEmpty ? 0 : Checkpoints.OutputUsageMeter.Measure(projectPath, outputs).Bytes);
             return DiskBudget.CannotFitTwice(ctx.RscDiskBound, usage.JobBytes, bytes, files.Count)
                 .Map(why => Diagnostic.Warning("BP-DISK001", job.Where("checkpoint.files"),
                     $"the checkpoint files now in the slot ({string.Join(", ", files.Take(3))}{(files.Count > 3 ? ", ..." : "")}: {bytes} bytes): {why}"))

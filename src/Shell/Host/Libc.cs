@@ -64,6 +64,29 @@ public static partial class Libc
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int KillNative(int pid, int sig);
 
+    [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
+    private static partial int FchownNative(int fd, uint uid, uint gid);
+
+    [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+    private static partial int FchmodNative(int fd, uint mode);
+
+    /// <summary>fchmod(2) of an open file (never a path).</summary>
+    public static void Fchmod(Microsoft.Win32.SafeHandles.SafeFileHandle handle, uint mode, string pathForErrors)
+    {
+        if (FchmodNative((int)handle.DangerousGetHandle(), mode) != 0)
+            throw new ErrnoException($"cannot chmod {pathForErrors}: {Describe(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+    }
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint Geteuid();
+
+    /// <summary>fchown(2) of an open file (never a path: nothing to swap for a symlink).</summary>
+    public static void Fchown(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long uid, long gid, string pathForErrors)
+    {
+        if (FchownNative((int)handle.DangerousGetHandle(), (uint)uid, (uint)gid) != 0)
+            throw new ErrnoException($"cannot chown {pathForErrors}: {Describe(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>The message for an errno, e.g. "No space left on device (errno 28)".</summary>
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 

@@ -89,6 +89,9 @@ public sealed class ClientPort(ClientLink link) : IBoincClient, IDisposable
 
     public bool NetworkSuspended => link.NetworkSuspended;
 
+    /// <summary>The client's last word to a sporadic app (kept across heartbeats without one).</summary>
+    public Option<SporadicCa> SporadicCa => link.SporadicCa;
+
     // client (issue 16 point 3): the web graphics URL on the graphics_reply channel.
     public bool TrySendGraphics(string text) => link.TrySendGraphics(text);
 

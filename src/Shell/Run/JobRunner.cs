@@ -34,8 +34,6 @@ public static class JobRunner
     {
         var log = new WrapperLog(stderr, time, options.Verbose);
         log.Info($"boinc-persist {Program.Version} starting in {Path.GetFullPath(options.SlotDir)}");
-        if (options.Sporadic)
-            log.Warn("--sporadic (docker_wrapper's sporadic apps) is accepted but not supported: the job runs as a normal one");
         IEngine engine;
         try
         {
@@ -114,6 +112,10 @@ public static class JobRunner
             return ExitCodes.JobFailed;
         }
 
+        // BOINC client 8.2 removes boinc__* containers at its start unless the plan class says docker: say so now.
+        Core.Slots.ClientCleanup.Warning(slotContext.ClientVersion, slotContext.PlanClass,
+            slotContext.HostInfo.DockerVersion.Exists(d => d.Length > 0), plan.Container.Name).Iter(log.Warn);
+
         using var slotFiles = SlotFiles.Open(slot);
         var slotPort = new SlotPort(slotFiles, plan, log);
         slotPort.Hold(slotLock);
@@ -150,8 +152,11 @@ public static class JobRunner
         using var clientLifetime = new Disposer(() => client.Iter(c => c.Dispose()));
         using var cpu = new CpuPort(engine, log);
         // diskbudget hook (issue 16 point 8): commits are budgeted against rsc_disk_bound.
-        var ports = new RunPorts(new EnginePort(engine), store.Map(s => (ICheckpoints)new DiskBudgetPort(new StorePort(s), s, slotContext.RscDiskBound, log.Warn)), slotPort,
-            client.Map(c => (IBoincClient)c), cpu);
+        var ports = new RunPorts(new EnginePort(engine), store.Map(s => (ICheckpoints)new DiskBudgetPort(new StorePort(s), s, slotContext.RscDiskBound, log.Warn,
+            () => OutputBytes(report, log))), slotPort,
+            client.Map(c => Sporadic(options.Sporadic || config.Sporadic, c, slotFiles, log)), cpu);
+        if ((options.Sporadic || config.Sporadic) && client.IsNone)
+            log.Info("sporadic app without a BOINC client: no client state to pass on (ca and ac are not used)");
 
         using var loop = new JobLoop(context, ports, log, time, stopping.Token);
         var watcher = store.Map(s => CheckpointWatcher.Start(slot, s.Config, time, log.Warn));
@@ -171,6 +176,38 @@ public static class JobRunner
         {
             watcher.Iter(w => w.Dispose());
         }
+    }
+
+    /// <summary>The result's output files in the project directory (the client counts them toward rsc_disk_bound); a problem is logged once.</summary>
+    private static long OutputBytes(JobReport report, WrapperLog log)
+    {
+        var (bytes, problem) = OutputUsageMeter.Measure(report.ProjectPath, report.OutputFiles);
+        problem.Iter(p => { if (outputProblemLogged.TryAdd(p, 0)) log.Warn($"disk budget: {p}; counted as 0 bytes"); });
+        return bytes;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> outputProblemLogged = new();
+
+    /// <summary>
+    /// The client port, with docker_wrapper's sporadic bridge when the app is sporadic (<c>--sporadic</c> or
+    /// job.toml <c>sporadic = true</c>): <c>ac</c> created as <c>boinc_sporadic_dir</c> does, then one look per status.
+    /// </summary>
+    private static IBoincClient Sporadic(bool sporadic, ClientPort client, SlotFiles slotFiles, WrapperLog log)
+    {
+        if (!sporadic)
+            return client;
+        var files = new SporadicFiles(slotFiles);
+        try
+        {
+            files.CreateAc();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warn($"sporadic: cannot create {Core.Protocol.SporadicText.AcFileName}: {e.Message}; the job can still create it");
+        }
+
+        log.Info($"sporadic app: the client's state goes to {Core.Protocol.SporadicText.CaFileName}, the app's state is read from {Core.Protocol.SporadicText.AcFileName} (0 none, 1 don't want to compute, 2 want to compute)");
+        return new SporadicClient(client, () => client.SporadicCa, files, log);
     }
 
     /// <summary>The task's facts for the decider: names, boot, quit policy and budget, what the engine can do.</summary>

@@ -66,4 +66,38 @@ public sealed class CheckDiskFitTests : IDisposable
         var (_, output, error) = Run("check", Slot(bound));
         Assert.DoesNotContain("BP-DISK", output + error);
     }
+
+    [Fact]
+    public void Output_files_in_the_project_directory_count_as_the_client_counts_them()
+    {
+        // Given a slot whose 1 MiB checkpoint fits twice under a 3.5 MiB bound
+        var slot = Slot(3.5 * MiB);
+        Assert.DoesNotContain("BP-DISK", string.Concat(Run("check", slot).Out, Run("check", slot).Err));
+
+        // When the job has written 1 MiB of output through its output link file into the project directory
+        File.WriteAllText(Path.Combine(slot, "out"), "<soft_link>../../projects/p_test/wu_0_0</soft_link>\n");
+        File.WriteAllBytes(Path.Combine(root, "projects", "p_test", "wu_0_0"), new byte[MiB]);
+
+        // Then the checkpoint no longer fits twice: the client adds the result's output files to the slot's size
+        var (_, output, error) = Run("check", slot);
+        Assert.Contains("BP-DISK001", output + error);
+    }
+
+    [Fact]
+    public void An_output_file_is_sized_without_following_a_symlink_or_leaving_the_project_directory()
+    {
+        var project = Directory.CreateDirectory(Path.Combine(root, "proj")).FullName;
+        File.WriteAllBytes(Path.Combine(project, "r_0_0"), new byte[1000]);
+        File.WriteAllBytes(Path.Combine(root, "outside"), new byte[5000]);
+        File.CreateSymbolicLink(Path.Combine(project, "r_0_1"), Path.Combine(root, "outside"));
+
+        var names = LanguageExt.Seq.create("r_0_0", "r_0_1", "r_0_2");
+        var (bytes, problem) = Boinc.Persist.Shell.Checkpoints.OutputUsageMeter.Measure(project, names);
+        Assert.Equal(1000, bytes);
+        Assert.True(problem.IsNone);
+
+        var (escaped, why) = Boinc.Persist.Shell.Checkpoints.OutputUsageMeter.Measure(project, LanguageExt.Seq.create("../outside"));
+        Assert.Equal(0, escaped);
+        Assert.True(why.IsSome);
+    }
 }

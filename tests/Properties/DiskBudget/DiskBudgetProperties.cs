@@ -156,4 +156,23 @@ public class DiskBudgetProperties
     private static Seq<T> Seq1<T>(T x) => new[] { x }.ToSeq();
 
     private static Seq<FsEffect> Seq(params FsEffect[] xs) => xs.ToSeq();
+
+    /// <summary>
+    /// The result's output files in the project directory count toward the bound (the client adds them to the
+    /// slot): more output bytes never let the budget keep more generations or commit where it refused, and the
+    /// job's share grows by exactly those bytes (saturating, never negative).
+    /// </summary>
+    [Property(MaxTest = 500)]
+    public Property Output_files_only_tighten_the_budget() =>
+        Prop.ForAll(Inputs, Arb.From(Gen.Choose(0, 1 << 30).Select(x => (long)x * 8)), (input, outputs) =>
+        {
+            var without = Budget.Decide(input);
+            var withOut = Budget.Decide(input with { Usage = input.Usage.WithOutputs(outputs) });
+            var share = input.Usage.WithOutputs(outputs).JobBytes;
+            // KeepAfter means something only for a commit (a refusal keeps what it keeps).
+            return (!withOut.Commit || withOut.KeepAfter <= without.KeepAfter).Label($"keep {withOut.KeepAfter} <= {without.KeepAfter}")
+                .And((!withOut.Commit || without.Commit).Label("commits only where it would without outputs"))
+                .And((share == (input.Usage.JobBytes > long.MaxValue - outputs ? long.MaxValue : input.Usage.JobBytes + outputs)).Label("share"))
+                .And((input.Usage.WithOutputs(-outputs).JobBytes == input.Usage.JobBytes).Label("negative counts 0"));
+        });
 }

@@ -16,9 +16,12 @@ public static class InitDataWriter
         var b = new StringBuilder();
         void Line(string tag, string value) => b.Append(tag.StartsWith(' ') ? "    " : "").Append('<').Append(tag.Trim()).Append('>').Append(value)
             .Append("</").Append(tag.Trim()).Append(">\n");
-        b.Append("<app_init_data>\n<major_version>7</major_version>\n<minor_version>20</minor_version>\n")
-         .Append("<release>5</release>\n<app_version>100</app_version>\n<userid>1</userid>\n<teamid>0</teamid>\n")
+        var v = c.ClientVersion.IfNone(new ClientVersion(7, 20, 5));
+        b.Append($"<app_init_data>\n<major_version>{v.Major}</major_version>\n<minor_version>{v.Minor}</minor_version>\n")
+         .Append($"<release>{v.Release}</release>\n<app_version>100</app_version>\n<userid>1</userid>\n<teamid>0</teamid>\n")
          .Append("<hostid>3</hostid>\n");
+        if (c.PlanClass.Length > 0)
+            Line("plan_class", c.PlanClass);
         Line("app_name", c.AppName);
         c.ProjectUrl.IfSome(u => Line("master_url", u));
         Line("project_dir", c.ProjectDir);
