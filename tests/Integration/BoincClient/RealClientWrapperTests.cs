@@ -97,9 +97,22 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         var toPaused = asked.Elapsed;
         output.WriteLine($"FIGURE boinccmd suspend -> container paused: {toPaused.TotalSeconds:0.00} s (a figure: bench/, not an assertion)");
 
-        // Then (paused: waited for above; how fast is a figure, not an assertion on a loaded host)
-        await Task.Delay(2000);
+        // Then (paused: waited for above; how fast is a figure, not an assertion on a loaded host) the CPU time the
+        // client shows settles (the status that carries the last ticks before the pause may arrive late on a loaded
+        // host: wait until two looks 1.5 s apart agree, not a fixed time), and then stays where it is
         var before = (await s.Task()).CurrentCpuTime ?? 0;
+        var settling = Stopwatch.StartNew();
+        while (true)
+        {
+            await Task.Delay(1500);
+            var now = (await s.Task()).CurrentCpuTime ?? 0;
+            if (Math.Abs(now - before) <= 0.001)
+                break;
+            Assert.True(settling.Elapsed < TimeSpan.FromSeconds(60),
+                $"the client's CPU time still grows 60 s after the container was paused ({before:0.000} -> {now:0.000} s)");
+            before = now;
+        }
+
         await Task.Delay(4000);
         var after = (await s.Task()).CurrentCpuTime ?? 0;
         Assert.InRange(after - before, 0, 0.05);
