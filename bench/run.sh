@@ -2,7 +2,10 @@
 # The benchmark suite of issue 7, in one command: every figure with its baseline measured in the same run,
 # their ratio, the goal and whether it is met, as a markdown table on stdout (progress on stderr).
 #
-#   bench/run.sh [--runs N] [--window S] [--jobs N] [--slots N] [--scale-window S]
+#   bench/run.sh [--runs N] [--window S] [--jobs N] [--slots N] [--scale-window S] [--items 1,7] [--docker-wrapper PATH]
+#
+# --docker-wrapper PATH (BOINC's docker_wrapper, built by scripts/foreign/build-docker-wrapper.sh) adds it as a
+# same-run column to items 1, 2, 3, 4 and 7; without it those cells say "not measured".
 #
 # Run as root on the test machine (it makes cgroups to measure each wrapper's CPU, and starts the engine if
 # none answers). Measures the Native AOT binary (published by scripts/aot-publish.sh unless BOINC_PERSIST_BIN

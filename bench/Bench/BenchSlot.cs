@@ -24,10 +24,14 @@ public sealed class BenchSlot : IDisposable
         #!/bin/sh
         # boinc-persist benchmark workload. Mode (docker_wrapper's ARGS): busy | sleep | ckpt | quick.
         : > started
-        mode=${ARGS:-quick}
+        # Unquoted: docker_wrapper passes ARGS with a leading space (" busy").
+        mode=$(echo ${ARGS:-quick})
         echo "resumed_from=$(cat state.txt 2>/dev/null || echo 0)" >> starts.log
         case "$mode" in
-          busy) while [ ! -f stop ]; do i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; done ;;
+          busy) # One checkpoint early and a line of output every few seconds: item 7's run has a commit and the log relay.
+                echo 1 > state.tmp; mv state.tmp state.txt; touch checkpoint.done; echo "busy: checkpoint 1 written"
+                n=0; while [ ! -f stop ]; do i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; n=$((n+1))
+                  [ $((n % 20)) -eq 0 ] && echo "busy: round $n"; done ;;
           sleep) while [ ! -f stop ]; do sleep 1; done ;;
           ckpt) sleep 2; n=$(( $(cat state.txt 2>/dev/null || echo 0) + 1 )); echo "$n" > state.tmp; mv state.tmp state.txt
                 touch checkpoint.done; while [ ! -f stop ]; do sleep 1; done ;;
@@ -44,6 +48,9 @@ public sealed class BenchSlot : IDisposable
         [lifecycle]
         stop_grace = "5s"
         """;
+
+    /// <summary>docker_wrapper's job.toml: the slot is its WORKDIR, as ours (its parser would reject nothing else here).</summary>
+    public const string ForeignJobToml = "workdir = \"/app\"\n";
 
     private readonly FakeSlot slot;
     private readonly WrapperCgroup cgroup;
@@ -72,19 +79,30 @@ public sealed class BenchSlot : IDisposable
 
     public double PeakRssMb { get; private set; }
 
+    /// <summary>The largest peak RSS (VmHWM) seen of a child of the wrapper (docker_wrapper's docker CLI runs); 0 for none.</summary>
+    public double PeakChildRssMb { get; private set; }
+
+    /// <summary>Whether this slot runs BOINC's docker_wrapper (job.toml and Dockerfile as physical copies, its own job.toml).</summary>
+    public bool Foreign { get; private init; }
+
     /// <summary>Lays out task <paramref name="name"/> under <paramref name="root"/>; <paramref name="dockerfile"/> is the app's.</summary>
-    public static BenchSlot Create(string root, string run, string name, string dockerfile)
+    /// <remarks>
+    /// <paramref name="foreign"/>: for BOINC's docker_wrapper, which reads job.toml with a plain ifstream and hands the
+    /// Dockerfile to the CLI by name (docs/FOREIGN_WRAPPERS.md): both must be physical copies, not link files.
+    /// </remarks>
+    public static BenchSlot Create(string root, string run, string name, string dockerfile, bool foreign = false)
     {
+        var kind = foreign ? FakeInputKind.Copy : FakeInputKind.LinkFile;
         var files = new[]
         {
-            new FakeInput("job.toml", "job_1.toml", Option<byte[]>.Some(Encoding.UTF8.GetBytes(JobToml)), FakeInputKind.LinkFile),
-            new FakeInput("Dockerfile", "Dockerfile_1", Option<byte[]>.Some(Encoding.UTF8.GetBytes(dockerfile)), FakeInputKind.LinkFile),
+            new FakeInput("job.toml", "job_1.toml", Option<byte[]>.Some(Encoding.UTF8.GetBytes(foreign ? ForeignJobToml : JobToml)), kind),
+            new FakeInput("Dockerfile", "Dockerfile_1", Option<byte[]>.Some(Encoding.UTF8.GetBytes(dockerfile)), kind),
             new FakeInput("job.sh", "job_1.sh", Option<byte[]>.Some(Encoding.UTF8.GetBytes(JobScript.Replace("\r", ""))), FakeInputKind.Copy),
         }.ToSeq();
         var task = FakeTask.Default($"bench{run}_{name}_0");
         var fake = FakeSlot.Create(Path.Combine(root, name), task, files);
         var client = FakeClient.Attach(fake.SlotDir).Match(c => c, e => throw new InvalidOperationException(e.Message));
-        return new BenchSlot(fake, WrapperCgroup.Create(run, name), client);
+        return new BenchSlot(fake, WrapperCgroup.Create(run, name), client) { Foreign = foreign };
     }
 
     /// <summary>Starts the wrapper as the client does, with the workload's mode as its argument.</summary>
@@ -121,18 +139,40 @@ public sealed class BenchSlot : IDisposable
 
         if (process is { HasExited: false })
         {
+            PeakRssMb = Math.Max(PeakRssMb, HwmMb(process.Id));
+            // The wrapper's children (the cgroup holds the whole tree; the wrapper's pid is the one the launcher wrote).
             try
             {
-                var hwm = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-                if (hwm is not null)
-                    PeakRssMb = Math.Max(PeakRssMb, double.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024);
+                foreach (var line in File.ReadLines(cgroup.Procs))
+                {
+                    if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != process.Id)
+                        PeakChildRssMb = Math.Max(PeakChildRssMb, HwmMb(pid));
+                }
             }
             catch (IOException)
             {
-                // It exited meanwhile.
+                // The cgroup is going away.
             }
         }
     }
+
+    /// <summary>VmHWM of a process in MB; 0 when it is gone (or a kernel thread).</summary>
+    private static double HwmMb(int pid)
+    {
+        try
+        {
+            var hwm = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return hwm is null ? 0 : double.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException)
+        {
+            return 0; // It exited meanwhile.
+        }
+    }
+
+    /// <summary>How many image builds docker_wrapper ran (its stderr.txt logs every non-polling CLI command).</summary>
+    public int ForeignBuilds() =>
+        File.ReadLines(Path.Combine(Dir, "stderr.txt")).Count(l => l.Contains("running docker command: build", StringComparison.Ordinal));
 
     /// <summary>SIGKILL to the wrapper (a crash, a reboot).</summary>
     public void Kill()

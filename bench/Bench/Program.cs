@@ -12,7 +12,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 
 // bench/run.sh's driver. Usage: boinc-persist-bench --bin AOT_BINARY [--jit JIT_BINARY] [--runs N]
-//   [--window S] [--jobs N] [--slots N] [--scale-window S] [--dir DIR] [--items 1,2,...]
+//   [--window S] [--jobs N] [--slots N] [--scale-window S] [--dir DIR] [--items 1,2,...] [--docker-wrapper PATH]
 var opt = Options.Parse(args);
 var run = Guid.NewGuid().ToString("N")[..6];
 var root = Path.Combine(opt.Dir, "boinc-persist-bench-" + run);
@@ -27,7 +27,7 @@ var rows = new List<Row>();
 var failed = false;
 void Log(string s) => Console.Error.WriteLine($"bench: {DateTime.UtcNow:HH:mm:ss} {s}");
 
-Log($"run {run} in {root}; engine {endpoint}; AOT {opt.Bin}; JIT {opt.Jit ?? "-"}");
+Log($"run {run} in {root}; engine {endpoint}; AOT {opt.Bin}; JIT {opt.Jit ?? "-"}; docker_wrapper {opt.DockerWrapper ?? "-"}");
 try
 {
     // Warm-up: the app's image is built once (item 4 measures builds with an image of its own).
@@ -47,6 +47,16 @@ try
     // Items 1, 2, 3, 7: standard runs of a CPU-bound job (6 compares its recovery with their launch).
     var bare = new BareEngine(docker, label);
     var std = opt.Want(1, 2, 3, 6, 7) ? Items.Standard(opt, root, run, dockerfile, docker, Log) : null;
+
+    // BOINC's docker_wrapper, same workload and fake client (--docker-wrapper): items 1, 2, 3, 4, 7.
+    ForeignRuns? dw = null;
+    if (opt.DockerWrapper is not null && opt.Want(1, 2, 3, 4, 7))
+    {
+        var dwStd = Items.Standard(opt, root, run, dockerfile, docker, Log, foreign: true);
+        var (dwBuilds, dwSeconds) = opt.Want(4) ? Items.ForeignBuilds(opt, root, run, Log) : (0, double.NaN);
+        dw = new ForeignRuns(dwStd, opt.Jobs, dwBuilds, dwSeconds);
+    }
+
     if (std is not null)
     {
         var bareDir = Path.Combine(root, "bare");
@@ -54,15 +64,15 @@ try
         var bareRuns = new List<(double Launch, double EndNoticed, double Total)>();
         for (var i = 0; i < Math.Max(opt.Runs, 5); i++)
             bareRuns.Add(await bare.Run(image, bareDir, ct));
-        rows.AddRange(Items.StandardRows(std, bareRuns));
+        rows.AddRange(Items.StandardRows(std, bareRuns, dw));
 
         // Item 7: RSS and --version startup, AOT against JIT (when given).
-        rows.AddRange(Items.Footprint(opt, root, run, dockerfile, std, Log));
+        rows.AddRange(Items.Footprint(opt, root, run, dockerfile, std, dw, Log));
     }
 
     // Item 4: N jobs of one app, one after another, with an image never built before.
     if (opt.Want(4))
-        rows.Add(await Items.Builds(opt, root, run, bare, image, Log, ct));
+        rows.Add(await Items.Builds(opt, root, run, bare, image, Log, ct, dw));
 
     // Item 5: checkpoint commits against raw write+fsync.
     if (opt.Want(5))
@@ -124,7 +134,8 @@ static async Task Cleanup(DockerClient docker, string run, string label, string 
 }
 
 /// <summary>The driver's options (see the usage line at the top).</summary>
-public sealed record Options(string Bin, string? Jit, int Runs, int Window, int Jobs, int Slots, int ScaleWindow, string Dir, string Items)
+public sealed record Options(string Bin, string? Jit, int Runs, int Window, int Jobs, int Slots, int ScaleWindow, string Dir, string Items,
+    string? DockerWrapper = null)
 {
     /// <summary>Whether any of these items is to run (<c>--items 1,5,8</c>; default all).</summary>
     public bool Want(params int[] items) =>
@@ -148,12 +159,15 @@ public sealed record Options(string Bin, string? Jit, int Runs, int Window, int 
                 "--scale-window" => o with { ScaleWindow = N() },
                 "--dir" => o with { Dir = v },
                 "--items" => o with { Items = v },
+                "--docker-wrapper" => o with { DockerWrapper = Path.GetFullPath(v) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
 
         if (o.Bin.Length == 0 || !File.Exists(o.Bin))
             throw new ArgumentException("--bin BINARY (the wrapper to measure) is required");
+        if (o.DockerWrapper is not null && !File.Exists(o.DockerWrapper))
+            throw new ArgumentException($"--docker-wrapper {o.DockerWrapper}: no such file (build it with scripts/foreign/build-docker-wrapper.sh)");
         return o;
     }
 }

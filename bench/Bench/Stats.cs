@@ -34,7 +34,8 @@ public sealed record Sample(IReadOnlyList<double> Values)
 }
 
 /// <summary>One row of the table: the figure, its same-run baseline, their ratio, the goal and the verdict.</summary>
-public sealed record Row(string Item, string Name, string Measured, string Baseline, string Ratio, string Goal, string Verdict);
+/// <remarks><see cref="DockerWrapper"/>: BOINC's docker_wrapper in the same run (<c>--docker-wrapper</c>), "—" where it cannot run the item.</remarks>
+public sealed record Row(string Item, string Name, string Measured, string Baseline, string Ratio, string Goal, string Verdict, string DockerWrapper = "—");
 
 public static class Table
 {
@@ -47,9 +48,9 @@ public static class Table
 
     public static void Print(IEnumerable<Row> rows)
     {
-        Console.WriteLine("| # | figure | measured: median (min–max, n) | baseline, same run | ratio | goal | verdict |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| # | figure | measured: median (min–max, n) | baseline, same run | docker_wrapper, same run | ratio | goal | verdict |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
-            Console.WriteLine($"| {r.Item} | {r.Name} | {r.Measured} | {r.Baseline} | {r.Ratio} | {r.Goal} | {r.Verdict} |");
+            Console.WriteLine($"| {r.Item} | {r.Name} | {r.Measured} | {r.Baseline} | {r.DockerWrapper} | {r.Ratio} | {r.Goal} | {r.Verdict} |");
     }
 }
