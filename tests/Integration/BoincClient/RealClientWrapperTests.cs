@@ -174,7 +174,7 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         var log = (File.Exists(stderr) ? await File.ReadAllTextAsync(stderr) : "") + await File.ReadAllTextAsync(s.Data.ClientStateFile);
         var tag = System.Text.RegularExpressions.Regex.Match(log, @"image (boinc-persist/job:[0-9a-f]+)").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(tag), "the wrapper logged its image");
-        var images = await engine.Call((docker, ct) => docker.Images.ListImagesAsync(new ImagesListParameters { All = true }, ct));
+        var images = await engine.ListImages(new ImagesListParameters { All = true });
         var containers = await engine.Call((docker, ct) => docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
         var unusedOurs = images.Where(i => (i.RepoTags ?? new List<string>()).Contains(tag)
                                            && !containers.Any(c => c.ImageID == i.ID || c.Image == tag)).ToList();

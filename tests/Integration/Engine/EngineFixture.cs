@@ -145,6 +145,26 @@ public sealed class EngineFixture : IAsyncLifetime
         [CallerArgumentExpression(nameof(call))] string what = "") =>
         Call<bool>(async (docker, ct) => { await call(docker, ct); return true; }, timeout, what);
 
+    /// <summary>
+    /// Lists images. Podman 4.3 answers a listing with 500 "image not known" when another image is being removed
+    /// at that moment (the oracle and the other collection remove images while this runs): such an answer is
+    /// asked again, a few times, never for long.
+    /// </summary>
+    public async Task<IList<ImagesListResponse>> ListImages(ImagesListParameters parameters)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Call((docker, ct) => docker.Images.ListImagesAsync(parameters, ct));
+            }
+            catch (DockerApiException e) when (attempt < 10 && (e.ResponseBody ?? "").Contains("image not known", StringComparison.Ordinal))
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
     /// <summary>A fresh directory under /tmp for one test; dispose it to remove it with everything inside.</summary>
     public TempRoot NewTempRoot([CallerMemberName] string test = "") => TempRoot.Create(TempBase, RunId, test);
 
