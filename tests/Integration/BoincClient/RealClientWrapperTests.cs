@@ -151,7 +151,9 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
     [Fact]
     public async Task Abort_removes_the_container_and_leaves_nothing_of_ours()
     {
-        await using var s = Scenario(Checkpointed, steps: 400);
+        // (an image of its own: the demo image is also used by scenarios that run beside this collection, and the
+        // wrapper rightly keeps an image another container or wrapper uses)
+        await using var s = Scenario(Checkpointed, steps: 400, ownImage: true);
         await s.Client.Start();
         await WaitForContainer(s, "running", TimeSpan.FromSeconds(60));
 
@@ -206,12 +208,14 @@ public sealed class RealClientWrapperTests(EngineFixture engine, BoincInstallati
         await NoContainer(s, TimeSpan.FromSeconds(15));
     }
 
-    private BoincScenario Scenario(string jobToml, int steps)
+    private BoincScenario Scenario(string jobToml, int steps, bool ownImage = false)
     {
         var wu = "wu" + Guid.NewGuid().ToString("N")[..8];
+        var dockerfile = Run.JobSlot.DemoFile("Dockerfile").Replace("boinc-persist/busybox:1", engine.BaseImage, StringComparison.Ordinal);
+        if (ownImage) dockerfile = dockerfile.TrimEnd() + $"\nLABEL test.image={wu}\n";
         var job = WrapperJobs.ForBoincPersist(
             jobToml,
-            Run.JobSlot.DemoFile("Dockerfile").Replace("boinc-persist/busybox:1", engine.BaseImage, StringComparison.Ordinal),
+            dockerfile,
             new[] { new JobFile("lcg.sh", "lcg.sh", new FileContent.Text(Run.JobSlot.DemoFile("lcg.sh"))) },
             commandLine: $"--steps {steps} --work {Work} --ckpt-every 5 --out output") with
         {
