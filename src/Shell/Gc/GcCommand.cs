@@ -57,26 +57,28 @@ public static class GcCommand
         return report.Errors.IsEmpty ? Program.Ok : Program.Errors;
     }
 
-    public const string Help =
-        "usage: boinc-persist gc [--dry-run] [--max-age AGE] [--label KEY[=VALUE]]\n" +
-        "\n" +
-        "Removes what boinc-persist created and nothing else (only objects with the label org.boinc-persist.owner=boinc-persist):\n" +
-        "  containers  whose slot is gone, has no journal, runs another container, or whose job finished or was aborted;\n" +
-        "  images      that no container (any), no live slot journal and no running wrapper (image lock) uses,\n" +
-        "              and whose last recorded use is older than AGE (default 0s: any unused image goes now).\n" +
-        "\n" +
-        "  --dry-run        say what would be removed, remove nothing\n" +
-        "  --max-age AGE    keep images used within AGE (7d, 12h, 30m, 0s)\n" +
-        "  --label K[=V]    only objects that also carry this label\n" +
-        "  -h, --help       this text\n" +
-        "\n" +
-        "Wrappers also collect images by themselves at job start and end, as the [gc] table of the host policy\n" +
-        "(/etc/boinc-persist/policy.toml, or $BOINC_PERSIST_POLICY) says:\n" +
-        "  [gc]\n" +
-        "  auto = true              # false: only this command removes images\n" +
-        "  image_max_age = \"7d\"     # default 7d\n" +
-        "  images_max_size = \"20g\"  # optional: above it, free images go least recently used first\n" +
-        "Exit status: 0 done, 1 engine errors (printed), 2 bad arguments.\n";
+    public const string Help = """
+        boinc-persist gc [--dry-run] [--max-age AGE] [--label KEY[=VALUE]]
+            Remove what boinc-persist created and nothing else (only objects labelled
+            org.boinc-persist.owner=boinc-persist):
+              containers  whose slot is gone, has no journal, runs another container, or whose job finished
+                          or was aborted;
+              images      that no container (any), no live slot journal and no running wrapper (image lock)
+                          uses, and whose last recorded use is older than AGE (default 0s: any unused image
+                          goes now).
+            --dry-run        say what would be removed, remove nothing
+            --max-age AGE    keep images used within AGE (7d, 12h, 30m, 0s)
+            --label K[=V]    only objects that also carry this label
+            Wrappers also collect images by themselves at job start and end, as the [gc] table of the host
+            policy (/etc/boinc-persist/policy.toml, or $BOINC_PERSIST_POLICY) says:
+              [gc]
+              auto = true              # false: only this command removes images
+              image_max_age = "7d"     # default 7d
+              images_max_size = "20g"  # optional: above it, free images go least recently used first
+            Needs the container engine (chosen as for doctor). Exit status: 0 done, 1 engine errors
+            (printed), 2 bad arguments.
+
+        """;
 
     private static string Short(string id)
     {
