@@ -72,7 +72,7 @@ public static class Compat
         // ---- Dockerfile: COPY/ADD from the context, and the facts (analysed without those instructions).
         var dockerfile = input.Dockerfile.Map(text => (Text: text, Result: Dockerfiles.Dockerfile.Analyze(input.DockerfileName, text)));
         dockerfile.Iter(d => findings.AddRange(d.Result.Findings));
-        var contextCodes = new[] { DockerfileDiagnostics.CopyFromContextCode, DockerfileDiagnostics.AddFromContextCode, DockerfileDiagnostics.RunBindsContextCode };
+        var contextCodes = new[] { DiagnosticCodes.DockerfileCopyFromContext, DiagnosticCodes.DockerfileAddFromContext, DiagnosticCodes.DockerfileRunBindsContext };
         var contextUses = dockerfile.Map(d => d.Result.Findings.Filter(f => contextCodes.Contains(f.Code))).IfNone(Seq<Diagnostic>.Empty);
         foreach (var c in contextUses)
             Add("build context", CompatKind.Blocks, c.Where,

@@ -69,7 +69,7 @@ public static class JobConfigReader
             var imageName = Str(root, "image_name").Bind(n => ImageName(n, "image_name"));
             var verbose = Int(root, "verbose").Map(v => (int)Math.Clamp(v, int.MinValue, int.MaxValue));
             verbose.Where(v => v is < 0 or > 2).Iter(v =>
-                Error("BP-CFG004", "verbose", $"verbose must be 0, 1 or 2, not {v}"));
+                Error(DiagnosticCodes.ConfigBadValue, "verbose", $"verbose must be 0, 1 or 2, not {v}"));
             var useGpu = Bool(root, "use_gpu").IfNone(false);
             var sporadic = Bool(root, "sporadic").IfNone(false);
             var webPort = Int(root, "web_graphics_guest_port").Bind(p => Port(p, "web_graphics_guest_port"));
@@ -86,11 +86,11 @@ public static class JobConfigReader
 
             var build = Str(root, "build_args").Map(s => CreateArgs.ParseBuild(s)).IfNone(
                 new CreateArgs.Parsed<BuildOptions>(BuildOptions.None, Seq<string>.Empty));
-            build.Errors.Iter(e => Error("BP-CFG020", "build_args", e));
+            build.Errors.Iter(e => Error(DiagnosticCodes.ConfigBadBuildArgs, "build_args", e));
 
             var create = Str(root, "create_args").Map(s => CreateArgs.ParseCreate(s)).IfNone(
                 new CreateArgs.Parsed<CreateArgs.CreateResult>(CreateArgs.CreateResult.Empty, Seq<string>.Empty));
-            create.Errors.Iter(e => Error("BP-CFG021", "create_args", e));
+            create.Errors.Iter(e => Error(DiagnosticCodes.ConfigBadCreateArgs, "create_args", e));
 
             limits = MergeLimits(limits, create.Value);
             if (create.Value.GpusAll) useGpu = true;
@@ -98,10 +98,10 @@ public static class JobConfigReader
             if (confinement.Network == NetworkMode.None)
             {
                 if (!portmaps.IsEmpty)
-                    Error("BP-CFG030", "portmap",
+                    Error(DiagnosticCodes.ConfigNeedsNetwork, "portmap",
                         "a port map needs a network, and jobs have none by default; add [confinement] network = \"bridge\" if the project really needs it");
                 if (webPort.IsSome)
-                    Error("BP-CFG030", "web_graphics_guest_port",
+                    Error(DiagnosticCodes.ConfigNeedsNetwork, "web_graphics_guest_port",
                         "web graphics need a network, and jobs have none by default; add [confinement] network = \"bridge\" to allow it");
             }
 
@@ -123,13 +123,13 @@ public static class JobConfigReader
             var keep = Int(t, "keep", "checkpoint.").IfNone(CheckpointConfig.Default.Keep);
             if (keep < 2)
             {
-                Error("BP-CFG040", "checkpoint.keep",
+                Error(DiagnosticCodes.ConfigKeepTooSmall, "checkpoint.keep",
                     "keep must be at least 2: the newest generation is only trusted once the one before it is still there");
                 keep = 2;
             }
 
             if (marker.IsSome && files.IsEmpty)
-                Error("BP-CFG041", "checkpoint.done_marker", "a done marker needs checkpoint.files to say what to commit");
+                Error(DiagnosticCodes.ConfigDoneMarkerWithoutFiles, "checkpoint.done_marker", "a done marker needs checkpoint.files to say what to commit");
             return new CheckpointConfig(files, marker, quiescence, (int)Math.Min(keep, 1000));
         }
 
@@ -143,7 +143,7 @@ public static class JobConfigReader
                 "none" => Option<NetworkMode>.Some(NetworkMode.None),
                 "bridge" => NetworkMode.Bridge,
                 "host" => NetworkMode.Host,
-                _ => Bad<NetworkMode>("BP-CFG004", p + "network", $"network must be \"none\", \"bridge\" or \"host\", not \"{s}\""),
+                _ => Bad<NetworkMode>(DiagnosticCodes.ConfigBadValue, p + "network", $"network must be \"none\", \"bridge\" or \"host\", not \"{s}\""),
             }).IfNone(d.Network);
             var caps = StrArray(t, "cap_add", p).Map(cs => cs.Select((c, i) => Capability(c, $"{p}cap_add[{i}]")).Somes().ToArray().ToSeq())
                 .IfNone(Seq<string>.Empty);
@@ -166,10 +166,10 @@ public static class JobConfigReader
             var memory = Size(t, "memory", p, allowAuto: true);
             var cpus = Number(t, "cpus", p).Bind(c => c > 0 && c <= 4096
                 ? Option<double>.Some(c)
-                : Bad<double>("BP-CFG004", p + "cpus", $"cpus must be a positive number, not {c.ToString(CultureInfo.InvariantCulture)}"));
+                : Bad<double>(DiagnosticCodes.ConfigBadValue, p + "cpus", $"cpus must be a positive number, not {c.ToString(CultureInfo.InvariantCulture)}"));
             var pids = Int(t, "pids", p).Bind(n => n > 0
                 ? Option<long>.Some(n)
-                : Bad<long>("BP-CFG004", p + "pids", $"pids must be positive, not {n}")).IfNone(Limits.DefaultPids);
+                : Bad<long>(DiagnosticCodes.ConfigBadValue, p + "pids", $"pids must be positive, not {n}")).IfNone(Limits.DefaultPids);
             var tmp = Size(t, "tmp_size", p, allowAuto: false).IfNone(Limits.DefaultTmpBytes);
             return new Limits(memory, cpus, pids, tmp);
         }
@@ -182,14 +182,14 @@ public static class JobConfigReader
             {
                 "checkpoint-and-stop" => Option<QuitPolicy>.Some(QuitPolicy.CheckpointAndStop),
                 "pause" => QuitPolicy.Pause,
-                _ => Bad<QuitPolicy>("BP-CFG004", p + "quit_policy", $"quit_policy must be \"checkpoint-and-stop\" or \"pause\", not \"{s}\""),
+                _ => Bad<QuitPolicy>(DiagnosticCodes.ConfigBadValue, p + "quit_policy", $"quit_policy must be \"checkpoint-and-stop\" or \"pause\", not \"{s}\""),
             }).IfNone(Lifecycle.Default.Quit);
             var grace = Duration(t, "stop_grace", p).IfNone(Lifecycle.Default.StopGrace);
             // The BOINC client kills an app that has not exited 60 s after a quit; the wrapper's whole quit
             // (checkpoint wait plus stop) must fit inside that, less a margin: a larger grace would be a promise
             // the client breaks, so it is refused rather than silently shortened.
             if (grace > Boinc.Persist.Core.Lifecycle.QuitBudget.MaxStopGrace)
-                Error("BP-CFG042", p + "stop_grace",
+                Error(DiagnosticCodes.ConfigStopGraceTooLong, p + "stop_grace",
                     $"stop_grace = {grace.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s is more than the {Boinc.Persist.Core.Lifecycle.QuitBudget.MaxStopGrace.TotalSeconds:0}s a quit may take (the BOINC client kills an app {Boinc.Persist.Core.Lifecycle.QuitBudget.ClientQuitTimeout.TotalSeconds:0}s after asking it to quit, less a margin)");
             return new Lifecycle(quit, grace);
         }
@@ -202,7 +202,7 @@ public static class JobConfigReader
             {
                 "as-written" => Option<LinkFileMode>.Some(LinkFileMode.AsWritten),
                 "resolve" => LinkFileMode.Resolve,
-                _ => Bad<LinkFileMode>("BP-CFG004", p + "link_files", $"link_files must be \"as-written\" or \"resolve\", not \"{s}\""),
+                _ => Bad<LinkFileMode>(DiagnosticCodes.ConfigBadValue, p + "link_files", $"link_files must be \"as-written\" or \"resolve\", not \"{s}\""),
             }).IfNone(InputsConfig.Default.LinkFiles);
             return new InputsConfig(mode);
         }
@@ -210,11 +210,11 @@ public static class JobConfigReader
         private Limits MergeLimits(Limits limits, CreateArgs.CreateResult create)
         {
             if (create.Memory.IsSome && limits.MemoryBytes.IsSome)
-                Error("BP-CFG022", "create_args", "--memory is given in both create_args and [limits] memory; keep one");
+                Error(DiagnosticCodes.ConfigLimitGivenTwice, "create_args", "--memory is given in both create_args and [limits] memory; keep one");
             if (create.Cpus.IsSome && limits.Cpus.IsSome)
-                Error("BP-CFG022", "create_args", "--cpus is given in both create_args and [limits] cpus; keep one");
+                Error(DiagnosticCodes.ConfigLimitGivenTwice, "create_args", "--cpus is given in both create_args and [limits] cpus; keep one");
             if (create.Pids.IsSome && lines.ContainsKey("limits.pids"))
-                Error("BP-CFG022", "create_args", "--pids-limit is given in both create_args and [limits] pids; keep one");
+                Error(DiagnosticCodes.ConfigLimitGivenTwice, "create_args", "--pids-limit is given in both create_args and [limits] pids; keep one");
             return new Limits(
                 limits.MemoryBytes || create.Memory,
                 limits.Cpus || create.Cpus,
@@ -229,19 +229,19 @@ public static class JobConfigReader
             {
                 var norm = Paths.NormaliseAbsolute(s);
                 if (norm.IsNone)
-                    return Bad<string>("BP-CFG005", key, $"{key} must be an absolute path inside the container without '..', not \"{s}\"");
+                    return Bad<string>(DiagnosticCodes.ConfigBadContainerPath, key, $"{key} must be an absolute path inside the container without '..', not \"{s}\"");
                 return norm.Filter(n => n != "/").Match(
                     Some: Option<string>.Some,
-                    None: () => Bad<string>("BP-CFG005", key, $"{key} cannot be the container's root directory"));
+                    None: () => Bad<string>(DiagnosticCodes.ConfigBadContainerPath, key, $"{key} cannot be the container's root directory"));
             });
 
         private Option<string> ImageName(string name, string key)
         {
             if (!ImageNames.IsValidReference(name))
-                return Bad<string>("BP-CFG006", key,
+                return Bad<string>(DiagnosticCodes.ConfigBadImageName, key,
                     $"\"{name}\" is not a valid image name (lower-case [registry/]name[:tag], Docker's rules)");
             if (ImageNames.RepositoryPart(name).StartsWith(Naming.BoincPrefix, StringComparison.Ordinal))
-                Warning("BP-CFG007", key,
+                Warning(DiagnosticCodes.ConfigImageNameBoincPrefix, key,
                     $"image names starting with {Naming.BoincPrefix} are deleted by newer BOINC clients when no task uses them; a shared image should use another name");
             return name;
         }
@@ -249,26 +249,26 @@ public static class JobConfigReader
         private Option<int> Port(long p, string key) =>
             p is >= 1 and <= 65535
                 ? Option<int>.Some((int)p)
-                : Bad<int>("BP-CFG004", key, $"{key} must be a port number from 1 to 65535, not {p}");
+                : Bad<int>(DiagnosticCodes.ConfigBadValue, key, $"{key} must be a port number from 1 to 65535, not {p}");
 
         private Option<MountSpec> ParseMount(string text, string key)
         {
             var parts = text.Split(':');
             if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || parts[1].Length == 0)
-                return Bad<MountSpec>("BP-CFG008", key,
+                return Bad<MountSpec>(DiagnosticCodes.ConfigBadMount, key,
                     $"mount \"{text}\" must be source:target[:options], e.g. \"data:/data:ro\"");
             var source = parts[0];
             if (source.Contains('\0'))
-                return Bad<MountSpec>("BP-CFG008", key, "mount source contains a NUL character");
+                return Bad<MountSpec>(DiagnosticCodes.ConfigBadMount, key, "mount source contains a NUL character");
             if (!source.StartsWith('/') && Paths.NormaliseRelative(source).IsNone)
-                return Bad<MountSpec>("BP-CFG009", key,
+                return Bad<MountSpec>(DiagnosticCodes.ConfigMountSourceEscapes, key,
                     $"mount source \"{source}\" leaves the slot directory; relative sources are paths inside the slot");
             if (source.StartsWith('/') && Paths.NormaliseAbsolute(source).IsNone)
-                return Bad<MountSpec>("BP-CFG009", key,
+                return Bad<MountSpec>(DiagnosticCodes.ConfigMountSourceEscapes, key,
                     $"mount source \"{source}\" must be an absolute path without '..' (a '..' makes a prefix check meaningless)");
             var target = Paths.NormaliseAbsolute(parts[1]);
             if (target.IsNone)
-                return Bad<MountSpec>("BP-CFG008", key, $"mount target \"{parts[1]}\" must be an absolute path without '..'");
+                return Bad<MountSpec>(DiagnosticCodes.ConfigBadMount, key, $"mount target \"{parts[1]}\" must be an absolute path without '..'");
             var readOnly = false;
             var relabel = Relabel.None;
             if (parts.Length == 3)
@@ -282,7 +282,7 @@ public static class JobConfigReader
                         case "z": relabel = Relabel.Shared; break;
                         case "Z": relabel = Relabel.Private; break;
                         default:
-                            return Bad<MountSpec>("BP-CFG008", key,
+                            return Bad<MountSpec>(DiagnosticCodes.ConfigBadMount, key,
                                 $"mount option \"{opt}\" is not supported (use ro, rw, z or Z)");
                     }
                 }
@@ -302,7 +302,7 @@ public static class JobConfigReader
                 var p = body[(slash + 1)..];
                 if (p == "tcp") proto = Protocol.Tcp;
                 else if (p == "udp") proto = Protocol.Udp;
-                else return Bad<PortMap>("BP-CFG010", key, $"portmap protocol \"{p}\" must be tcp or udp");
+                else return Bad<PortMap>(DiagnosticCodes.ConfigBadPortMap, key, $"portmap protocol \"{p}\" must be tcp or udp");
                 body = body[..slash];
             }
 
@@ -312,7 +312,7 @@ public static class JobConfigReader
             {
                 var close = body.IndexOf(']');
                 if (close < 0 || close + 1 >= body.Length || body[close + 1] != ':')
-                    return Bad<PortMap>("BP-CFG010", key, $"portmap \"{text}\" has a malformed [IPv6] address");
+                    return Bad<PortMap>(DiagnosticCodes.ConfigBadPortMap, key, $"portmap \"{text}\" has a malformed [IPv6] address");
                 ip = body[1..close];
                 rest = body[(close + 2)..];
             }
@@ -325,12 +325,12 @@ public static class JobConfigReader
             }
 
             if (parts.Length != 2)
-                return Bad<PortMap>("BP-CFG010", key, $"portmap \"{text}\" must be [ip:]hostPort:containerPort[/tcp|udp]");
+                return Bad<PortMap>(DiagnosticCodes.ConfigBadPortMap, key, $"portmap \"{text}\" must be [ip:]hostPort:containerPort[/tcp|udp]");
             if (!System.Net.IPAddress.TryParse(ip, out _))
-                return Bad<PortMap>("BP-CFG010", key, $"portmap address \"{ip}\" is not an IP address");
+                return Bad<PortMap>(DiagnosticCodes.ConfigBadPortMap, key, $"portmap address \"{ip}\" is not an IP address");
             if (!int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var host) || host is < 1 or > 65535 ||
                 !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var guest) || guest is < 1 or > 65535)
-                return Bad<PortMap>("BP-CFG010", key, $"portmap \"{text}\" needs two port numbers from 1 to 65535");
+                return Bad<PortMap>(DiagnosticCodes.ConfigBadPortMap, key, $"portmap \"{text}\" needs two port numbers from 1 to 65535");
             return new PortMap(ip, host, guest, proto);
         }
 
@@ -339,19 +339,19 @@ public static class JobConfigReader
             var norm = Paths.NormaliseRelative(name);
             if (norm.IsNone || name.Length == 0)
             {
-                Error("BP-CFG011", key, $"\"{name}\" must be a path relative to WORKDIR that stays inside it");
+                Error(DiagnosticCodes.ConfigBadCheckpointName, key, $"\"{name}\" must be a path relative to WORKDIR that stays inside it");
                 return false;
             }
 
             if (!allowGlob && name.IndexOfAny(new[] { '*', '?', '[' }) >= 0)
             {
-                Error("BP-CFG011", key, $"\"{name}\" must be a plain file name, not a pattern");
+                Error(DiagnosticCodes.ConfigBadCheckpointName, key, $"\"{name}\" must be a plain file name, not a pattern");
                 return false;
             }
 
             if (Slots.LinkFiles.IsBoincFile(norm.IfNone(name)))
             {
-                Error("BP-CFG012", key, $"\"{name}\" is one of BOINC's own slot files and cannot be part of a checkpoint");
+                Error(DiagnosticCodes.ConfigCheckpointIsBoincFile, key, $"\"{name}\" is one of BOINC's own slot files and cannot be part of a checkpoint");
                 return false;
             }
 
@@ -363,9 +363,9 @@ public static class JobConfigReader
             var c = cap.ToUpperInvariant();
             if (c.StartsWith("CAP_", StringComparison.Ordinal)) c = c[4..];
             if (c == "ALL" || c == "SYS_ADMIN")
-                return Bad<string>("BP-CFG013", key, $"capability {cap} is refused: it gives the job control of the volunteer's host");
+                return Bad<string>(DiagnosticCodes.ConfigBadCapability, key, $"capability {cap} is refused: it gives the job control of the volunteer's host");
             if (c.Length == 0 || !c.All(ch => ch is >= 'A' and <= 'Z' or '_'))
-                return Bad<string>("BP-CFG013", key, $"\"{cap}\" is not a Linux capability name");
+                return Bad<string>(DiagnosticCodes.ConfigBadCapability, key, $"\"{cap}\" is not a Linux capability name");
             return c;
         }
 
@@ -379,7 +379,7 @@ public static class JobConfigReader
                 long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var gid) &&
                 uid <= uint.MaxValue && gid <= uint.MaxValue)
                 return new UserMode.Explicit(uid, gid);
-            return Bad<UserMode>("BP-CFG004", key, $"user must be \"slot-owner\", \"image\" or numeric \"uid:gid\", not \"{s}\"");
+            return Bad<UserMode>(DiagnosticCodes.ConfigBadValue, key, $"user must be \"slot-owner\", \"image\" or numeric \"uid:gid\", not \"{s}\"");
         }
 
         // ---- typed access with line tracking --------------------------------------------------------
@@ -441,7 +441,7 @@ public static class JobConfigReader
                 TomlNode.Str s when allowAuto && s.Value == "auto" => Option<long>.None,
                 TomlNode.Str s => Units.ParseSize(s.Value).Filter(v => v > 0).Match(
                     Some: Option<long>.Some,
-                    None: () => Bad<long>("BP-CFG004", prefix + key, $"{key} \"{s.Value}\" is not a size (e.g. \"512m\", \"2g\" or bytes)")),
+                    None: () => Bad<long>(DiagnosticCodes.ConfigBadValue, prefix + key, $"{key} \"{s.Value}\" is not a size (e.g. \"512m\", \"2g\" or bytes)")),
                 _ => TypeError<long>(n, prefix + key, "a positive size (bytes or a string like \"2g\")"),
             });
 
@@ -451,7 +451,7 @@ public static class JobConfigReader
                 TomlNode.Int i when i.Value >= 0 && i.Value < 10_000_000 => Option<TimeSpan>.Some(TimeSpan.FromSeconds(i.Value)),
                 TomlNode.Str s => Units.ParseDuration(s.Value).Match(
                     Some: Option<TimeSpan>.Some,
-                    None: () => Bad<TimeSpan>("BP-CFG004", prefix + key, $"{key} \"{s.Value}\" is not a duration (e.g. \"500ms\", \"30s\", \"2m\")")),
+                    None: () => Bad<TimeSpan>(DiagnosticCodes.ConfigBadValue, prefix + key, $"{key} \"{s.Value}\" is not a duration (e.g. \"500ms\", \"30s\", \"2m\")")),
                 _ => TypeError<TimeSpan>(n, prefix + key, "a duration (seconds, or a string like \"30s\")"),
             });
 
@@ -463,32 +463,32 @@ public static class JobConfigReader
                 var where = Location.AtKey(file, value.Line, prefix + key);
                 if (legacy is not null && legacy.TryGetValue(key, out var why))
                 {
-                    findings.Add(Diagnostic.Warning("BP-CFG002", where, $"key {prefix + key} is ignored: {why}"));
+                    findings.Add(Diagnostic.Warning(DiagnosticCodes.ConfigKeyIgnored, where, $"key {prefix + key} is ignored: {why}"));
                     continue;
                 }
 
                 var hint = Naming.Closest(key, known).Match(k => $"; did you mean {prefix + k}?", () => "");
-                findings.Add(Diagnostic.Warning("BP-CFG002", where, $"unknown key {prefix + key} is ignored{hint}"));
+                findings.Add(Diagnostic.Warning(DiagnosticCodes.ConfigKeyIgnored, where, $"unknown key {prefix + key} is ignored{hint}"));
             }
         }
 
         private Option<T> TypeError<T>(TomlNode n, string key, string expected)
         {
-            findings.Add(Diagnostic.Error("BP-CFG003", Location.AtKey(file, n.Line, key),
+            findings.Add(Diagnostic.Error(DiagnosticCodes.ConfigWrongType, Location.AtKey(file, n.Line, key),
                 $"{key} must be {expected}, but it is {n.TypeName}"));
             return Option<T>.None;
         }
 
-        private Option<T> Bad<T>(string code, string key, string message)
+        private Option<T> Bad<T>(DiagnosticCode code, string key, string message)
         {
             Error(code, key, message);
             return Option<T>.None;
         }
 
-        private void Error(string code, string key, string message) =>
+        private void Error(DiagnosticCode code, string key, string message) =>
             findings.Add(Diagnostic.Error(code, WhereIs(key), message));
 
-        private void Warning(string code, string key, string message) =>
+        private void Warning(DiagnosticCode code, string key, string message) =>
             findings.Add(Diagnostic.Warning(code, WhereIs(key), message));
 
         private Location WhereIs(string key) =>

@@ -64,13 +64,13 @@ public static class TomlTree
         {
             // The parser is meant to report, not throw; if it throws anyway, that is still the user's file.
             return Checked<TomlNode.Table>.Fail(Diagnostic.Error(
-                "BP-CFG001", Location.InFile(fileName), $"cannot parse TOML: {e.Message}"));
+                DiagnosticCodes.ConfigSyntax, Location.InFile(fileName), $"cannot parse TOML: {e.Message}"));
         }
 
         var syntaxErrors = doc.Diagnostics
             .Where(m => m.Kind == DiagnosticMessageKind.Error)
             .Select(m => Diagnostic.Error(
-                "BP-CFG001", Location.At(fileName, m.Span.Start.Line + 1), $"TOML syntax: {m.Message}"))
+                DiagnosticCodes.ConfigSyntax, Location.At(fileName, m.Span.Start.Line + 1), $"TOML syntax: {m.Message}"))
             .ToSeq();
         if (!syntaxErrors.IsEmpty)
             return Checked<TomlNode.Table>.Fail(syntaxErrors);

@@ -53,7 +53,7 @@ public static class ConfigPins
             var was = pinned.Find(p => p.Name == n.Name).Map(p => p.Sha256).IfNone(Option<string>.None);
             return was == n.Sha256
                 ? Option<Diagnostic>.None
-                : Option<Diagnostic>.Some(Diagnostic.Error("BP-PIN001", Location.InFile(n.Name),
+                : Option<Diagnostic>.Some(Diagnostic.Error(DiagnosticCodes.PinChanged, Location.InFile(n.Name),
                     $"{n.Name} changed since the task first started (then {Short(was)}, now {Short(n.Sha256)}); " +
                     "a job may not change its own configuration, so the task is not run again (compute error)"));
         }).ToSeq();

@@ -59,7 +59,7 @@ public sealed record HostPolicy(
     private static Checked<HostPolicy> FromTable(string file, TomlNode.Table root)
     {
         var findings = new System.Collections.Generic.List<Diagnostic>();
-        void Err(int line, string key, string msg) => findings.Add(Diagnostic.Error("BP-POL001", Location.AtKey(file, line, key), msg));
+        void Err(int line, string key, string msg) => findings.Add(Diagnostic.Error(DiagnosticCodes.PolicyBadValue, Location.AtKey(file, line, key), msg));
 
         foreach (var (key, value) in root.Entries)
             if (key != "accept" && key != Gc.ImageGcPolicy.Table)

@@ -21,7 +21,7 @@ public static class PolicyCheck
         var c = job.Config;
         var k = c.Confinement;
         var found = new System.Collections.Generic.List<Diagnostic>();
-        void Refuse(string code, string key, string what, string accept) =>
+        void Refuse(DiagnosticCode code, string key, string what, string accept) =>
             found.Add(enforce
                 ? Diagnostic.Error(code, job.Where(key), $"{what} is not accepted on this host (policy {policy.Source}); the volunteer can accept it with {accept} in [accept]")
                 : Diagnostic.Warning(code, job.Where(key), $"{what} needs the host's consent: the default policy refuses it (a volunteer accepts it with {accept} in [accept] of {HostPolicy.DefaultPath})"));
@@ -29,27 +29,27 @@ public static class PolicyCheck
         var accepted = HostPolicy.BuiltInCapabilities.Then(policy.Capabilities);
         foreach (var cap in k.CapAdd.Map(Normalise).Distinct())
             if (!accepted.Exists(a => a == cap) && !(policy.Capabilities.Exists(a => a == "ALL")))
-                Refuse("BP-POL010", "confinement.cap_add", $"capability {cap}", $"capabilities = [\"{cap}\"]");
+                Refuse(DiagnosticCodes.PolicyCapabilityRefused, "confinement.cap_add", $"capability {cap}", $"capabilities = [\"{cap}\"]");
 
         if (k.Network == NetworkMode.Host && !policy.HostNetwork)
-            Refuse("BP-POL011", "confinement.network", "the host's network (network = \"host\")", "host_network = true");
+            Refuse(DiagnosticCodes.PolicyHostNetworkRefused, "confinement.network", "the host's network (network = \"host\")", "host_network = true");
         if (k.Network == NetworkMode.Bridge && !policy.BridgeNetwork)
-            Refuse("BP-POL012", "confinement.network", "a bridge network", "bridge_network = true");
+            Refuse(DiagnosticCodes.PolicyBridgeNetworkRefused, "confinement.network", "a bridge network", "bridge_network = true");
         // The slot's owner is the host's choice (a client running as root makes it root), never the job's request.
         if (k.User is not UserMode.SlotOwner && RunsAsRoot(plan.Container.User) && !policy.RootUser)
-            Refuse("BP-POL013", "confinement.user", $"running as root ({plan.Container.User.IfNone("the image's default user")})", "root_user = true");
+            Refuse(DiagnosticCodes.PolicyRootUserRefused, "confinement.user", $"running as root ({plan.Container.User.IfNone("the image's default user")})", "root_user = true");
         if (!k.NoNewPrivileges && !policy.NewPrivileges)
-            Refuse("BP-POL014", "confinement.no_new_privileges", "no_new_privileges = false", "new_privileges = true");
+            Refuse(DiagnosticCodes.PolicyNewPrivilegesRefused, "confinement.no_new_privileges", "no_new_privileges = false", "new_privileges = true");
         if (c.UseGpu && !policy.Gpu)
-            Refuse("BP-POL016", "use_gpu", "the host's GPUs", "gpu = true");
+            Refuse(DiagnosticCodes.PolicyGpuRefused, "use_gpu", "the host's GPUs", "gpu = true");
         if (!c.PortMaps.IsEmpty && !policy.PublishedPorts)
-            Refuse("BP-POL017", "portmap", "ports published on the host", "published_ports = true");
+            Refuse(DiagnosticCodes.PolicyPublishedPortsRefused, "portmap", "ports published on the host", "published_ports = true");
         if (k.ProjectDirWritable && c.ProjectDirMount.IsSome && !policy.ProjectDirWritable)
-            Refuse("BP-POL018", "confinement.project_dir_writable", "a writable project directory (every later task of the project reads its configuration there)", "project_dir_writable = true");
+            Refuse(DiagnosticCodes.PolicyWritableProjectDirRefused, "confinement.project_dir_writable", "a writable project directory (every later task of the project reads its configuration there)", "project_dir_writable = true");
 
         if (enforce && !found.Exists(d => d.IsError))
             foreach (var r in plan.Relaxations)
-                found.Add(Diagnostic.Warning("BP-POL100", job.Where(r.Key), $"relaxation in force: {r.What} (host policy {policy.Source})"));
+                found.Add(Diagnostic.Warning(DiagnosticCodes.PolicyRelaxationInForce, job.Where(r.Key), $"relaxation in force: {r.What} (host policy {policy.Source})"));
         return found.ToSeq();
     }
 

@@ -33,15 +33,15 @@ public sealed record Location(string File, Option<int> Line, Option<string> Key)
 }
 
 /// <summary>
-/// One finding about a job directory: a stable code (for tools and docs), a location and a sentence that
+/// One finding about a job directory: a code from the catalogue (<see cref="DiagnosticCodes"/>), a location and a sentence that
 /// says what is wrong and what to do about it.
 /// </summary>
-public sealed record Diagnostic(Severity Severity, string Code, Location Where, string Message)
+public sealed record Diagnostic(Severity Severity, DiagnosticCode Code, Location Where, string Message)
 {
-    public static Diagnostic Error(string code, Location where, string message) =>
+    public static Diagnostic Error(DiagnosticCode code, Location where, string message) =>
         new(Severity.Error, code, where, message);
 
-    public static Diagnostic Warning(string code, Location where, string message) =>
+    public static Diagnostic Warning(DiagnosticCode code, Location where, string message) =>
         new(Severity.Warning, code, where, message);
 
     public bool IsError => Severity == Severity.Error;

@@ -146,7 +146,7 @@ public static class Dockerfile
         Option<StageState> Current,
         Seq<Diagnostic> Findings)
     {
-        public bool MissingFromReported => Findings.Exists(d => d.Code == DockerfileDiagnostics.MissingFromCode);
+        public bool MissingFromReported => Findings.Exists(d => d.Code == DiagnosticCodes.DockerfileMissingFrom);
 
         public Analysis Report(Diagnostic d) => this with { Findings = Findings.Add(d) };
 

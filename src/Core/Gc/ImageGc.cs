@@ -31,7 +31,7 @@ public sealed record ImageGcPolicy(bool Auto, TimeSpan MaxAge, Option<long> MaxT
     public static Checked<ImageGcPolicy> FromRoot(string file, TomlNode.Table root)
     {
         var findings = new System.Collections.Generic.List<Diagnostic>();
-        void Err(int line, string key, string msg) => findings.Add(Diagnostic.Error("BP-POL003", Location.AtKey(file, line, key), msg));
+        void Err(int line, string key, string msg) => findings.Add(Diagnostic.Error(DiagnosticCodes.PolicyBadGcTable, Location.AtKey(file, line, key), msg));
         var p = Default;
         var node = root.Find(Table);
         if (node.IsSome && node.IfNone(root) is not TomlNode.Table)

@@ -1,3 +1,4 @@
+using Boinc.Persist.Core.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -40,22 +41,22 @@ public static class JournalText
     public static Fin<Journal> Parse(string text)
     {
         if (text.Length == 0)
-            return Problem(1, "the journal is empty");
+            return Problem(DiagnosticCodes.JournalEmpty, "the journal is empty");
         var mark = text.LastIndexOf("sha256=", StringComparison.Ordinal);
         if (mark < 0 || (mark > 0 && text[mark - 1] != '\n'))
-            return Problem(2, "the journal has no checksum line (torn or not a journal)");
+            return Problem(DiagnosticCodes.JournalNoChecksum, "the journal has no checksum line (torn or not a journal)");
         if (!text.EndsWith('\n'))
-            return Problem(3, "the journal's last line is incomplete (torn write)");
+            return Problem(DiagnosticCodes.JournalTornLine, "the journal's last line is incomplete (torn write)");
         var body = text[..mark];
         var sum = text[(mark + "sha256=".Length)..^1];
         if (!string.Equals(sum, Hash(body), StringComparison.Ordinal))
-            return Problem(4, "the journal's checksum does not match its contents (torn or garbled)");
+            return Problem(DiagnosticCodes.JournalChecksumMismatch, "the journal's checksum does not match its contents (torn or garbled)");
 
         var lines = body.Split('\n');
         if (lines[0] != Header)
-            return Problem(5, $"the journal starts with '{Clip(lines[0])}', expected '{Header}'");
+            return Problem(DiagnosticCodes.JournalBadHeader, $"the journal starts with '{Clip(lines[0])}', expected '{Header}'");
         if (lines.Length != Keys.Length + 2 || lines[^1].Length != 0)
-            return Problem(6, $"the journal has {lines.Length - 2} fields, expected {Keys.Length}");
+            return Problem(DiagnosticCodes.JournalFieldCount, $"the journal has {lines.Length - 2} fields, expected {Keys.Length}");
 
         var values = new Dictionary<string, string>();
         for (var i = 0; i < Keys.Length; i++)
@@ -64,15 +65,15 @@ public static class JournalText
             var eq = line.IndexOf('=');
             var key = eq < 0 ? line : line[..eq];
             if (key != Keys[i])
-                return Problem(7, $"journal line {i + 2}: expected key '{Keys[i]}', found '{Clip(key)}'");
+                return Problem(DiagnosticCodes.JournalUnexpectedKey, $"journal line {i + 2}: expected key '{Keys[i]}', found '{Clip(key)}'");
             var value = Unescape(line[(eq + 1)..]);
             if (value.IsNone)
-                return Problem(8, $"journal line {i + 2} [{key}]: bad escape in the value");
+                return Problem(DiagnosticCodes.JournalBadEscape, $"journal line {i + 2} [{key}]: bad escape in the value");
             values[key] = value.IfNone("");
         }
 
         if (values["container"].Length == 0)
-            return Problem(9, "journal [container]: the container name is empty");
+            return Problem(DiagnosticCodes.JournalEmptyContainer, "journal [container]: the container name is empty");
         var generation = OptionalLong(values["generation"]);
         var cpu = OptionalLong(values["cpu_base_ns"]);
         var exit = values["exit_code"].Length == 0
@@ -81,18 +82,18 @@ public static class JournalText
                 ? Option<int>.Some(c)
                 : Option<int>.None;
         if (generation.IsLeft)
-            return Problem(10, $"journal [generation]: '{Clip(values["generation"])}' is not a non-negative integer");
+            return Problem(DiagnosticCodes.JournalBadGeneration, $"journal [generation]: '{Clip(values["generation"])}' is not a non-negative integer");
         if (cpu.IsLeft || cpu.RightToSeq().Exists(o => o.IsNone))
-            return Problem(11, $"journal [cpu_base_ns]: '{Clip(values["cpu_base_ns"])}' is not a non-negative integer");
+            return Problem(DiagnosticCodes.JournalBadCpuBase, $"journal [cpu_base_ns]: '{Clip(values["cpu_base_ns"])}' is not a non-negative integer");
         if (values["exit_code"].Length != 0 && exit.IsNone)
-            return Problem(12, $"journal [exit_code]: '{Clip(values["exit_code"])}' is not an integer");
+            return Problem(DiagnosticCodes.JournalBadExitCode, $"journal [exit_code]: '{Clip(values["exit_code"])}' is not an integer");
         Intent intent;
         switch (values["intent"])
         {
             case "run": intent = Intent.Run; break;
             case "stop": intent = Intent.Stop; break;
             case "abort": intent = Intent.Abort; break;
-            default: return Problem(13, $"journal [intent]: '{Clip(values["intent"])}' is not run, stop or abort");
+            default: return Problem(DiagnosticCodes.JournalBadIntent, $"journal [intent]: '{Clip(values["intent"])}' is not run, stop or abort");
         }
 
         return new Journal(
@@ -160,11 +161,12 @@ public static class JournalText
 
     private static string Clip(string s) => s.Length > 40 ? s[..40] + "..." : s;
 
-    private static Fin<Journal> Problem(int n, string message) =>
-        Fin<Journal>.Fail(Error.New(JournalCodes.Base + n, $"BP-JRN{n:000}: {message}"));
+    private static Fin<Journal> Problem(DiagnosticCode code, string message) =>
+        Fin<Journal>.Fail(Error.New(JournalCodes.Base + code.Number, $"{code}: {message}"));
 }
 
-/// <summary>The journal's error codes: <c>JournalCodes.Base + n</c> is BP-JRN<c>n</c>.</summary>
+/// <summary>The journal's errors as LanguageExt error codes: <c>JournalCodes.Base + n</c> is BP-JRN<c>n</c>
+/// (<see cref="DiagnosticCodes.JournalEmpty"/> and the codes after it).</summary>
 public static class JournalCodes
 {
     public const int Base = 4000;

@@ -41,8 +41,8 @@ public static class Planner
         var job = input.Job;
         var c = job.Config;
         var findings = new List<Diagnostic>();
-        void Error(string code, Location at, string msg) => findings.Add(Diagnostic.Error(code, at, msg));
-        void Warn(string code, Location at, string msg) => findings.Add(Diagnostic.Warning(code, at, msg));
+        void Error(DiagnosticCode code, Location at, string msg) => findings.Add(Diagnostic.Error(code, at, msg));
+        void Warn(DiagnosticCode code, Location at, string msg) => findings.Add(Diagnostic.Warning(code, at, msg));
 
         // WORKDIR: job.toml wins, but disagreeing with the Dockerfile is a mistake unless said to be meant.
         var dfWorkdir = input.Dockerfile.Workdir;
@@ -50,13 +50,13 @@ public static class Planner
         c.Workdir.Iter(jw => dfWorkdir.Iter(dw =>
         {
             if (jw != dw.Path && !c.Confinement.AllowWorkdirMismatch)
-                Error("BP-PLAN001", job.Where("workdir"),
+                Error(DiagnosticCodes.PlanWorkdirDiffers, job.Where("workdir"),
                     $"workdir {jw} differs from the Dockerfile's WORKDIR {dw.Path} ({input.Dockerfile.FileName}:{dw.Line}); " +
                     "the job would not find its files. Make them agree, or set [confinement] allow_workdir_mismatch = true");
         }));
 
         Confinement.MountRules.WorkdirRefusal(workdir).Iter(why =>
-            Error("BP-PLAN015", c.Workdir.IsSome ? job.Where("workdir") : dfWorkdir.Map(w => Location.At(input.Dockerfile.FileName, w.Line)).IfNone(job.Where("workdir")), why));
+            Error(DiagnosticCodes.PlanNoWorkdir, c.Workdir.IsSome ? job.Where("workdir") : dfWorkdir.Map(w => Location.At(input.Dockerfile.FileName, w.Line)).IfNone(job.Where("workdir")), why));
 
         var mounts = new List<PlannedMount>
         {
@@ -70,12 +70,12 @@ public static class Planner
             var at = job.Where("project_dir_mount");
             if (Paths.IsAtOrUnder(workdir, target))
             {
-                Error("BP-PLAN002", at, $"project_dir_mount {target} is on or above WORKDIR {workdir}; it would hide the slot");
+                Error(DiagnosticCodes.PlanProjectMountHidesSlot, at, $"project_dir_mount {target} is on or above WORKDIR {workdir}; it would hide the slot");
                 return;
             }
 
             if (Paths.IsAtOrUnder(target, workdir))
-                Warn("BP-PLAN003", at,
+                Warn(DiagnosticCodes.PlanProjectMountInsideSlot, at,
                     $"project_dir_mount {target} is inside WORKDIR {workdir}: an empty directory of that name appears in the slot");
             var ro = !c.Confinement.ProjectDirWritable;
             mounts.Add(new PlannedMount(input.Host.ProjectPath, target, ro, Relabel.None, MountRole.Project,
@@ -83,7 +83,7 @@ public static class Planner
                    : "the project directory, WRITABLE ([confinement] project_dir_writable)"));
         });
         if (c.ProjectDirMount.IsNone && c.Confinement.ProjectDirWritable)
-            Warn("BP-PLAN004", job.Where("confinement.project_dir_writable"),
+            Warn(DiagnosticCodes.PlanWritableWithoutProjectMount, job.Where("confinement.project_dir_writable"),
                 "project_dir_writable has no effect without project_dir_mount");
 
         // Link files and symlinks: each logical name works inside the container (InputMounts).
@@ -96,13 +96,13 @@ public static class Planner
             var at = job.Where($"mount[{i++}]");
             if (Paths.IsAtOrUnder(workdir, m.Target))
             {
-                Error("BP-PLAN005", at, $"mount target {m.Target} is on or above WORKDIR {workdir}; it would hide the slot");
+                Error(DiagnosticCodes.PlanMountHidesSlot, at, $"mount target {m.Target} is on or above WORKDIR {workdir}; it would hide the slot");
                 continue;
             }
 
             if (SystemTargets.Any(s => Paths.IsAtOrUnder(m.Target, s)))
             {
-                Error("BP-PLAN006", at, $"mount target {m.Target} is a kernel file system of the container");
+                Error(DiagnosticCodes.PlanMountOnKernelFs, at, $"mount target {m.Target} is a kernel file system of the container");
                 continue;
             }
 
@@ -118,7 +118,7 @@ public static class Planner
                              (c.ProjectDirMount.IsSome && Paths.IsAtOrUnder(source, input.Host.ProjectPath));
                 if (!inside && !c.Confinement.AllowHostMounts)
                 {
-                    Error("BP-PLAN007", at,
+                    Error(DiagnosticCodes.PlanMountSourceOutside, at,
                         $"mount source {source} is a host path outside the slot and project directories; " +
                         "set [confinement] allow_host_mounts = true if the project really needs it");
                     continue;
@@ -127,7 +127,7 @@ public static class Planner
 
             if (Confinement.MountRules.SourceRefusal(source, input.Host.SlotPath) is { IsSome: true } refused)
             {
-                Error("BP-PLAN016", at, refused.IfNone(""));
+                Error(DiagnosticCodes.PlanMountRefused, at, refused.IfNone(""));
                 continue;
             }
 
@@ -146,12 +146,12 @@ public static class Planner
         tmpfs.Add(new PlannedTmpfs(Paths.Join(workdir, Checkpoints.StoreLayout.StateDirName), HiddenStateTmpfsBytes,
             $"hides the wrapper's {Checkpoints.StoreLayout.StateDirName} (checkpoint generations, journal) from the job: an empty read-only tmpfs over it, so the job can neither see nor change committed checkpoints") { ReadOnly = true });
         foreach (var t in tmpfs.Where(t => Paths.IsAtOrUnder(workdir, t.Target)))
-            Error("BP-PLAN005", job.Where("create_args"), $"tmpfs {t.Target} is on or above WORKDIR {workdir}; it would hide the slot");
+            Error(DiagnosticCodes.PlanMountHidesSlot, job.Where("create_args"), $"tmpfs {t.Target} is on or above WORKDIR {workdir}; it would hide the slot");
 
         // One target, one mount.
         var targets = mounts.Select(m => (m.Target, Why: m.Why)).Concat(tmpfs.Select(t => (t.Target, Why: t.Why)));
         foreach (var dup in targets.GroupBy(t => t.Target).Where(g => g.Count() > 1))
-            Error("BP-PLAN008", job.Where("mount"),
+            Error(DiagnosticCodes.PlanTargetMountedTwice, job.Where("mount"),
                 $"{dup.Key} is mounted {dup.Count()} times ({string.Join("; ", dup.Select(d => d.Why))}); a target can have one mount");
 
         // Who runs the job.
@@ -169,12 +169,12 @@ public static class Planner
             ? c.Limits.MemoryBytes
             : input.Task.MemoryBoundBytes >= 1 ? Option<long>.Some((long)Math.Min(input.Task.MemoryBoundBytes, long.MaxValue / 2)) : Option<long>.None;
         if (memory.IsNone)
-            Warn("BP-PLAN009", job.Where("limits.memory"),
+            Warn(DiagnosticCodes.PlanNoMemoryLimit, job.Where("limits.memory"),
                 "no memory limit: init_data.xml gives no rsc_memory_bound and [limits] memory is not set");
         c.Limits.MemoryBytes.Iter(m =>
         {
             if (input.Task.MemoryBoundBytes >= 1 && m > input.Task.MemoryBoundBytes)
-                Warn("BP-PLAN010", job.Where("limits.memory"),
+                Warn(DiagnosticCodes.PlanMemoryAboveBound, job.Where("limits.memory"),
                     $"memory limit {Units.FormatSize(m)} is above the task's rsc_memory_bound {Units.FormatSize((long)input.Task.MemoryBoundBytes)}; the BOINC client may abort the task first");
         });
 
@@ -183,7 +183,7 @@ public static class Planner
         if (!input.AppArgs.IsEmpty)
             env = env.Filter(e => e.Key != "ARGS").Add(new KeyValue("ARGS", string.Join(' ', input.AppArgs)));
         foreach (var dup in env.GroupBy(e => e.Key).Where(g => g.Count() > 1))
-            Warn("BP-PLAN011", job.Where("create_args"), $"environment variable {dup.Key} is set {dup.Count()} times; the last one wins");
+            Warn(DiagnosticCodes.PlanEnvironmentTwice, job.Where("create_args"), $"environment variable {dup.Key} is set {dup.Count()} times; the last one wins");
 
         // Labels: ours cannot be overridden.
         var ownLabels = Seq(
@@ -193,13 +193,13 @@ public static class Planner
             new KeyValue(Labels.Result, input.Task.ResultName),
             new KeyValue(Labels.Slot, input.Host.SlotPath));
         foreach (var l in c.Create.Labels.Then(c.Build.Labels).Where(l => l.Key.StartsWith(Labels.Prefix, StringComparison.Ordinal)))
-            Error("BP-PLAN012", job.Where("create_args"), $"label {l.Key} is reserved for the wrapper's own bookkeeping");
+            Error(DiagnosticCodes.PlanReservedLabel, job.Where("create_args"), $"label {l.Key} is reserved for the wrapper's own bookkeeping");
 
         // Image and container names.
         var image = ImagePlanOf(input);
         var name = Naming.ContainerName(input.Task.ProjectDirName, input.Task.ResultName);
         if (!Naming.IsBoincCompatible(input.Task.ProjectDirName, input.Task.ResultName))
-            Warn("BP-PLAN013", Location.InFile("init_data.xml"),
+            Warn(DiagnosticCodes.PlanNameSanitised, Location.InFile("init_data.xml"),
                 $"project or result name has characters Docker does not allow in names; the container is called {name}");
 
         var spec = new ContainerSpec(

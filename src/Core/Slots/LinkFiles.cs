@@ -92,7 +92,7 @@ public static class LinkFiles
         var linkFiles = inputs.Choose(i => i is ResolvedInput.Linked { Style: LinkStyle.LinkFile } l ? Option<ResolvedInput.Linked>.Some(l) : Option<ResolvedInput.Linked>.None);
         return linkFiles.HeadOrNone().Match(
             first => Seq1(Diagnostic.Warning(
-                SlotCodes.ProjectDirNotMounted, Location.InFile(first.LogicalName),
+                DiagnosticCodes.ProjectDirNotMounted, Location.InFile(first.LogicalName),
                 $"'{first.LogicalName}' is a link file, kept as the client wrote it (link_files = \"as-written\"), and job.toml has no "
                 + $"project_dir_mount: the job reaches '{first.PhysicalName}' only by the link's own relative path ({first.ContainerPath}). "
                 + "An app that rewrites link files to /project, as BOINC's docker_wrapper sample does, needs project_dir_mount = \"/project\"; "
@@ -118,7 +118,7 @@ public static class LinkFiles
                     () => Checked<string>.Ok(entry.Name))),
             SlotEntryKind.Symlink s => HostPath(entry.Name, s.Target, context),
             _ => Checked<string>.Fail(Diagnostic.Error(
-                SlotCodes.EntryNotReadable, Location.InFile(entry.Name),
+                DiagnosticCodes.EntryNotReadable, Location.InFile(entry.Name),
                 $"'{entry.Name}' is a {KindName(entry.Kind)}, not a file the wrapper can read.")),
         };
 
@@ -126,7 +126,7 @@ public static class LinkFiles
         listing.Find(name).Match(
             e => ResolveHostPath(e, context),
             () => Checked<string>.Fail(Diagnostic.Error(
-                SlotCodes.EntryNotReadable, Location.InFile(name),
+                DiagnosticCodes.EntryNotReadable, Location.InFile(name),
                 $"'{name}' is not in the slot directory; the client puts it there when the app version lists it.")));
 
     /// <summary>
@@ -165,14 +165,14 @@ public static class LinkFiles
         var name = entry.Name;
         if (name.Length == 0 || name == "." || name == ".." || name.Contains('/') || name.Contains('\0'))
             return Failed(Diagnostic.Error(
-                SlotCodes.BadEntryName, Location.InFile(Printable(name)),
+                DiagnosticCodes.BadEntryName, Location.InFile(Printable(name)),
                 "a slot entry's name must be one non-empty path segment."));
 
         switch (Classify(entry, wrapper))
         {
             case SlotEntryRole.Special:
                 return Checked<Option<ResolvedInput>>.Of(Option<ResolvedInput>.None, Seq1(Diagnostic.Warning(
-                    SlotCodes.SpecialEntrySkipped, Location.InFile(name),
+                    DiagnosticCodes.SpecialEntrySkipped, Location.InFile(name),
                     $"'{name}' is a {KindName(entry.Kind)}; it is not passed to the job as an input.")));
             case SlotEntryRole.Input:
                 break;
@@ -210,7 +210,7 @@ public static class LinkFiles
         if (RelativeRootUsable(mounts.Workdir, context.ProjectDirName))
             return Checked<Option<ResolvedInput>>.Ok(At(Paths.Join(RelativeRoot(mounts.Workdir, context.ProjectDirName), physical)));
         return Failed(Diagnostic.Error(
-            SlotCodes.ProjectDirNotMounted, Location.InFile(name),
+            DiagnosticCodes.ProjectDirNotMounted, Location.InFile(name),
             $"'{name}' links to '{physical}' in the project directory, which the container cannot reach: job.toml has no "
             + $"project_dir_mount and WORKDIR {mounts.Workdir} leaves no room for ../../projects/{context.ProjectDirName}; "
             + "set project_dir_mount in job.toml (e.g. project_dir_mount = \"/project\")."));
@@ -226,9 +226,9 @@ public static class LinkFiles
     private static Either<Diagnostic, LinkTarget> Target(string entryName, string target, SlotContext context)
     {
         Either<Diagnostic, LinkTarget> Bad(string why) => Diagnostic.Error(
-            SlotCodes.LinkBadPhysicalName, Location.InFile(entryName), $"the link target '{Printable(target)}' {why}");
+            DiagnosticCodes.LinkBadPhysicalName, Location.InFile(entryName), $"the link target '{Printable(target)}' {why}");
         Either<Diagnostic, LinkTarget> Escapes(string why) => Diagnostic.Error(
-            SlotCodes.LinkEscapesProject, Location.InFile(entryName),
+            DiagnosticCodes.LinkEscapesProject, Location.InFile(entryName),
             $"the link target '{Printable(target)}' {why}; a link must stay inside the project directory "
             + $"(../../projects/{context.ProjectDirName}/<file>).");
 
@@ -282,7 +282,7 @@ public static class LinkFiles
         return ok
             ? Seq<Diagnostic>.Empty
             : Seq1(Diagnostic.Error(
-                SlotCodes.BadMountPoint, Location.InFile("job.toml").WithKey(key),
+                DiagnosticCodes.BadMountPoint, Location.InFile("job.toml").WithKey(key),
                 $"{key} '{Printable(path)}' must be an absolute container path without '.' or '..' segments."));
     }
 
@@ -299,7 +299,7 @@ public static class LinkFiles
         string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     private static Either<Diagnostic, Option<string>> Malformed(string entryName, string why) =>
-        Diagnostic.Error(SlotCodes.LinkMalformed, Location.InFile(entryName), why);
+        Diagnostic.Error(DiagnosticCodes.LinkMalformed, Location.InFile(entryName), why);
 
     private static Checked<Option<ResolvedInput>> Failed(Diagnostic d) => Checked<Option<ResolvedInput>>.Fail(d);
 

@@ -19,7 +19,7 @@ public static class SlotContexts
     {
         if (xml.Contains("<!DOCTYPE", StringComparison.Ordinal))
             return Checked<SlotContext>.Fail(Diagnostic.Error(
-                SlotCodes.InitDataMalformed,
+                DiagnosticCodes.InitDataMalformed,
                 Location.At(fileName, LineOf(xml, xml.IndexOf("<!DOCTYPE", StringComparison.Ordinal))),
                 "init_data.xml must not contain a DOCTYPE; the BOINC client never writes one."));
 
@@ -32,13 +32,13 @@ public static class SlotContexts
         {
             var where = e.LineNumber > 0 ? Location.At(fileName, e.LineNumber) : Location.InFile(fileName);
             return Checked<SlotContext>.Fail(Diagnostic.Error(
-                SlotCodes.InitDataMalformed, where, $"init_data.xml is not well-formed XML: {e.Message}"));
+                DiagnosticCodes.InitDataMalformed, where, $"init_data.xml is not well-formed XML: {e.Message}"));
         }
 
         var root = doc.Root!;
         if (root.Name.LocalName != "app_init_data" || root.Name.Namespace != XNamespace.None)
             return Checked<SlotContext>.Fail(Diagnostic.Error(
-                SlotCodes.InitDataWrongRoot,
+                DiagnosticCodes.InitDataWrongRoot,
                 Location.AtKey(fileName, LineOf(root), root.Name.LocalName),
                 $"the root element is <{root.Name.LocalName}>, expected <app_init_data>."));
 
@@ -80,7 +80,7 @@ public static class SlotContexts
             var dirName = LastSegment(projectDir);
             if (projectDir.Length > 0 && (dirName.Length == 0 || dirName == "." || dirName == ".."))
                 _findings = _findings.Add(Diagnostic.Error(
-                    SlotCodes.InitDataBadProjectDir, Where("project_dir"),
+                    DiagnosticCodes.InitDataBadProjectDir, Where("project_dir"),
                     $"project_dir '{projectDir}' has no directory name at its end."));
 
             var gpuType = Str("gpu_type");
@@ -183,7 +183,7 @@ public static class SlotContexts
             var v = Str(name);
             if (v.Length == 0)
                 _findings = _findings.Add(Diagnostic.Error(
-                    SlotCodes.InitDataMissingElement, Where(name),
+                    DiagnosticCodes.InitDataMissingElement, Where(name),
                     $"<{Path(name)}> is missing or empty; the BOINC client always writes it."));
             return v;
         }
@@ -213,7 +213,7 @@ public static class SlotContexts
 
         private void BadNumber(XElement e, string name, string text, string expected) =>
             _findings = _findings.Add(Diagnostic.Error(
-                SlotCodes.InitDataBadNumber, Location.AtKey(_file, LineOf(e), Path(name)),
+                DiagnosticCodes.InitDataBadNumber, Location.AtKey(_file, LineOf(e), Path(name)),
                 $"<{Path(name)}> holds '{text}', expected {expected} such as the client writes."));
 
         private static Option<XElement> Optional(XElement? e) =>

@@ -33,7 +33,7 @@ public static class CompatCommand
         var dockerfile = ReadFile(full, dockerfileName);
         var readErrors = config.Errors.Then(dockerfile.Errors);
         if (dockerfile.Value.Exists(t => t.IsNone))
-            readErrors = readErrors.Add(Diagnostic.Error("BP-DIR003", Location.InFile(dockerfileName),
+            readErrors = readErrors.Add(Diagnostic.Error(DiagnosticCodes.DirectoryDockerfileMissing, Location.InFile(dockerfileName),
                 $"{dockerfileName} is missing from {full}: docker_wrapper builds the image from it"));
 
         var report = Compat.Analyze(new CompatInput(
@@ -170,20 +170,20 @@ public static class CompatCommand
             {
                 var info = new FileInfo(p);
                 if (!info.Exists)
-                    return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR004", Location.InFile(name), $"{name} points to {p}, which does not exist"));
+                    return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileMissing, Location.InFile(name), $"{name} points to {p}, which does not exist"));
                 if (info.Length > JobDirectory.MaxConfigBytes)
-                    return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR005", Location.InFile(name),
+                    return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileTooLarge, Location.InFile(name),
                         $"{name} is {info.Length} bytes; a job file larger than {JobDirectory.MaxConfigBytes} bytes is refused"));
                 var text = new UTF8Encoding(false, true).GetString(File.ReadAllBytes(p));
                 return Checked<Option<string>>.Ok(Option<string>.Some(text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text));
             }
             catch (DecoderFallbackException)
             {
-                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR006", Location.InFile(name), $"{name} is not UTF-8 text"));
+                return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileNotText, Location.InFile(name), $"{name} is not UTF-8 text"));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR007", Location.InFile(name), $"cannot read {name}: {e.Message}"));
+                return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileUnreadable, Location.InFile(name), $"cannot read {name}: {e.Message}"));
             }
         });
     }

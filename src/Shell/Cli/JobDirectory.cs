@@ -59,7 +59,7 @@ public static class JobDirectory
             new(dir, true, Option<Plan>.None, Option<DockerfileInfo>.None, Seq<ResolvedInput>.Empty, f);
 
         if (!System.IO.Directory.Exists(dir))
-            return Fail(Seq1(Diagnostic.Error("BP-DIR001", Location.InFile(dir), "no such directory")));
+            return Fail(Seq1(Diagnostic.Error(DiagnosticCodes.DirectoryMissing, Location.InFile(dir), "no such directory")));
 
         var listing = SlotReader.Read(dir);
         findings = findings.Then(listing.Findings);
@@ -73,7 +73,7 @@ public static class JobDirectory
         if (context.Value.IsNone) return Fail(findings);
         var ctx = context.Value.IfNone(() => throw new InvalidOperationException());
         if (standalone)
-            findings = findings.Add(Diagnostic.Warning("BP-DIR002", Location.InFile(dir),
+            findings = findings.Add(Diagnostic.Warning(DiagnosticCodes.DirectoryStandalone, Location.InFile(dir),
                 "no init_data.xml: checked as a job directory on its own (task names and limits are stand-ins; link files are checked against ./project)"));
 
         // job.toml: missing means docker_wrapper's defaults.
@@ -102,7 +102,7 @@ public static class JobDirectory
         var workdir = info.Map(i => i.Workdir).IfNone(WorkdirSetting.NotSet.Value);
         // The analyzer only warns (job.toml may name the workdir); with no workdir there, it is an error, said once.
         if (workdir is WorkdirSetting.Unresolved u && jobFile.Config.Workdir.IsNone)
-            findings = findings.Filter(d => d.Code != DockerfileDiagnostics.WorkdirUnresolvedCode).Add(Diagnostic.Error("BP-PLAN014", Location.At(o.DockerfileName, u.Line),
+            findings = findings.Filter(d => d.Code != DiagnosticCodes.DockerfileWorkdirUnresolved).Add(Diagnostic.Error(DiagnosticCodes.PlanWorkdirUnknown, Location.At(o.DockerfileName, u.Line),
                 $"WORKDIR {u.Text} uses {string.Join(", ", u.Variables)}, which only the base image knows; set workdir in {o.ConfigName}"));
 
         var (uid, gid) = FileOwner.Of(dir);
@@ -119,7 +119,7 @@ public static class JobDirectory
             o.AppArgs) { Links = LinkFactsOf(entries, ctx, projectPath, Wrapper(o, projectPath), ref findings) };
         var plan = Planner.Make(input);
         // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
-        findings = findings.Then(standalone ? plan.Findings.Filter(d => d.Code != "BP-PLAN009") : plan.Findings);
+        findings = findings.Then(standalone ? plan.Findings.Filter(d => d.Code != DiagnosticCodes.PlanNoMemoryLimit) : plan.Findings);
 
         // The job stays in its box: BOINC's and the wrapper's files read-only, mounts judged on their real paths,
         // relaxations only with the host's consent, and the configuration as it was at the first start.
@@ -128,7 +128,7 @@ public static class JobDirectory
         findings = findings.Then(policy.Findings);
         var hostPolicy = policy.Value.IfNone(HostPolicy.Default);
         if (policy.Value.IsNone && !enforce)
-            findings = findings.Add(Diagnostic.Warning("BP-POL003", Location.InFile(PolicyFile.PathInUse()), "the host policy cannot be read; judged against the built-in default"));
+            findings = findings.Add(Diagnostic.Warning(DiagnosticCodes.PolicyJudgedAgainstDefault, Location.InFile(PolicyFile.PathInUse()), "the host policy cannot be read; judged against the built-in default"));
         var boxed = plan.Value.Map(p =>
         {
             var regular = entries.Entries.Filter(e => e.Kind is SlotEntryKind.RegularFile).Map(e => e.Name);
@@ -165,7 +165,7 @@ public static class JobDirectory
     }
 
     /// <summary>
-    /// A warning (BP-DISK001) when the slot's current checkpoint files, committed as generations, cannot be in the
+    /// A warning (<see cref="DiagnosticCodes.DiskCheckpointsDoNotFit"/>) when the slot's current checkpoint files, committed as generations, cannot be in the
     /// slot twice (the newest generation and the one being staged) beside the job's files within
     /// <c>rsc_disk_bound</c>: the wrapper would then keep one generation and skip commits rather than exceed it.
     /// The sizes are those of the checkpoint files present now (a slot after a first run, or a sample slot); with no
@@ -184,13 +184,13 @@ public static class JobDirectory
             var usage = Checkpoints.SlotUsageMeter.Measure(slot)
                 .WithOutputs(outputs.IsEmpty ? 0 : Checkpoints.OutputUsageMeter.Measure(projectPath, outputs).Bytes);
             return DiskBudget.CannotFitTwice(ctx.RscDiskBound, usage.JobBytes, bytes, files.Count)
-                .Map(why => Diagnostic.Warning("BP-DISK001", job.Where("checkpoint.files"),
+                .Map(why => Diagnostic.Warning(DiagnosticCodes.DiskCheckpointsDoNotFit, job.Where("checkpoint.files"),
                     $"the checkpoint files now in the slot ({string.Join(", ", files.Take(3))}{(files.Count > 3 ? ", ..." : "")}: {bytes} bytes): {why}"))
                 .ToSeq();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Seq1(Diagnostic.Warning("BP-DISK002", Location.InFile(dir), $"the slot could not be measured against rsc_disk_bound: {e.Message}"));
+            return Seq1(Diagnostic.Warning(DiagnosticCodes.DiskNotMeasured, Location.InFile(dir), $"the slot could not be measured against rsc_disk_bound: {e.Message}"));
         }
     }
 
@@ -204,7 +204,7 @@ public static class JobDirectory
         if (entry.IsNone)
         {
             return required
-                ? Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR003", Location.InFile(name),
+                ? Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryDockerfileMissing, Location.InFile(name),
                     $"{name} is missing from {dir}; the image is built from it (or name a prebuilt image with image_name in job.toml)"))
                 : Checked<Option<string>>.Ok(Option<string>.None);
         }
@@ -222,10 +222,10 @@ public static class JobDirectory
             {
                 var info = new FileInfo(path);
                 if (!info.Exists)
-                    return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR004", Location.InFile(name),
+                    return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileMissing, Location.InFile(name),
                         $"{name} points to {path}, which does not exist"));
                 if (info.Length > MaxConfigBytes)
-                    return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR005", Location.InFile(name),
+                    return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileTooLarge, Location.InFile(name),
                         $"{name} is {info.Length} bytes; a job file larger than {MaxConfigBytes} bytes is refused"));
                 var bytes = File.ReadAllBytes(path);
                 var text = new UTF8Encoding(false, true).GetString(bytes);
@@ -234,11 +234,11 @@ public static class JobDirectory
             }
             catch (DecoderFallbackException)
             {
-                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR006", Location.InFile(name), $"{name} is not UTF-8 text"));
+                return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileNotText, Location.InFile(name), $"{name} is not UTF-8 text"));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR007", Location.InFile(name), $"cannot read {name}: {e.Message}"));
+                return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileUnreadable, Location.InFile(name), $"cannot read {name}: {e.Message}"));
             }
         });
     }
@@ -287,10 +287,10 @@ public static class JobDirectory
             using var slot = SlotFiles.Open(dir);
             var bytes = slot.ReadHead(name, (int)MaxConfigBytes);
             if (bytes.IsNone)
-                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR004", Location.InFile(name), $"{name} vanished while it was read"));
+                return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileMissing, Location.InFile(name), $"{name} vanished while it was read"));
             var b = bytes.IfNone([]);
             if (b.Length > MaxConfigBytes)
-                return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR005", Location.InFile(name),
+                return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileTooLarge, Location.InFile(name),
                     $"{name} is larger than {MaxConfigBytes} bytes; a job file that large is refused"));
             var text = new UTF8Encoding(false, true).GetString(b);
             if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
@@ -298,11 +298,11 @@ public static class JobDirectory
         }
         catch (DecoderFallbackException)
         {
-            return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR006", Location.InFile(name), $"{name} is not UTF-8 text"));
+            return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileNotText, Location.InFile(name), $"{name} is not UTF-8 text"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Checked<Option<string>>.Fail(Diagnostic.Error("BP-DIR007", Location.InFile(name), $"cannot read {name}: {e.Message}"));
+            return Checked<Option<string>>.Fail(Diagnostic.Error(DiagnosticCodes.DirectoryFileUnreadable, Location.InFile(name), $"cannot read {name}: {e.Message}"));
         }
     }
 
@@ -329,11 +329,11 @@ public static class JobDirectory
 
             return ConfigPins.Parse(text.IfNone("")).Match(
                 pinned => ConfigPins.Compare(pinned, now),
-                () => Seq1(Diagnostic.Error("BP-PIN002", Location.InFile(ConfigPins.FileName), "the configuration pins cannot be parsed; the wrapper wrote them, so something else changed them")));
+                () => Seq1(Diagnostic.Error(DiagnosticCodes.PinUnparsable, Location.InFile(ConfigPins.FileName), "the configuration pins cannot be parsed; the wrapper wrote them, so something else changed them")));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Seq1(Diagnostic.Error("BP-PIN003", Location.InFile(ConfigPins.FileName), $"cannot read or write the configuration pins: {e.Message}"));
+            return Seq1(Diagnostic.Error(DiagnosticCodes.PinUnreadable, Location.InFile(ConfigPins.FileName), $"cannot read or write the configuration pins: {e.Message}"));
         }
     }
 

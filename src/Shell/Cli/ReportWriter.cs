@@ -114,7 +114,7 @@ public static class ReportWriter
             {
                 j.WriteStartObject();
                 j.WriteString("severity", d.IsError ? "error" : "warning");
-                j.WriteString("code", d.Code);
+                j.WriteString("code", d.Code.Id);
                 j.WriteString("file", d.Where.File);
                 d.Where.Line.Match(l => j.WriteNumber("line", l), () => j.WriteNull("line"));
                 d.Where.Key.Match(k => j.WriteString("key", k), () => j.WriteNull("key"));

@@ -143,7 +143,7 @@ public sealed class ImageLifecycle : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
         {
-            return Checked<ImageGcPolicy>.Fail(Diagnostic.Error("BP-POL002", Location.InFile(path), $"cannot read the host policy: {e.Message}"));
+            return Checked<ImageGcPolicy>.Fail(Diagnostic.Error(DiagnosticCodes.PolicyUnreadable, Location.InFile(path), $"cannot read the host policy: {e.Message}"));
         }
     }
 

@@ -56,8 +56,8 @@ public static partial class MountSources
         var findings = Seq<Diagnostic>.Empty;
         void Refuse(string why) =>
             findings = findings.Add(enforce
-                ? Diagnostic.Error("BP-MNT001", Location.InFile(configName), why)
-                : Diagnostic.Warning("BP-MNT001", Location.InFile(configName), why + " (an error when the job runs)"));
+                ? Diagnostic.Error(DiagnosticCodes.MountSourceUnusable, Location.InFile(configName), why)
+                : Diagnostic.Warning(DiagnosticCodes.MountSourceUnusable, Location.InFile(configName), why + " (an error when the job runs)"));
 
         var mounts = plan.Container.Mounts.Map(m =>
         {

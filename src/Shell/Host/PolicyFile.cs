@@ -30,12 +30,12 @@ public static class PolicyFile
             if (!info.Exists && info.LinkTarget is null)
                 return Checked<HostPolicy>.Ok(HostPolicy.Default with { Source = $"{path} (absent: the built-in default)" });
             if (info.Length > MaxBytes)
-                return Checked<HostPolicy>.Fail(Diagnostic.Error("BP-POL002", Location.InFile(path), $"the policy file is larger than {MaxBytes} bytes"));
+                return Checked<HostPolicy>.Fail(Diagnostic.Error(DiagnosticCodes.PolicyUnreadable, Location.InFile(path), $"the policy file is larger than {MaxBytes} bytes"));
             return HostPolicy.Parse(path, File.ReadAllText(path, new UTF8Encoding(false, true)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
         {
-            return Checked<HostPolicy>.Fail(Diagnostic.Error("BP-POL002", Location.InFile(path), $"cannot read the host policy: {e.Message}"));
+            return Checked<HostPolicy>.Fail(Diagnostic.Error(DiagnosticCodes.PolicyUnreadable, Location.InFile(path), $"cannot read the host policy: {e.Message}"));
         }
     }
 }

@@ -23,19 +23,19 @@ public static class InitDataReader
             var kind = slot.Kind(FileName);
             if (kind.IsNone)
                 return Checked<SlotContext>.Fail(Diagnostic.Error(
-                    SlotCodes.InitDataNotFound, Location.InFile(FileName),
+                    DiagnosticCodes.InitDataNotFound, Location.InFile(FileName),
                     $"{FileName} is not in {slotDir}; the wrapper must be started by the BOINC client in a slot directory."));
             var bytes = slot.ReadHead(FileName, (int)MaxBytes).IfNone([]);
             if (bytes.Length > MaxBytes)
                 return Checked<SlotContext>.Fail(Diagnostic.Error(
-                    SlotCodes.InitDataUnreadable, Location.InFile(FileName),
+                    DiagnosticCodes.InitDataUnreadable, Location.InFile(FileName),
                     $"{FileName} is larger than the {MaxBytes} bytes a client ever writes."));
             return SlotContexts.Parse(FileName, new UTF8Encoding(false).GetString(bytes));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Checked<SlotContext>.Fail(Diagnostic.Error(
-                SlotCodes.InitDataUnreadable, Location.InFile(FileName), $"cannot read {FileName}: {e.Message}"));
+                DiagnosticCodes.InitDataUnreadable, Location.InFile(FileName), $"cannot read {FileName}: {e.Message}"));
         }
     }
 }

@@ -64,7 +64,7 @@ public static class SlotReader
     }
 
     private static Diagnostic Unreadable(string file, string message) =>
-        Diagnostic.Error(SlotCodes.SlotUnreadable, Location.InFile(file), message);
+        Diagnostic.Error(DiagnosticCodes.SlotUnreadable, Location.InFile(file), message);
 
     /// <summary>
     /// Through the slot accessor: a symlink is reported with its own text (never followed), a regular file with

@@ -1,3 +1,4 @@
+using Boinc.Persist.Core.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -121,7 +122,7 @@ public sealed class AttackTests(EngineFixture engine) : IDisposable
         // Then a compute error naming job.toml, no container, and the committed generation still verifies
         Assert.Equal(1, code);
         var stderr = second.StderrTail();
-        Assert.Contains("BP-PIN001", stderr);
+        Assert.Contains(DiagnosticCodes.PinChanged.Id, stderr);
         Assert.Contains("job.toml changed since the task first started", stderr);
         Assert.Null(await FindContainer(slot));
         Assert.Equal(committed, CommittedStep.Of(slot.SlotDir));
@@ -172,10 +173,10 @@ public sealed class AttackTests(EngineFixture engine) : IDisposable
     }
 
     [Theory]
-    [InlineData("dotdot", "BP-CFG009")]
-    [InlineData("link", "BP-MNT001")]
-    [InlineData("state", "BP-PLAN016")]
-    [InlineData("slot", "BP-PLAN016")]
+    [InlineData("dotdot", nameof(DiagnosticCodes.ConfigMountSourceEscapes))]
+    [InlineData("link", nameof(DiagnosticCodes.MountSourceUnusable))]
+    [InlineData("state", nameof(DiagnosticCodes.PlanMountRefused))]
+    [InlineData("slot", nameof(DiagnosticCodes.PlanMountRefused))]
     public async Task Mount_sources_that_escape_or_overlap_are_refused_before_any_container(string kind, string code)
     {
         // Given a job.toml mount whose source climbs out of the project directory, is a link in the slot to a
@@ -202,7 +203,8 @@ public sealed class AttackTests(EngineFixture engine) : IDisposable
 
         // Then a compute error that says why, and no container
         Assert.Equal(1, exit);
-        Assert.True(wrapper.StderrTail().Contains(code, StringComparison.Ordinal), wrapper.StderrTail());
+        var id = ((DiagnosticCode)typeof(DiagnosticCodes).GetField(code)!.GetValue(null)!).Id;
+        Assert.True(wrapper.StderrTail().Contains(id, StringComparison.Ordinal), wrapper.StderrTail());
         Assert.Null(await FindContainer(slot));
         Assert.Equal(new[] { "host-only" }, Directory.GetFileSystemEntries(host).Select(Path.GetFileName));
     }
@@ -257,7 +259,7 @@ public sealed class AttackTests(EngineFixture engine) : IDisposable
         {
             Assert.Equal(1, await wrapper.WaitForExit(JobTimeout));
             var stderr = wrapper.StderrTail();
-            Assert.Contains("BP-POL010", stderr);
+            Assert.Contains(DiagnosticCodes.PolicyCapabilityRefused.Id, stderr);
             Assert.Contains("SYS_PTRACE", stderr);
             Assert.Contains("confinement.cap_add", stderr);
         }

@@ -1,3 +1,5 @@
+using Boinc.Persist.Properties.Diagnostics;
+using Boinc.Persist.Core.Diagnostics;
 using System;
 using System.IO;
 using System.Linq;
@@ -92,7 +94,7 @@ public sealed class CheckAndPlanTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("Dockerfile:3", output);
-        Assert.Contains("BP-DF004", output);
+        Assert.Contains(DiagnosticCodes.DockerfileCopyFromContext.Id, output);
     }
 
     [Fact]
@@ -140,14 +142,14 @@ public sealed class CheckAndPlanTests : IDisposable
     }
 
     [Theory]
-    [InlineData("workdir = 3\n", "job.toml:1 [workdir]", "BP-CFG003")]
-    [InlineData("\n\nverbose = \"yes\"\n", "job.toml:3 [verbose]", "BP-CFG003")]
-    [InlineData("workdir = \"/app\"\nworkdir = \"/x\"\n", "job.toml:2", "BP-CFG001")]
+    [InlineData("workdir = 3\n", "job.toml:1 [workdir]", nameof(DiagnosticCodes.ConfigWrongType))]
+    [InlineData("\n\nverbose = \"yes\"\n", "job.toml:3 [verbose]", nameof(DiagnosticCodes.ConfigWrongType))]
+    [InlineData("workdir = \"/app\"\nworkdir = \"/x\"\n", "job.toml:2", nameof(DiagnosticCodes.ConfigSyntax))]
     [InlineData("create_args = \"--privileged\"\n", "job.toml:1 [create_args]", "--privileged is refused")]
     [InlineData("create_args = \"-v /:/host\"\n", "job.toml:1 [create_args]", "use the mount key")]
     [InlineData("create_args = \"-e X=$(id)\"\n", "job.toml:1 [create_args]", "shell")]
     [InlineData("mount = [\"../../etc:/etc2\"]\n", "job.toml:1 [mount[0]]", "leaves the slot")]
-    [InlineData("mount = [\"data:/\"]\n", "[mount[0]]", "BP-PLAN005")]
+    [InlineData("mount = [\"data:/\"]\n", "[mount[0]]", nameof(DiagnosticCodes.PlanMountHidesSlot))]
     [InlineData("mount = [\"/etc:/hostetc\"]\n", "[mount[0]]", "allow_host_mounts")]
     [InlineData("workdir = \"/work\"\n", "job.toml:1 [workdir]", "differs from the Dockerfile's WORKDIR /app (Dockerfile:2)")]
     [InlineData("portmap = [\"8080:80\"]\n", "[portmap]", "needs a network")]
@@ -162,7 +164,8 @@ public sealed class CheckAndPlanTests : IDisposable
         var (code, output, _) = Run("check", d);
 
         Assert.True(code == 1, output);
-        Assert.Contains(output.Split('\n'), l => l.Contains(where) && l.Contains(what) && l.Contains("error"));
+        var expected = TestCodes.IdOrText(what);
+        Assert.Contains(output.Split('\n'), l => l.Contains(where) && l.Contains(expected) && l.Contains("error"));
     }
 
     [Fact]
@@ -173,7 +176,7 @@ public sealed class CheckAndPlanTests : IDisposable
         var (code, output, _) = Run("check", d);
 
         Assert.Equal(0, code);
-        Assert.Contains("job.toml:1 [project_dir_mnt]: warning BP-CFG002: unknown key project_dir_mnt is ignored; did you mean project_dir_mount?", output);
+        Assert.Contains($"job.toml:1 [project_dir_mnt]: warning {DiagnosticCodes.ConfigKeyIgnored}: unknown key project_dir_mnt is ignored; did you mean project_dir_mount?", output);
     }
 
     [Fact]

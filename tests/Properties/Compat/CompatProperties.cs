@@ -48,7 +48,7 @@ public class CompatProperties
         var report = Analyze(app.JobToml, app.Dockerfile);
         var cfgErrors = report.Findings.Filter(d => d.IsError && d.Where.File == "job.toml");
         var explained = cfgErrors.ForAll(e => report.Items.Exists(i => i.Kind == CompatKind.Blocks
-            && i.Where.Exists(w => w.File == "job.toml" && w.Line == e.Where.Line)) || (e.Code == "BP-CFG030" && report.Items.Exists(i => i.Topic == "network" && i.Kind == CompatKind.Blocks)));
+            && i.Where.Exists(w => w.File == "job.toml" && w.Line == e.Where.Line)) || (e.Code == DiagnosticCodes.ConfigNeedsNetwork && report.Items.Exists(i => i.Topic == "network" && i.Kind == CompatKind.Blocks)));
         var dfErrors = report.Findings.Filter(d => d.IsError && d.Where.File == "Dockerfile");
         var dfExplained = dfErrors.ForAll(e => report.Items.Exists(i => i.Kind == CompatKind.Blocks && i.Where == Option<Location>.Some(e.Where)));
         var complete = report.Items.ForAll(i => i.DockerWrapper.Length > 0 && i.BoincPersist.Length > 0

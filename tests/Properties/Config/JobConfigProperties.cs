@@ -77,7 +77,7 @@ public class StopGraceCapTests
         var read = JobConfigReader.Parse("job.toml", $"[lifecycle]\nstop_grace = \"{grace}\"\n");
 
         Assert.False(read.IsOk);
-        var error = Assert.Single(read.Findings, f => f.Code == "BP-CFG042");
+        var error = Assert.Single(read.Findings, f => f.Code == DiagnosticCodes.ConfigStopGraceTooLong);
         Assert.Equal(Severity.Error, error.Severity);
         Assert.Equal(Option<string>.Some("lifecycle.stop_grace"), error.Where.Key);
         Assert.Equal(Option<int>.Some(2), error.Where.Line);

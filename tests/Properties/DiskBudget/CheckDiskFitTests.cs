@@ -1,3 +1,4 @@
+using Boinc.Persist.Core.Diagnostics;
 using System;
 using System.IO;
 using Boinc.Persist.Shell;
@@ -53,7 +54,7 @@ public sealed class CheckDiskFitTests : IDisposable
 
         // Then the warning names job.toml's checkpoint files, the bound and what the wrapper will do
         var text = output + error;
-        Assert.Contains("BP-DISK001", text);
+        Assert.Contains(DiagnosticCodes.DiskCheckpointsDoNotFit.Id, text);
         Assert.Contains("rsc_disk_bound is 2.50 MB", text);
         Assert.Contains("keep one generation and skip commits", text);
     }
@@ -80,7 +81,7 @@ public sealed class CheckDiskFitTests : IDisposable
 
         // Then the checkpoint no longer fits twice: the client adds the result's output files to the slot's size
         var (_, output, error) = Run("check", slot);
-        Assert.Contains("BP-DISK001", output + error);
+        Assert.Contains(DiagnosticCodes.DiskCheckpointsDoNotFit.Id, output + error);
     }
 
     [Fact]

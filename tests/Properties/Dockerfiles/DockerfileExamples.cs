@@ -1,3 +1,4 @@
+using Boinc.Persist.Properties.Diagnostics;
 using System.Linq;
 using Boinc.Persist.Core.Diagnostics;
 using Boinc.Persist.Core.Dockerfiles;
@@ -38,7 +39,7 @@ public sealed class DockerfileExamples
         var result = Analyze("FROM debian\nWORKDIR /app\nCOPY in /app\nCMD ./worker in out\n");
 
         var error = Assert.Single(result.Errors);
-        Assert.Equal(DockerfileDiagnostics.CopyFromContextCode, error.Code);
+        Assert.Equal(DiagnosticCodes.DockerfileCopyFromContext, error.Code);
         Assert.Equal(Option<int>.Some(3), error.Where.Line);
         Assert.Contains("slot directory", error.Message);
         Assert.Contains("COPY", error.Message);
@@ -93,24 +94,24 @@ public sealed class DockerfileExamples
             .Replace("COPY --from=build --chmod=755 /out/worker", "COPY --chmod=755 worker");
 
         Assert.Equal(new[] { 6, 21 }, ErrorLines(text));
-        Assert.Contains(Analyze(text).Errors, e => e.Code == DockerfileDiagnostics.RunBindsContextCode);
+        Assert.Contains(Analyze(text).Errors, e => e.Code == DiagnosticCodes.DockerfileRunBindsContext);
     }
 
     [Theory]
-    [InlineData("FROM a\nADD local.tar.gz /x\n", 2, DockerfileDiagnostics.AddFromContextCode)]
-    [InlineData("FROM a\nonbuild copy . /app\n", 2, DockerfileDiagnostics.CopyFromContextCode)]
-    [InlineData("FROM a\nCOPY <<EOF in.txt /x/\nhello\nEOF\n", 2, DockerfileDiagnostics.CopyFromContextCode)]
-    [InlineData("FROM a\nRUN --mount=target=/src make\n", 2, DockerfileDiagnostics.RunBindsContextCode)]
-    [InlineData("FROM a\nCOPY [\"a b\", \"/x\"]\n", 2, DockerfileDiagnostics.CopyFromContextCode)]
-    [InlineData("FROM a\nCOPY --from build /a /b\n", 2, DockerfileDiagnostics.MalformedCode)]
-    [InlineData("FROM a\nFROBNICATE x\n", 2, DockerfileDiagnostics.UnknownInstructionCode)]
-    [InlineData("RUN x\nFROM a\n", 1, DockerfileDiagnostics.MissingFromCode)]
-    [InlineData("FROM a\nRUN <<EOF\nCOPY . /\n", 2, DockerfileDiagnostics.UnterminatedHeredocCode)]
-    [InlineData("# escape=x\nFROM a\n", 1, DockerfileDiagnostics.BadDirectiveCode)]
+    [InlineData("FROM a\nADD local.tar.gz /x\n", 2, nameof(DiagnosticCodes.DockerfileAddFromContext))]
+    [InlineData("FROM a\nonbuild copy . /app\n", 2, nameof(DiagnosticCodes.DockerfileCopyFromContext))]
+    [InlineData("FROM a\nCOPY <<EOF in.txt /x/\nhello\nEOF\n", 2, nameof(DiagnosticCodes.DockerfileCopyFromContext))]
+    [InlineData("FROM a\nRUN --mount=target=/src make\n", 2, nameof(DiagnosticCodes.DockerfileRunBindsContext))]
+    [InlineData("FROM a\nCOPY [\"a b\", \"/x\"]\n", 2, nameof(DiagnosticCodes.DockerfileCopyFromContext))]
+    [InlineData("FROM a\nCOPY --from build /a /b\n", 2, nameof(DiagnosticCodes.DockerfileMalformed))]
+    [InlineData("FROM a\nFROBNICATE x\n", 2, nameof(DiagnosticCodes.DockerfileUnknownInstruction))]
+    [InlineData("RUN x\nFROM a\n", 1, nameof(DiagnosticCodes.DockerfileMissingFrom))]
+    [InlineData("FROM a\nRUN <<EOF\nCOPY . /\n", 2, nameof(DiagnosticCodes.DockerfileUnterminatedHeredoc))]
+    [InlineData("# escape=x\nFROM a\n", 1, nameof(DiagnosticCodes.DockerfileBadDirective))]
     public void Each_rule_reports_its_code_at_the_instructions_line(string text, int line, string code)
     {
         var error = Assert.Single(Analyze(text).Errors);
-        Assert.Equal(code, error.Code);
+        Assert.Equal(TestCodes.Named(code), error.Code);
         Assert.Equal(Option<int>.Some(line), error.Where.Line);
     }
 
@@ -118,7 +119,7 @@ public sealed class DockerfileExamples
     [InlineData("")]
     [InlineData("\n\n# only a comment\n")]
     public void An_empty_dockerfile_is_an_error(string text) =>
-        Assert.Contains(Analyze(text).Errors, e => e.Code == DockerfileDiagnostics.EmptyCode);
+        Assert.Contains(Analyze(text).Errors, e => e.Code == DiagnosticCodes.DockerfileEmpty);
 
     [Fact]
     public void Remote_add_is_a_warning_not_an_error()
@@ -126,7 +127,7 @@ public sealed class DockerfileExamples
         var result = Analyze("FROM a\nADD https://example.org/data.tar /data/\nADD git@github.com:o/r.git /src\n");
 
         Assert.True(result.IsOk);
-        Assert.Equal(2, result.Warnings.Count(w => w.Code == DockerfileDiagnostics.AddRemoteCode));
+        Assert.Equal(2, result.Warnings.Count(w => w.Code == DiagnosticCodes.DockerfileAddRemote));
     }
 
     [Fact]
@@ -137,7 +138,7 @@ public sealed class DockerfileExamples
 
         Assert.IsType<WorkdirSetting.Unresolved>(info.Workdir);
         var warning = Assert.Single(result.Warnings);
-        Assert.Equal(DockerfileDiagnostics.WorkdirUnresolvedCode, warning.Code);
+        Assert.Equal(DiagnosticCodes.DockerfileWorkdirUnresolved, warning.Code);
         Assert.Contains("job.toml", warning.Message);
     }
 
@@ -159,7 +160,7 @@ public sealed class DockerfileExamples
         Assert.False(Analyze("FROM a\nRUN x \\").Findings.Exists(e => e.IsError));
         var openArray = Analyze("FROM a\nCMD [\"x\"");
         Assert.True(openArray.IsOk);
-        Assert.Contains(openArray.Warnings, w => w.Code == DockerfileDiagnostics.NotJsonCode);
+        Assert.Contains(openArray.Warnings, w => w.Code == DiagnosticCodes.DockerfileNotJson);
         Assert.False(Analyze("\0\u0001\uFFFF<<\n`\\").IsOk);
     }
 

@@ -1,3 +1,4 @@
+using Boinc.Persist.Core.Diagnostics;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Shell.Gc;
 using FsCheck;
@@ -24,7 +25,7 @@ public class GcRulesTests
     [Fact]
     public void An_unreadable_journal_keeps_the_container()
     {
-        Assert.False(GcRules.Judge(Name, new SlotView.Unreadable("/s/1", "BP-JRN004")).Remove);
+        Assert.False(GcRules.Judge(Name, new SlotView.Unreadable("/s/1", DiagnosticCodes.JournalChecksumMismatch.Id)).Remove);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Boinc.Persist.Core.Diagnostics;
 using System.Linq;
 using Boinc.Persist.Core.Lifecycle;
 using FsCheck;
@@ -44,7 +45,7 @@ public class JournalProperties
 
         var error = JournalText.Parse(torn).Match(_ => "accepted", e => e.Message);
 
-        Assert.StartsWith("BP-JRN003", error);
+        Assert.StartsWith(DiagnosticCodes.JournalTornLine.Id, error);
         Assert.Contains("torn", error);
     }
 
@@ -55,7 +56,7 @@ public class JournalProperties
 
         var error = JournalText.Parse(text).Match(_ => "accepted", e => e.Message);
 
-        Assert.StartsWith("BP-JRN004", error);
+        Assert.StartsWith(DiagnosticCodes.JournalChecksumMismatch.Id, error);
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public class PlanProperties
             var workdir = c.Workdir.IfNone(input.Dockerfile.Workdir.Map(w => w.Path).IfNone("/app"));
             var bad = c with { Mounts = c.Mounts.Add(new MountSpec("data", target, false, Relabel.None)) };
             var plan = Planner.Make(input with { Job = input.Job with { Config = bad } });
-            return (!plan.IsOk && plan.Errors.Exists(e => e.Code == "BP-PLAN005"))
+            return (!plan.IsOk && plan.Errors.Exists(e => e.Code == DiagnosticCodes.PlanMountHidesSlot))
                 .When(Paths.IsAtOrUnder(workdir, target == "/" ? "/" : target));
         });
 
@@ -109,7 +109,7 @@ public class PlanProperties
             var m = new MountSpec("a", "/mnt/dup", false, Relabel.None);
             var bad = c with { Mounts = c.Mounts.Filter(x => x.Target != "/mnt/dup").Add(m).Add(m with { Source = "b" }) };
             var plan = Planner.Make(input with { Job = input.Job with { Config = bad } });
-            return !plan.IsOk && plan.Errors.Exists(e => e.Code == "BP-PLAN008");
+            return !plan.IsOk && plan.Errors.Exists(e => e.Code == DiagnosticCodes.PlanTargetMountedTwice);
         });
 
     [Property(MaxTest = 100)]

@@ -1,3 +1,5 @@
+using Boinc.Persist.Properties.Diagnostics;
+using Boinc.Persist.Core.Diagnostics;
 using System.Linq;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Confinement;
@@ -24,16 +26,16 @@ public class PolicyAndPinTests
     }
 
     [Theory]
-    [InlineData("[confinement]\ncap_add = [\"SYS_PTRACE\"]\n", "BP-POL010")]
-    [InlineData("[confinement]\nnetwork = \"host\"\n", "BP-POL011")]
-    [InlineData("[confinement]\nuser = \"0:0\"\n", "BP-POL013")]
-    [InlineData("[confinement]\nno_new_privileges = false\n", "BP-POL014")]
+    [InlineData("[confinement]\ncap_add = [\"SYS_PTRACE\"]\n", nameof(DiagnosticCodes.PolicyCapabilityRefused))]
+    [InlineData("[confinement]\nnetwork = \"host\"\n", nameof(DiagnosticCodes.PolicyHostNetworkRefused))]
+    [InlineData("[confinement]\nuser = \"0:0\"\n", nameof(DiagnosticCodes.PolicyRootUserRefused))]
+    [InlineData("[confinement]\nno_new_privileges = false\n", nameof(DiagnosticCodes.PolicyNewPrivilegesRefused))]
     public void The_default_policy_refuses_each_relaxation_of_the_issue_naming_the_key(string toml, string code)
     {
         var job = JobConfigReader.Parse("job.toml", toml).Value.IfNone(() => throw new System.InvalidOperationException());
         var plan = PlanFor(job);
         var found = PolicyCheck.Check(HostPolicy.Default, job, plan, enforce: true);
-        Assert.Contains(found, d => d.IsError && d.Code == code && d.Where.File == "job.toml" && d.Where.Line.IsSome);
+        Assert.Contains(found, d => d.IsError && d.Code == TestCodes.Named(code) && d.Where.File == "job.toml" && d.Where.Line.IsSome);
     }
 
     [Fact]
@@ -43,7 +45,7 @@ public class PolicyAndPinTests
         var policy = HostPolicy.Default with { Capabilities = new[] { "SYS_PTRACE" }.ToSeq() };
         var found = PolicyCheck.Check(policy, job, PlanFor(job), enforce: true);
         Assert.DoesNotContain(found, d => d.IsError);
-        Assert.Contains(found, d => d.Code == "BP-POL100" && d.Message.Contains("SYS_PTRACE"));
+        Assert.Contains(found, d => d.Code == DiagnosticCodes.PolicyRelaxationInForce && d.Message.Contains("SYS_PTRACE"));
     }
 
     [Fact]
@@ -57,7 +59,7 @@ public class PolicyAndPinTests
         var changed = new[] { new ConfigPin("job.toml", new string('b', 64)), new ConfigPin("Dockerfile", new string('c', 64)) }.ToSeq();
         var errors = ConfigPins.Compare(parsed, changed);
         Assert.Equal(new[] { "job.toml", "Dockerfile" }, errors.Map(e => e.Where.File).ToArray());
-        Assert.All(errors, e => Assert.Equal("BP-PIN001", e.Code));
+        Assert.All(errors, e => Assert.Equal(DiagnosticCodes.PinChanged, e.Code));
     }
 
     [Theory]

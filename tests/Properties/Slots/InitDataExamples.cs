@@ -1,3 +1,5 @@
+using Boinc.Persist.Properties.Diagnostics;
+using Boinc.Persist.Core.Diagnostics;
 using System.Linq;
 using Boinc.Persist.Core.Slots;
 using LanguageExt;
@@ -164,28 +166,28 @@ public class InitDataExamples
         lines[20] = "<slot>3</slott>";
         var r = SlotContexts.Parse("init_data.xml", string.Join("\n", lines));
         var e = Assert.Single(r.Errors);
-        Assert.Equal(SlotCodes.InitDataMalformed, e.Code);
+        Assert.Equal(DiagnosticCodes.InitDataMalformed, e.Code);
         Assert.Equal("init_data.xml", e.Where.File);
         Assert.Equal(Option<int>.Some(21), e.Where.Line);
     }
 
     [Theory]
-    [InlineData("", SlotCodes.InitDataMalformed)]
-    [InlineData("not xml at all", SlotCodes.InitDataMalformed)]
-    [InlineData("<app_init_data>", SlotCodes.InitDataMalformed)]
-    [InlineData("<app_init_data><a></app_init_data>", SlotCodes.InitDataMalformed)]
-    [InlineData("<app_init_data/><x/>", SlotCodes.InitDataMalformed)]
-    [InlineData("<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]>\n<app_init_data/>", SlotCodes.InitDataMalformed)]
-    [InlineData("<init_data><project_dir>/p/x</project_dir></init_data>", SlotCodes.InitDataWrongRoot)]
-    [InlineData("<app_init_data><project_dir>/p/x</project_dir><wu_name>w</wu_name></app_init_data>", SlotCodes.InitDataMissingElement)]
-    [InlineData("<app_init_data><project_dir> </project_dir><wu_name>w</wu_name><result_name>r</result_name></app_init_data>", SlotCodes.InitDataMissingElement)]
-    [InlineData("<app_init_data><project_dir>/p/..</project_dir><wu_name>w</wu_name><result_name>r</result_name></app_init_data>", SlotCodes.InitDataBadProjectDir)]
-    [InlineData("<app_init_data><project_dir>/</project_dir><wu_name>w</wu_name><result_name>r</result_name></app_init_data>", SlotCodes.InitDataBadProjectDir)]
+    [InlineData("", nameof(DiagnosticCodes.InitDataMalformed))]
+    [InlineData("not xml at all", nameof(DiagnosticCodes.InitDataMalformed))]
+    [InlineData("<app_init_data>", nameof(DiagnosticCodes.InitDataMalformed))]
+    [InlineData("<app_init_data><a></app_init_data>", nameof(DiagnosticCodes.InitDataMalformed))]
+    [InlineData("<app_init_data/><x/>", nameof(DiagnosticCodes.InitDataMalformed))]
+    [InlineData("<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]>\n<app_init_data/>", nameof(DiagnosticCodes.InitDataMalformed))]
+    [InlineData("<init_data><project_dir>/p/x</project_dir></init_data>", nameof(DiagnosticCodes.InitDataWrongRoot))]
+    [InlineData("<app_init_data><project_dir>/p/x</project_dir><wu_name>w</wu_name></app_init_data>", nameof(DiagnosticCodes.InitDataMissingElement))]
+    [InlineData("<app_init_data><project_dir> </project_dir><wu_name>w</wu_name><result_name>r</result_name></app_init_data>", nameof(DiagnosticCodes.InitDataMissingElement))]
+    [InlineData("<app_init_data><project_dir>/p/..</project_dir><wu_name>w</wu_name><result_name>r</result_name></app_init_data>", nameof(DiagnosticCodes.InitDataBadProjectDir))]
+    [InlineData("<app_init_data><project_dir>/</project_dir><wu_name>w</wu_name><result_name>r</result_name></app_init_data>", nameof(DiagnosticCodes.InitDataBadProjectDir))]
     public void Hostile_files_are_errors_not_exceptions(string xml, string code)
     {
         var r = SlotContexts.Parse("init_data.xml", xml);
         Assert.False(r.IsOk);
-        Assert.Contains(r.Errors, e => e.Code == code && e.Where.File == "init_data.xml");
+        Assert.Contains(r.Errors, e => e.Code == TestCodes.Named(code) && e.Where.File == "init_data.xml");
     }
 
     [Theory]
@@ -202,7 +204,7 @@ public class InitDataExamples
         lines[index] = $"<{element}>{value}</{element}>";
         var r = SlotContexts.Parse("init_data.xml", string.Join("\n", lines));
         var e = Assert.Single(r.Errors);
-        Assert.Equal(SlotCodes.InitDataBadNumber, e.Code);
+        Assert.Equal(DiagnosticCodes.InitDataBadNumber, e.Code);
         Assert.Equal(Option<int>.Some(index + 1), e.Where.Line);
         Assert.Equal(Option<string>.Some(element), e.Where.Key);
     }

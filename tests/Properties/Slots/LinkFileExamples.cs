@@ -1,3 +1,5 @@
+using Boinc.Persist.Properties.Diagnostics;
+using Boinc.Persist.Core.Diagnostics;
 using System.IO;
 using System.Linq;
 using Boinc.Persist.Core.Slots;
@@ -55,9 +57,9 @@ public class LinkFileExamples
         Assert.Equal(Option<string>.Some("/var/lib/boinc-client/projects/127.0.0.1_1_test/job_1.toml"),
             LinkFiles.ResolveHostPath(File("job.toml",
                 "<soft_link>/var/lib/boinc-client/projects/127.0.0.1_1_test/job_1.toml</soft_link>"), Context).Value);
-        Assert.Contains(LinkFiles.ResolveHostPath(slot, "Dockerfile", Context).Errors, e => e.Code == SlotCodes.EntryNotReadable);
+        Assert.Contains(LinkFiles.ResolveHostPath(slot, "Dockerfile", Context).Errors, e => e.Code == DiagnosticCodes.EntryNotReadable);
         Assert.Contains(LinkFiles.ResolveHostPath(File("job.toml", "<soft_link>/etc/passwd</soft_link>"), Context).Errors,
-            e => e.Code == SlotCodes.LinkEscapesProject && e.Where.File == "job.toml");
+            e => e.Code == DiagnosticCodes.LinkEscapesProject && e.Where.File == "job.toml");
     }
 
     private static readonly SlotListing WithWrapperLinks = Listing(
@@ -75,7 +77,7 @@ public class LinkFileExamples
         Assert.True(r.IsOk);
         var w = Assert.Single(r.Findings);
         Assert.Equal(Boinc.Persist.Core.Diagnostics.Severity.Warning, w.Severity);
-        Assert.Equal(SlotCodes.ProjectDirNotMounted, w.Code);
+        Assert.Equal(DiagnosticCodes.ProjectDirNotMounted, w.Code);
         Assert.Equal("in", w.Where.File);
         Assert.Contains("project_dir_mount", w.Message);
         Assert.Contains(new ResolvedInput.Linked("in", "in_1", LinkStyle.LinkFile, "/projects/127.0.0.1_1_test/in_1"),
@@ -96,26 +98,26 @@ public class LinkFileExamples
     {
         var r = LinkFiles.Resolve(WithWrapperLinks, Context, new ContainerMounts("/projects", Option<string>.None), Wrapper);
         var e = Assert.Single(r.Errors);
-        Assert.Equal(SlotCodes.ProjectDirNotMounted, e.Code);
+        Assert.Equal(DiagnosticCodes.ProjectDirNotMounted, e.Code);
         Assert.Equal("in", e.Where.File);
         Assert.Contains("project_dir_mount", e.Message);
     }
 
     [Theory]
-    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/in_1", SlotCodes.LinkMalformed)]
-    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/in_1\n</soft_link>", SlotCodes.LinkMalformed)]
-    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/in<x></soft_link>", SlotCodes.LinkMalformed)]
-    [InlineData("<soft_link></soft_link>", SlotCodes.LinkBadPhysicalName)]
-    [InlineData("<soft_link>../../projects/127.0.0.1_2_other/in_1</soft_link>", SlotCodes.LinkEscapesProject)]
-    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/../../../etc/shadow</soft_link>", SlotCodes.LinkEscapesProject)]
-    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/&#46;&#46;/x</soft_link>", SlotCodes.LinkEscapesProject)]
-    [InlineData("<soft_link>/etc/passwd</soft_link>", SlotCodes.LinkEscapesProject)]
-    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/%2e%2e/x</soft_link>", SlotCodes.LinkBadPhysicalName)]
+    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/in_1", nameof(DiagnosticCodes.LinkMalformed))]
+    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/in_1\n</soft_link>", nameof(DiagnosticCodes.LinkMalformed))]
+    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/in<x></soft_link>", nameof(DiagnosticCodes.LinkMalformed))]
+    [InlineData("<soft_link></soft_link>", nameof(DiagnosticCodes.LinkBadPhysicalName))]
+    [InlineData("<soft_link>../../projects/127.0.0.1_2_other/in_1</soft_link>", nameof(DiagnosticCodes.LinkEscapesProject))]
+    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/../../../etc/shadow</soft_link>", nameof(DiagnosticCodes.LinkEscapesProject))]
+    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/&#46;&#46;/x</soft_link>", nameof(DiagnosticCodes.LinkEscapesProject))]
+    [InlineData("<soft_link>/etc/passwd</soft_link>", nameof(DiagnosticCodes.LinkEscapesProject))]
+    [InlineData("<soft_link>../../projects/127.0.0.1_1_test/%2e%2e/x</soft_link>", nameof(DiagnosticCodes.LinkBadPhysicalName))]
     public void Broken_and_hostile_link_files_are_refused(string head, string code)
     {
         var r = LinkFiles.Resolve(Listing(File("in", head)), Context, Mounted);
         var e = Assert.Single(r.Errors);
-        Assert.Equal(code, e.Code);
+        Assert.Equal(TestCodes.Named(code), e.Code);
         Assert.Equal("in", e.Where.File);
     }
 
@@ -124,9 +126,9 @@ public class LinkFileExamples
     {
         var r = LinkFiles.Resolve(Listing(new SlotEntry("fifo", new SlotEntryKind.Other())), Context, Mounted);
         Assert.True(r.IsOk);
-        Assert.Equal(SlotCodes.SpecialEntrySkipped, Assert.Single(r.Warnings).Code);
+        Assert.Equal(DiagnosticCodes.SpecialEntrySkipped, Assert.Single(r.Warnings).Code);
         var bad = LinkFiles.Resolve(Listing(), Context, new ContainerMounts("app/../x", Option<string>.Some("/p/..")));
-        Assert.Equal(2, bad.Errors.Count(e => e.Code == SlotCodes.BadMountPoint));
+        Assert.Equal(2, bad.Errors.Count(e => e.Code == DiagnosticCodes.BadMountPoint));
     }
 }
 
@@ -162,7 +164,7 @@ public class SlotReaderExamples : System.IDisposable
     public void A_missing_init_data_xml_is_a_diagnostic()
     {
         var r = InitDataReader.Read(_root);
-        Assert.Equal(SlotCodes.InitDataNotFound, Assert.Single(r.Errors).Code);
+        Assert.Equal(DiagnosticCodes.InitDataNotFound, Assert.Single(r.Errors).Code);
         System.IO.File.WriteAllText(Path.Combine(_root, "init_data.xml"), InitDataExamples.Client720);
         Assert.Equal(Option<string>.Some("127.0.0.1_1_test"), InitDataReader.Read(_root).Value.Map(c => c.ProjectDirName));
     }
@@ -170,6 +172,6 @@ public class SlotReaderExamples : System.IDisposable
     [Fact]
     public void A_missing_slot_is_a_diagnostic()
     {
-        Assert.Equal(SlotCodes.SlotUnreadable, Assert.Single(SlotReader.Read(Path.Combine(_root, "nope")).Errors).Code);
+        Assert.Equal(DiagnosticCodes.SlotUnreadable, Assert.Single(SlotReader.Read(Path.Combine(_root, "nope")).Errors).Code);
     }
 }

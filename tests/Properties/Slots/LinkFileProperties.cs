@@ -78,7 +78,7 @@ public class LinkFileProperties
     {
         var entry = new SlotEntry("in", new SlotEntryKind.RegularFile($"<soft_link>../../projects/{c.ProjectDirName}/in_1</soft_link>\n"));
         var result = LinkFiles.Resolve(new SlotListing(new[] { entry }.ToSeq()), c, new ContainerMounts("/app", Option<string>.None));
-        return result.Findings.Exists(e => e.Code == SlotCodes.ProjectDirNotMounted && e.Message.Contains("project_dir_mount") && e.Where.File == "in")
+        return result.Findings.Exists(e => e.Code == DiagnosticCodes.ProjectDirNotMounted && e.Message.Contains("project_dir_mount") && e.Where.File == "in")
             .Label(string.Join("; ", result.Findings));
     }
 
