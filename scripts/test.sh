@@ -3,7 +3,7 @@
 #
 # Brings up Docker, Podman, the local base image in both, the real BOINC clients and the Native AOT toolchain
 # while the solution builds and the Native AOT binary (what projects ship) is published (its own obj/ and bin/,
-# see Directory.Build.props), and runs seven passes, each piece of work once:
+# see Directory.Build.props), and runs six passes, each piece of work once:
 #   (1) docker: the property tests and the integration tests that do not start the wrapper, on Docker;
 #   (2) client8: the real-client tests that matter for BOINC client 8.2, under that client, on Docker (first, and
 #       alone: 8.2's start-up cleanup removes boinc__ containers of tasks it does not know, such as the oracle's);
