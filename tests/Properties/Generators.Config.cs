@@ -91,7 +91,7 @@ public static partial class Generators
         from ip in Gen.Elements("127.0.0.1", "0.0.0.0", "::1")
         from h in Gen.Choose(1, 65535)
         from g in Gen.Choose(1, 65535)
-        from p in Gen.Elements(Protocol.Tcp, Protocol.Udp)
+        from p in Gen.Elements(PortProtocol.Tcp, PortProtocol.Udp)
         select new PortMap(ip, h, g, p);
 
     public static Gen<UserMode> UserGen() =>
@@ -135,9 +135,9 @@ public static partial class Generators
             workdir, project, image, build, create, gpu, web,
             mounts, ports, verbose,
             new CheckpointConfig(files.Distinct().ToSeq(), marker, quiet, keep),
-            new Confinement(network, ro, nnp, caps.ToSeq(), user, pw, mismatch, hostMounts),
+            new ConfinementConfig(network, ro, nnp, caps.ToSeq(), user, pw, mismatch, hostMounts),
             new Limits(memory, cpus, pids, tmp),
-            new Lifecycle(quit, grace)) { Inputs = new InputsConfig(linkFiles), Sporadic = sporadic };
+            new LifecycleConfig(quit, grace)) { Inputs = new InputsConfig(linkFiles), Sporadic = sporadic };
 
     public static Arbitrary<JobConfig> JobConfigArb() => Arb.From(JobConfigGen());
 

@@ -79,14 +79,14 @@ public static partial class Generators
         select j with { Container = TaskContainer, FinishedExitCode = Option<int>.None, Intent = intent, BootId = boot };
 
     /// <summary>Generations as recovery or a commit would report them.</summary>
-    public static Gen<StoreState> StoreGen() =>
-        OptionOf(Gen.Choose(1, 1000).Select(n => new Generation(n, n * 1_000_000L))).Select(g => new StoreState(g));
+    public static Gen<StoreSummary> StoreGen() =>
+        OptionOf(Gen.Choose(1, 1000).Select(n => new GenerationSummary(n, n * 1_000_000L))).Select(g => new StoreSummary(g));
 
     /// <summary>Anything that can reach a running wrapper.</summary>
     public static Gen<Command> CommandGen() =>
         Gen.Frequency(
             (3, Gen.Constant<Command>(new Command.CheckpointDetected())),
-            (3, Gen.Choose(1, 1000).Select(n => (Command)new Command.CheckpointCommitted(new Generation(n, n * 1_000_000L)))),
+            (3, Gen.Choose(1, 1000).Select(n => (Command)new Command.CheckpointCommitted(new GenerationSummary(n, n * 1_000_000L)))),
             (1, Gen.Constant<Command>(new Command.CheckpointNotCommitted("disk full"))),
             (2, Gen.Choose(0, 1_000_000).Select(n => (Command)new Command.CpuSampled(n * 1000L))),
             (1, Gen.Constant<Command>(new Command.Suspend())),

@@ -20,9 +20,9 @@ public sealed record JobConfig(
     Seq<PortMap> PortMaps,
     int Verbose,
     CheckpointConfig Checkpoint,
-    Confinement Confinement,
+    ConfinementConfig Confinement,
     Limits Limits,
-    Lifecycle Lifecycle)
+    LifecycleConfig Lifecycle)
 {
     /// <summary>docker_wrapper's default WORKDIR when neither job.toml nor the Dockerfile names one.</summary>
     public const string DefaultWorkdir = "/app";
@@ -52,9 +52,9 @@ public sealed record JobConfig(
         Seq<PortMap>.Empty,
         DefaultVerbose,
         CheckpointConfig.Default,
-        Confinement.Default,
+        ConfinementConfig.Default,
         Limits.Default,
-        Lifecycle.Default);
+        LifecycleConfig.Default);
 }
 
 /// <summary>A <c>KEY=VALUE</c> pair (environment variable, build argument, label).</summary>
@@ -125,7 +125,7 @@ public sealed record MountSpec(string Source, string Target, bool ReadOnly, Rela
     public bool IsSlotRelative => !Source.StartsWith('/');
 }
 
-public enum Protocol
+public enum PortProtocol
 {
     Tcp,
     Udp,
@@ -135,7 +135,7 @@ public enum Protocol
 /// One docker_wrapper <c>portmap</c> entry, <c>[ip:]host:container[/proto]</c>. With no ip we bind to
 /// 127.0.0.1, not Docker's 0.0.0.0: a volunteer's machine must not open a port to the network by default.
 /// </summary>
-public sealed record PortMap(string HostIp, int HostPort, int ContainerPort, Protocol Protocol);
+public sealed record PortMap(string HostIp, int HostPort, int ContainerPort, PortProtocol Protocol);
 
 /// <summary>Which files in WORKDIR make up the application's checkpoint (the <c>[checkpoint]</c> table).</summary>
 public sealed record CheckpointConfig(Seq<string> Files, Option<string> DoneMarker, TimeSpan Quiescence, int Keep)
@@ -172,7 +172,7 @@ public abstract record UserMode
 /// The container's confinement (the <c>[confinement]</c> table). The defaults are the strict ones; every
 /// member that differs from its default is a relaxation the plan prints.
 /// </summary>
-public sealed record Confinement(
+public sealed record ConfinementConfig(
     NetworkMode Network,
     bool ReadOnlyRootfs,
     bool NoNewPrivileges,
@@ -182,7 +182,7 @@ public sealed record Confinement(
     bool AllowWorkdirMismatch,
     bool AllowHostMounts)
 {
-    public static Confinement Default { get; } = new(
+    public static ConfinementConfig Default { get; } = new(
         NetworkMode.None, true, true, Seq<string>.Empty, new UserMode.SlotOwner(), false, false, false);
 }
 
@@ -210,9 +210,9 @@ public enum QuitPolicy
 }
 
 /// <summary>The <c>[lifecycle]</c> table.</summary>
-public sealed record Lifecycle(QuitPolicy Quit, TimeSpan StopGrace)
+public sealed record LifecycleConfig(QuitPolicy Quit, TimeSpan StopGrace)
 {
-    public static Lifecycle Default { get; } = new(QuitPolicy.CheckpointAndStop, TimeSpan.FromSeconds(30));
+    public static LifecycleConfig Default { get; } = new(QuitPolicy.CheckpointAndStop, TimeSpan.FromSeconds(30));
 }
 
 /// <summary>What the job sees at WORKDIR/&lt;logical name&gt; when the client left a <c>&lt;soft_link&gt;</c> link file.</summary>

@@ -79,9 +79,9 @@ public static class JobConfigReader
                 .Somes().ToArray().ToSeq()).IfNone(Seq<PortMap>.Empty);
 
             var checkpoint = Table(root, "checkpoint").Map(ReadCheckpoint).IfNone(CheckpointConfig.Default);
-            var confinement = Table(root, "confinement").Map(ReadConfinement).IfNone(Confinement.Default);
+            var confinement = Table(root, "confinement").Map(ReadConfinement).IfNone(ConfinementConfig.Default);
             var limits = Table(root, "limits").Map(ReadLimits).IfNone(Limits.Default);
-            var lifecycle = Table(root, "lifecycle").Map(ReadLifecycle).IfNone(Lifecycle.Default);
+            var lifecycle = Table(root, "lifecycle").Map(ReadLifecycle).IfNone(LifecycleConfig.Default);
             var inputs = Table(root, "inputs").Map(ReadInputs).IfNone(InputsConfig.Default);
 
             var build = Str(root, "build_args").Map(s => CreateArgs.ParseBuild(s)).IfNone(
@@ -133,11 +133,11 @@ public static class JobConfigReader
             return new CheckpointConfig(files, marker, quiescence, (int)Math.Min(keep, 1000));
         }
 
-        private Confinement ReadConfinement(TomlNode.Table t)
+        private ConfinementConfig ReadConfinement(TomlNode.Table t)
         {
             const string p = "confinement.";
             Unknown(t, p, ConfinementKeys);
-            var d = Confinement.Default;
+            var d = ConfinementConfig.Default;
             var network = Str(t, "network", p).Bind(s => s switch
             {
                 "none" => Option<NetworkMode>.Some(NetworkMode.None),
@@ -148,7 +148,7 @@ public static class JobConfigReader
             var caps = StrArray(t, "cap_add", p).Map(cs => cs.Select((c, i) => Capability(c, $"{p}cap_add[{i}]")).Somes().ToArray().ToSeq())
                 .IfNone(Seq<string>.Empty);
             var user = Str(t, "user", p).Bind(s => UserModeOf(s, p + "user")).IfNone(d.User);
-            return new Confinement(
+            return new ConfinementConfig(
                 network,
                 Bool(t, "read_only_rootfs", p).IfNone(d.ReadOnlyRootfs),
                 Bool(t, "no_new_privileges", p).IfNone(d.NoNewPrivileges),
@@ -174,7 +174,7 @@ public static class JobConfigReader
             return new Limits(memory, cpus, pids, tmp);
         }
 
-        private Lifecycle ReadLifecycle(TomlNode.Table t)
+        private LifecycleConfig ReadLifecycle(TomlNode.Table t)
         {
             const string p = "lifecycle.";
             Unknown(t, p, LifecycleKeys);
@@ -183,15 +183,15 @@ public static class JobConfigReader
                 "checkpoint-and-stop" => Option<QuitPolicy>.Some(QuitPolicy.CheckpointAndStop),
                 "pause" => QuitPolicy.Pause,
                 _ => Bad<QuitPolicy>(DiagnosticCodes.ConfigBadValue, p + "quit_policy", $"quit_policy must be \"checkpoint-and-stop\" or \"pause\", not \"{s}\""),
-            }).IfNone(Lifecycle.Default.Quit);
-            var grace = Duration(t, "stop_grace", p).IfNone(Lifecycle.Default.StopGrace);
+            }).IfNone(LifecycleConfig.Default.Quit);
+            var grace = Duration(t, "stop_grace", p).IfNone(LifecycleConfig.Default.StopGrace);
             // The BOINC client kills an app that has not exited 60 s after a quit; the wrapper's whole quit
             // (checkpoint wait plus stop) must fit inside that, less a margin: a larger grace would be a promise
             // the client breaks, so it is refused rather than silently shortened.
             if (grace > Boinc.Persist.Core.Lifecycle.QuitBudget.MaxStopGrace)
                 Error(DiagnosticCodes.ConfigStopGraceTooLong, p + "stop_grace",
                     $"stop_grace = {grace.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s is more than the {Boinc.Persist.Core.Lifecycle.QuitBudget.MaxStopGrace.TotalSeconds:0}s a quit may take (the BOINC client kills an app {Boinc.Persist.Core.Lifecycle.QuitBudget.ClientQuitTimeout.TotalSeconds:0}s after asking it to quit, less a margin)");
-            return new Lifecycle(quit, grace);
+            return new LifecycleConfig(quit, grace);
         }
 
         private InputsConfig ReadInputs(TomlNode.Table t)
@@ -295,13 +295,13 @@ public static class JobConfigReader
         private Option<PortMap> ParsePortMap(string text, string key)
         {
             var body = text;
-            var proto = Protocol.Tcp;
+            var proto = PortProtocol.Tcp;
             var slash = body.LastIndexOf('/');
             if (slash >= 0)
             {
                 var p = body[(slash + 1)..];
-                if (p == "tcp") proto = Protocol.Tcp;
-                else if (p == "udp") proto = Protocol.Udp;
+                if (p == "tcp") proto = PortProtocol.Tcp;
+                else if (p == "udp") proto = PortProtocol.Udp;
                 else return Bad<PortMap>(DiagnosticCodes.ConfigBadPortMap, key, $"portmap protocol \"{p}\" must be tcp or udp");
                 body = body[..slash];
             }

@@ -52,9 +52,9 @@ public static class JobConfigWriter
         return l;
     }
 
-    private static List<string> Confinement(Confinement k)
+    private static List<string> Confinement(ConfinementConfig k)
     {
-        var d = Config.Confinement.Default;
+        var d = ConfinementConfig.Default;
         var l = new List<string>();
         if (k.Network != d.Network) l.Add($"network = {Str(k.Network.ToString().ToLowerInvariant())}");
         if (k.ReadOnlyRootfs != d.ReadOnlyRootfs) l.Add($"read_only_rootfs = {Bool(k.ReadOnlyRootfs)}");
@@ -84,9 +84,9 @@ public static class JobConfigWriter
         return l;
     }
 
-    private static List<string> Lifecycle(Lifecycle k)
+    private static List<string> Lifecycle(LifecycleConfig k)
     {
-        var d = Config.Lifecycle.Default;
+        var d = LifecycleConfig.Default;
         var l = new List<string>();
         if (k.Quit != d.Quit) l.Add($"quit_policy = {Str(k.Quit == QuitPolicy.Pause ? "pause" : "checkpoint-and-stop")}");
         if (k.StopGrace != d.StopGrace) l.Add($"stop_grace = {Str(Units.FormatDuration(k.StopGrace))}");
@@ -112,7 +112,7 @@ public static class JobConfigWriter
     private static string FormatPort(PortMap p)
     {
         var ip = p.HostIp.Contains(':') ? $"[{p.HostIp}]" : p.HostIp;
-        return $"{ip}:{p.HostPort}:{p.ContainerPort}/{(p.Protocol == Protocol.Udp ? "udp" : "tcp")}";
+        return $"{ip}:{p.HostPort}:{p.ContainerPort}/{(p.Protocol == PortProtocol.Udp ? "udp" : "tcp")}";
     }
 
     private static string Arr(Seq<string> items) => "[" + string.Join(", ", items.Map(Str)) + "]";

@@ -11,7 +11,7 @@ public abstract record Command
     private Command() { }
 
     /// <summary>Recovery ran (the result of <see cref="Effect.RecoverStore"/>): the newest generation it verified durable.</summary>
-    public sealed record StoreRecovered(StoreState Store) : Command;
+    public sealed record StoreRecovered(StoreSummary Store) : Command;
 
     /// <summary>The slot's journal (None: missing or untrustworthy) and our container as the engine reports it (<see cref="Effect.ObserveWorld"/>).</summary>
     public sealed record WorldObserved(Option<Journal> Journal, Observation Observed) : Command;
@@ -29,7 +29,7 @@ public abstract record Command
     public sealed record CheckpointDetected : Command;
 
     /// <summary>The store committed a generation, durably (the result of <see cref="Effect.CommitCheckpoint"/>).</summary>
-    public sealed record CheckpointCommitted(Generation Generation) : Command;
+    public sealed record CheckpointCommitted(GenerationSummary Generation) : Command;
 
     /// <summary>A commit did not happen (the previous generation stays intact): the result of <see cref="Effect.CommitCheckpoint"/>.</summary>
     public sealed record CheckpointNotCommitted(string Why) : Command;

@@ -3,16 +3,19 @@ using LanguageExt;
 
 namespace Boinc.Persist.Core.Lifecycle;
 
-/// <summary>A committed checkpoint generation and the job's CPU time when it was taken.</summary>
-public sealed record Generation(long Number, long CpuNanos);
+/// <summary>
+/// What the lifecycle knows of a committed checkpoint generation: its number and the job's CPU time when it was
+/// taken (the whole generation, files and all, is <see cref="Checkpoints.Generation"/>).
+/// </summary>
+public sealed record GenerationSummary(long Number, long CpuNanos);
 
 /// <summary>
 /// What the checkpoint store holds as far as the lifecycle is concerned: the newest generation that recovery
 /// verified and made durable (or that a commit acknowledged), if any. Never read from an unverified manifest.
 /// </summary>
-public sealed record StoreState(Option<Generation> Latest)
+public sealed record StoreSummary(Option<GenerationSummary> Latest)
 {
-    public static StoreState Empty { get; } = new(Option<Generation>.None);
+    public static StoreSummary Empty { get; } = new(Option<GenerationSummary>.None);
 }
 
 /// <summary>
@@ -49,4 +52,4 @@ public sealed record TaskFacts(
 /// Everything the wrapper reads at start, after recovery: the journal (None when missing or untrustworthy), the
 /// engine's view of our container, and the newest generation recovery verified durable.
 /// </summary>
-public sealed record StartInput(TaskFacts Facts, Option<Journal> Journal, Observation Observed, StoreState Store);
+public sealed record StartInput(TaskFacts Facts, Option<Journal> Journal, Observation Observed, StoreSummary Store);

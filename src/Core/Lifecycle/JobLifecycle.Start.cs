@@ -71,7 +71,7 @@ public static partial class JobLifecycle
     };
 
     /// <summary>An exited container nobody recorded: its own exit is the result; a kill or our stop means run again.</summary>
-    private static StartDecision Ended(TaskFacts facts, Journal journal, StoreState store, Observation.Exited x) =>
+    private static StartDecision Ended(TaskFacts facts, Journal journal, StoreSummary store, Observation.Exited x) =>
         ExitRule.Classify(x.Code, x.Run, journal.Intent, facts.HostBoot, watched: false) switch
         {
             ContainerEnd.OwnExit own => RecordResult(StartCase.FinishedWhileAway, facts, journal, store, own.Code),
@@ -80,7 +80,7 @@ public static partial class JobLifecycle
                 "we had stopped it for a quit"),
         };
 
-    private static StartDecision RecordResult(StartCase why, TaskFacts facts, Journal journal, StoreState store, int code)
+    private static StartDecision RecordResult(StartCase why, TaskFacts facts, Journal journal, StoreSummary store, int code)
     {
         var next = journal with { FinishedExitCode = code };
         var state = new LifecycleState(facts, next, new Phase.Done(), 0) { Durable = store.Latest };
@@ -91,7 +91,7 @@ public static partial class JobLifecycle
             new Effect.Finish(code)));
     }
 
-    private static StartDecision ReportFinishedAgain(TaskFacts facts, Journal journal, Observation observed, StoreState store, int code)
+    private static StartDecision ReportFinishedAgain(TaskFacts facts, Journal journal, Observation observed, StoreSummary store, int code)
     {
         var state = new LifecycleState(facts, journal, new Phase.Done(), 0) { Durable = store.Latest };
         var effects = observed is Observation.Absent ? Seq<Effect>.Empty : Remove(facts);
@@ -100,14 +100,14 @@ public static partial class JobLifecycle
         return new StartDecision(StartCase.ReportFinishedAgain, state, effects);
     }
 
-    private static StartDecision CompleteAbort(TaskFacts facts, Journal journal, StoreState store)
+    private static StartDecision CompleteAbort(TaskFacts facts, Journal journal, StoreSummary store)
     {
         var state = new LifecycleState(facts, journal, new Phase.Done(), 0) { Durable = store.Latest };
         return new StartDecision(StartCase.CompleteAbort, state, AbortEffects(facts));
     }
 
     private static StartDecision CreateFromNewest(
-        StartCase why, TaskFacts facts, Journal journal, StoreState store, Seq<Effect> before, string reason)
+        StartCase why, TaskFacts facts, Journal journal, StoreSummary store, Seq<Effect> before, string reason)
     {
         var newest = store.Latest;
         var next = journal with

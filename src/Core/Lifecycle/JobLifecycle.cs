@@ -58,7 +58,7 @@ public static partial class JobLifecycle
     }
 
     private static Phase.Starting Starting(Seq<Command> deferred) =>
-        new(Option<StoreState>.None, Option<Command.WorldObserved>.None, deferred);
+        new(Option<StoreSummary>.None, Option<Command.WorldObserved>.None, deferred);
 
     /// <summary>
     /// Nothing is decided before recovery and the observation are both in. BOINC's messages wait; an abort, an
@@ -87,7 +87,7 @@ public static partial class JobLifecycle
 
     private static Decision MaybeStart(LifecycleState state, Phase.Starting starting)
     {
-        if (starting.Store.Case is not StoreState store || starting.World.Case is not Command.WorldObserved world)
+        if (starting.Store.Case is not StoreSummary store || starting.World.Case is not Command.WorldObserved world)
             return new Decision(state with { Phase = starting }, Seq<Effect>.Empty);
         var started = Start(new StartInput(state.Facts, world.Journal, world.Observed, store));
         var decision = new Decision(started.State with { Restarts = state.Restarts },
@@ -192,7 +192,7 @@ public static partial class JobLifecycle
         return new Decision(next, List<Effect>(Status(next, "")));
     }
 
-    private static Decision OnCommitted(LifecycleState state, Generation g)
+    private static Decision OnCommitted(LifecycleState state, GenerationSummary g)
     {
         var newer = state.Journal.CommittedGeneration.Map(n => g.Number > n).IfNone(true);
         if (!newer)

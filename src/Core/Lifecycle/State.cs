@@ -11,7 +11,7 @@ public abstract record Phase
     /// (Re)starting: recovery and the observation of journal and engine are under way; nothing is decided until both
     /// are in. BOINC's messages that arrive meanwhile wait in <see cref="Deferred"/>.
     /// </summary>
-    public sealed record Starting(Option<StoreState> Store, Option<Command.WorldObserved> World, Seq<Command> Deferred) : Phase;
+    public sealed record Starting(Option<StoreSummary> Store, Option<Command.WorldObserved> World, Seq<Command> Deferred) : Phase;
 
     /// <summary>The container runs (or was just created and started).</summary>
     public sealed record Running : Phase;
@@ -38,7 +38,7 @@ public abstract record Phase
 /// </summary>
 public sealed record LifecycleState(TaskFacts Facts, Journal Journal, Phase Phase, long ContainerCpuNanos)
 {
-    public Option<Generation> Durable { get; init; } = Option<Generation>.None;
+    public Option<GenerationSummary> Durable { get; init; } = Option<GenerationSummary>.None;
 
     public int Restarts { get; init; }
 

@@ -104,7 +104,7 @@ public static class ContainerSpecConverter
     {
         var d = new Dictionary<string, EmptyStruct>();
         foreach (var p in spec.Ports) d[PortKey(p.ContainerPort, p.Protocol)] = default;
-        spec.WebGraphicsGuestPort.Iter(p => d[PortKey(p, Protocol.Tcp)] = default);
+        spec.WebGraphicsGuestPort.Iter(p => d[PortKey(p, PortProtocol.Tcp)] = default);
         return d;
     }
 
@@ -120,10 +120,10 @@ public static class ContainerSpecConverter
 
         // Web graphics: the engine picks a free host port on loopback; the wrapper reads it back and tells BOINC.
         spec.WebGraphicsGuestPort.Iter(p =>
-            d[PortKey(p, Protocol.Tcp)] = new List<PortBinding> { new() { HostIP = "127.0.0.1", HostPort = "" } });
+            d[PortKey(p, PortProtocol.Tcp)] = new List<PortBinding> { new() { HostIP = "127.0.0.1", HostPort = "" } });
         return d;
     }
 
-    private static string PortKey(int port, Protocol protocol) =>
-        $"{port.ToString(CultureInfo.InvariantCulture)}/{(protocol == Protocol.Udp ? "udp" : "tcp")}";
+    private static string PortKey(int port, PortProtocol protocol) =>
+        $"{port.ToString(CultureInfo.InvariantCulture)}/{(protocol == PortProtocol.Udp ? "udp" : "tcp")}";
 }

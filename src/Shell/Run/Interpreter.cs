@@ -8,7 +8,6 @@ using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Engine;
 using Boinc.Persist.Core;
 using LanguageExt;
-using Generation = Boinc.Persist.Core.Lifecycle.Generation;
 
 namespace Boinc.Persist.Shell.Run;
 
@@ -356,12 +355,12 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private Outcome RecoverStore()
     {
         if (ports.Store.Case is not ICheckpoints store)
-            return Outcome.Then(new Command.StoreRecovered(StoreState.Empty));
+            return Outcome.Then(new Command.StoreRecovered(StoreSummary.Empty));
         var r = store.RecoverStore();
         foreach (var rejected in r.Rejected)
             log.Warn($"checkpoint generation rejected: {rejected}");
         log.Info($"recovery: {r.Why}");
-        return Outcome.Then(new Command.StoreRecovered(new StoreState(r.Newest.Map(Of))));
+        return Outcome.Then(new Command.StoreRecovered(new StoreSummary(r.Newest.Map(Of))));
     }
 
     private async Task<Outcome> ObserveWorld()
@@ -606,5 +605,5 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private void Complain<T>(Either<EngineError, T> result, string what) =>
         result.IfLeft(e => log.Warn($"cannot {what}: {e}"));
 
-    private static Generation Of(GenerationInfo g) => new(g.Number, (long)(g.CpuTimeSeconds * 1e9));
+    private static GenerationSummary Of(GenerationInfo g) => new(g.Number, (long)(g.CpuTimeSeconds * 1e9));
 }

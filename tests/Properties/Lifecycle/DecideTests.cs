@@ -18,7 +18,7 @@ public class DecideTests
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     internal static LifecycleState Running(QuitPolicy policy = QuitPolicy.CheckpointAndStop) =>
-        Drive.Started(Facts(policy), new StoreState(new Generation(2, 100))).State;
+        Drive.Started(Facts(policy), new StoreSummary(new GenerationSummary(2, 100))).State;
 
     private static Decision Decide(LifecycleState s, params Command[] commands)
     {
@@ -40,7 +40,7 @@ public class DecideTests
     [Fact]
     public void A_commit_while_quitting_records_our_stop_before_stopping_then_quits_when_the_container_ended()
     {
-        var d = Decide(Running(), new Command.Quit(), new Command.CheckpointCommitted(new Generation(3, 200)));
+        var d = Decide(Running(), new Command.Quit(), new Command.CheckpointCommitted(new GenerationSummary(3, 200)));
 
         var write = Assert.IsType<Effect.WriteJournal>(d.Effects[0]);
         Assert.Equal(Intent.Stop, write.Journal.Intent);
@@ -67,7 +67,7 @@ public class DecideTests
         var stopping = Decide(Running(), new Command.Quit(), new Command.GraceElapsed()).State;
 
         var ended = JobLifecycle.Decide(stopping, new Command.ContainerEnded(new Observation.Exited("c1", 0)));
-        var committed = JobLifecycle.Decide(ended.State, new Command.CheckpointCommitted(new Generation(3, 300)));
+        var committed = JobLifecycle.Decide(ended.State, new Command.CheckpointCommitted(new GenerationSummary(3, 300)));
 
         Assert.IsType<Effect.CommitCheckpoint>(Assert.Single(ended.Effects));
         Assert.Equal(3L, Assert.IsType<Effect.WriteJournal>(committed.Effects[0]).Journal.CommittedGeneration);
@@ -159,9 +159,9 @@ public class DecideTests
     [Fact]
     public void An_older_or_repeated_commit_changes_nothing()
     {
-        var s = Decide(Running(), new Command.CheckpointCommitted(new Generation(3, 1))).State;
+        var s = Decide(Running(), new Command.CheckpointCommitted(new GenerationSummary(3, 1))).State;
 
-        Assert.Empty(JobLifecycle.Decide(s, new Command.CheckpointCommitted(new Generation(3, 1))).Effects);
-        Assert.Empty(JobLifecycle.Decide(s, new Command.CheckpointCommitted(new Generation(1, 1))).Effects);
+        Assert.Empty(JobLifecycle.Decide(s, new Command.CheckpointCommitted(new GenerationSummary(3, 1))).Effects);
+        Assert.Empty(JobLifecycle.Decide(s, new Command.CheckpointCommitted(new GenerationSummary(1, 1))).Effects);
     }
 }

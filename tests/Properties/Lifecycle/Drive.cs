@@ -9,7 +9,7 @@ namespace Boinc.Persist.Properties.LifecycleTests;
 public static class Drive
 {
     /// <summary>A wrapper (re)started on this world: recovery found <paramref name="store"/>, the engine <paramref name="observed"/>.</summary>
-    public static Decision Started(TaskFacts facts, StoreState store, Option<Journal> journal = default, Observation? observed = null)
+    public static Decision Started(TaskFacts facts, StoreSummary store, Option<Journal> journal = default, Observation? observed = null)
     {
         var begin = JobLifecycle.Begin(facts);
         var recovered = JobLifecycle.Decide(begin.State, new Command.StoreRecovered(store));

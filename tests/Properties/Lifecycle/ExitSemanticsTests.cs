@@ -16,7 +16,7 @@ namespace Boinc.Persist.Properties.LifecycleTests;
 public class ExitSemanticsTests
 {
     private static readonly TaskFacts Task = Facts() with { HostBoot = Boot };
-    private static readonly StoreState Gen5 = new(new Generation(5, 9_000));
+    private static readonly StoreSummary Gen5 = new(new GenerationSummary(5, 9_000));
 
     private static Decision Restart(Observation observed, Journal journal) =>
         Drive.Started(Task, Gen5, journal, observed);

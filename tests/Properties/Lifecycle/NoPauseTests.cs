@@ -15,7 +15,7 @@ namespace Boinc.Persist.Properties.LifecycleTests;
 public class NoPauseTests
 {
     private static LifecycleState Running(QuitPolicy policy, bool canPause) =>
-        Drive.Started(Facts(policy) with { CanPause = canPause }, new StoreState(new Generation(2, 100))).State;
+        Drive.Started(Facts(policy) with { CanPause = canPause }, new StoreSummary(new GenerationSummary(2, 100))).State;
 
     [Fact]
     public void A_suspend_without_pause_asks_for_a_checkpoint_and_says_why()
@@ -32,7 +32,7 @@ public class NoPauseTests
     {
         var s = JobLifecycle.Decide(Running(QuitPolicy.CheckpointAndStop, canPause: false), new Command.Suspend()).State;
 
-        var d = JobLifecycle.Decide(s, new Command.CheckpointCommitted(new Generation(3, 200)));
+        var d = JobLifecycle.Decide(s, new Command.CheckpointCommitted(new GenerationSummary(3, 200)));
 
         Assert.IsType<Effect.StopContainer>(d.Effects[1]);
         Assert.IsType<Effect.QuitExit>(JobLifecycle.Decide(d.State, new Command.ContainerEnded(new Observation.Exited("c1", 143))).Effects.Last);
@@ -52,7 +52,7 @@ public class NoPauseTests
         var commands = new Command[]
         {
             new Command.Suspend(), new Command.Resume(), new Command.Quit(), new Command.ClientLost(),
-            new Command.GraceElapsed(), new Command.CheckpointCommitted(new Generation(3, 300)),
+            new Command.GraceElapsed(), new Command.CheckpointCommitted(new GenerationSummary(3, 300)),
         };
         foreach (var policy in new[] { QuitPolicy.CheckpointAndStop, QuitPolicy.Pause })
         {

@@ -50,7 +50,7 @@ public class QuitBudgetTests
         Prop.ForAll(Arb.From(StopGraceGen()), Arb.From(CommandGen().ListOf()), (grace, commands) =>
         {
             var facts = Facts() with { StopGrace = grace };
-            var running = Drive.Started(facts, new StoreState(new Generation(1, 1))).State;
+            var running = Drive.Started(facts, new StoreSummary(new GenerationSummary(1, 1))).State;
             var d = Drive.Decide(running, new Command[] { new Command.Quit() }.Concat(commands));
             var waited = d.Effects.OfType<Effect.AwaitCheckpoint>().Aggregate(TimeSpan.Zero, (t, a) => t + a.Grace);
             var stopped = d.Effects.OfType<Effect.StopContainer>().Aggregate(TimeSpan.Zero, (t, s) => t + s.Grace);

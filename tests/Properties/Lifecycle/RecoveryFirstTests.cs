@@ -31,7 +31,7 @@ public class RecoveryFirstTests
     {
         var begin = JobLifecycle.Begin(Task);
         var seen = JobLifecycle.Decide(begin.State, new Command.WorldObserved(Option<Journal>.None, new Observation.Running("c1")));
-        var store = withGeneration ? new StoreState(new Generation(7, 70)) : StoreState.Empty;
+        var store = withGeneration ? new StoreSummary(new GenerationSummary(7, 70)) : StoreSummary.Empty;
         var recovered = JobLifecycle.Decide(seen.State, new Command.StoreRecovered(store));
 
         Assert.Empty(seen.Effects);
@@ -42,7 +42,7 @@ public class RecoveryFirstTests
     [Fact]
     public void A_killed_container_in_a_running_wrapper_goes_through_recovery_again()
     {
-        var s = Drive.Started(Task, new StoreState(new Generation(2, 20))).State;
+        var s = Drive.Started(Task, new StoreSummary(new GenerationSummary(2, 20))).State;
 
         var d = JobLifecycle.Decide(s, new Command.ContainerEnded(new Observation.Absent()));
 

@@ -14,9 +14,9 @@ namespace Boinc.Persist.Properties.LifecycleTests;
 public class StartCaseTests
 {
     private static readonly TaskFacts Task = Facts();
-    private static readonly StoreState Gen5 = new(new Generation(5, 9_000));
+    private static readonly StoreSummary Gen5 = new(new GenerationSummary(5, 9_000));
 
-    private static StartDecision Start(Observation observed, StoreState store, Option<Journal> journal = default) =>
+    private static StartDecision Start(Observation observed, StoreSummary store, Option<Journal> journal = default) =>
         JobLifecycle.Start(new StartInput(Task, journal, observed, store));
 
     private static Effect.RestoreGeneration Restore(StartDecision d) =>
@@ -46,7 +46,7 @@ public class StartCaseTests
     [Fact]
     public void No_container_and_no_generation_starts_from_the_beginning_without_a_restore()
     {
-        var d = Start(new Observation.Absent(), StoreState.Empty);
+        var d = Start(new Observation.Absent(), StoreSummary.Empty);
 
         Assert.Equal(StartCase.CreateFromNewest, d.Case);
         Assert.DoesNotContain(d.Effects, e => e is Effect.RestoreGeneration);
@@ -172,7 +172,7 @@ public class StartCaseTests
     {
         var stale = Journal.New("boinc__other__task") with { FinishedExitCode = 0 };
 
-        var d = Start(new Observation.Absent(), StoreState.Empty, stale);
+        var d = Start(new Observation.Absent(), StoreSummary.Empty, stale);
 
         Assert.Equal(StartCase.CreateFromNewest, d.Case);
         Assert.Equal(TaskContainer, Written(d).Container);

@@ -275,7 +275,7 @@ public sealed class SimWorld
         Story.Add($"  finish {code} reported");
     }
 
-    public void Committed(Generation g, int step)
+    public void Committed(GenerationSummary g, int step)
     {
         stepOfCpuMs[Ms(g.CpuNanos / 1e9)] = step;
         Story.Add($"  generation {g.Number} committed (CPU {g.CpuNanos / 1e9:0.###}s, files of step {step})");
