@@ -6,7 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
-using Boinc.Persist.Shell.Boinc.Fake;
+using Boinc.Persist.Shell.Verification.Fakes;
 using LanguageExt;
 
 namespace Boinc.Persist.Bench;

@@ -1,4 +1,4 @@
-using Boinc.Persist.Core.Conform;
+using Boinc.Persist.Core.Verification.Conform;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -59,7 +59,7 @@ public sealed class DiskView
 
 /// <summary>
 /// An operation of a trace not yet durable, under the model's persistence rules (those of
-/// Core.Checkpoints.Model.ModelFs): a data write or truncation becomes durable by fsync/fdatasync of its file;
+/// Core.Verification.Model.ModelFs): a data write or truncation becomes durable by fsync/fdatasync of its file;
 /// a name operation (link, unlink, rename, mkdir, rmdir) by fsync of a directory it touches. A crash keeps the
 /// durable state plus ANY subset of the pending operations, applied in issue order.
 /// </summary>

@@ -1,3 +1,4 @@
+using Boinc.Persist.Shell.Verification;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;

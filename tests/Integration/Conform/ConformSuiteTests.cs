@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
-using Boinc.Persist.Core.Conform;
+using Boinc.Persist.Core.Verification.Conform;
 using Boinc.Persist.Integration.Engine;
 using Boinc.Persist.Integration.Run;
 using Boinc.Persist.Shell;

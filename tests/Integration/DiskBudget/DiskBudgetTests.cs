@@ -10,7 +10,7 @@ using Boinc.Persist.Core.Config;
 using Boinc.Persist.Integration.Engine;
 using Boinc.Persist.Integration.Run;
 using Boinc.Persist.Shell.Boinc;
-using Boinc.Persist.Shell.Boinc.Fake;
+using Boinc.Persist.Shell.Verification.Fakes;
 using Boinc.Persist.Shell.Checkpoints;
 using Docker.DotNet;
 using Docker.DotNet.Models;

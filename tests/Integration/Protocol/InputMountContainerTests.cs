@@ -8,7 +8,7 @@ using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Slots;
 using Boinc.Persist.Integration.Engine;
-using Boinc.Persist.Shell.Boinc.Fake;
+using Boinc.Persist.Shell.Verification.Fakes;
 using Boinc.Persist.Shell.Docker;
 using Boinc.Persist.Shell.Slots;
 using Docker.DotNet.Models;

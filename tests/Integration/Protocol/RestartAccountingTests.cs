@@ -2,7 +2,7 @@ using System;
 using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Core.Slots;
 using Boinc.Persist.Shell.Boinc;
-using Boinc.Persist.Shell.Boinc.Fake;
+using Boinc.Persist.Shell.Verification.Fakes;
 using LanguageExt;
 using Xunit;
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Shell.Boinc;
-using Boinc.Persist.Shell.Boinc.Fake;
+using Boinc.Persist.Shell.Verification.Fakes;
 using LanguageExt;
 using Xunit;
 

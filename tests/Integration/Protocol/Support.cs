@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using Boinc.Persist.Core.Slots;
-using Boinc.Persist.Shell.Boinc.Fake;
+using Boinc.Persist.Shell.Verification.Fakes;
 using LanguageExt;
 
 namespace Boinc.Persist.Integration.Protocol;

@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Integration.Engine;
 using Boinc.Persist.Shell.Boinc;
-using Boinc.Persist.Shell.Boinc.Fake;
+using Boinc.Persist.Shell.Verification.Fakes;
 using LanguageExt;
 using Xunit;
 

@@ -1,8 +1,8 @@
 using System;
 using System.Linq;
 using Boinc.Persist.Core.Checkpoints;
-using Boinc.Persist.Core.Checkpoints.Model;
-using Boinc.Persist.Shell.Checkpoints.Simulation;
+using Boinc.Persist.Core.Verification.Model;
+using Boinc.Persist.Shell.Verification.Simulation;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

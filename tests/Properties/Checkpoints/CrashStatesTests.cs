@@ -1,6 +1,6 @@
 using System.Linq;
 using Boinc.Persist.Core.Checkpoints;
-using Boinc.Persist.Core.Checkpoints.Model;
+using Boinc.Persist.Core.Verification.Model;
 using LanguageExt;
 using Xunit;
 

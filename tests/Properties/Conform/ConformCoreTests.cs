@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using System.Text.Json;
-using Boinc.Persist.Core.Conform;
+using Boinc.Persist.Core.Verification.Conform;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
-using Boinc.Persist.Shell.Simulation;
+using Boinc.Persist.Shell.Verification.Simulation;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

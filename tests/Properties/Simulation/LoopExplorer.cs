@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using Boinc.Persist.Core.Checkpoints.Model;
+using Boinc.Persist.Core.Verification.Model;
 using LanguageExt;
 
 namespace Boinc.Persist.Properties.LoopSimulation;

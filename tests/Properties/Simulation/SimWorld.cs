@@ -6,15 +6,14 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Boinc.Persist.Core.Checkpoints.Model;
+using Boinc.Persist.Core.Verification.Model;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Shell.Checkpoints;
-using Boinc.Persist.Shell.Checkpoints.Simulation;
 using Boinc.Persist.Shell.Run;
-using Boinc.Persist.Shell.Simulation;
+using Boinc.Persist.Shell.Verification.Simulation;
 using LanguageExt;
 
 namespace Boinc.Persist.Properties.LoopSimulation;

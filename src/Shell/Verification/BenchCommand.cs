@@ -1,0 +1,125 @@
+using Boinc.Persist.Shell.Checkpoints;
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Boinc.Persist.Core.Config;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Verification;
+
+/// <summary>
+/// Hidden command behind bench/checkpoint.sh: commit throughput for checkpoints of the given sizes against a
+/// raw write + fsync of the same bytes on the same file system, and the latency of a 1 KB commit.
+/// </summary>
+public static class BenchCommand
+{
+    public const string Name = "__checkpoint-bench";
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length < 1) { stderr.WriteLine($"usage: boinc-persist {Name} DIR [SIZE_MB...]"); return Program.Usage; }
+        var dir = Path.Combine(args[0], $"boinc-persist-bench-{Environment.ProcessId}");
+        var sizes = args.Length > 1 ? args[1..].Select(a => long.Parse(a, CultureInfo.InvariantCulture)).ToArray() : new long[] { 1, 100, 1024 };
+        Directory.CreateDirectory(dir);
+        try
+        {
+            stdout.WriteLine($"directory: {args[0]}; reflink: {(Reflinks(dir) ? "yes" : "no (plain copy)")}");
+            stdout.WriteLine($"{"size",8}  {"raw write+fsync",16}  {"commit",10}  {"raw MB/s",9}  {"commit MB/s",11}  ratio");
+            foreach (var mb in sizes)
+            {
+                var bytes = mb * 1024 * 1024;
+                var repeat = mb <= 1 ? 20 : mb <= 100 ? 3 : 1;
+                var (raw, commit) = Measure(dir, bytes, repeat);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{mb + " MB",8}  {raw * 1000,13:0.0} ms  {commit * 1000,7:0.0} ms  {mb / raw,9:0.0}  {mb / commit,11:0.0}  {raw / commit:0.00}"));
+            }
+
+            var lat = Latency1K(dir, 50);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"1 KB commit latency over {lat.Length} commits: median {Pct(lat, 0.5):0.00} ms, p90 {Pct(lat, 0.9):0.00} ms, max {lat.Max():0.00} ms"));
+            return Program.Ok;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static (double Raw, double Commit) Measure(string dir, long bytes, int repeat)
+    {
+        var slot = Path.Combine(dir, "slot");
+        Directory.CreateDirectory(slot);
+        var data = new byte[Math.Min(bytes, 64L << 20)];
+        new Random(1).NextBytes(data);
+        double rawBest = double.MaxValue, commitBest = double.MaxValue;
+        var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
+        for (var r = 0; r < repeat; r++)
+        {
+            // The app's checkpoint, written (not fsynced, as apps do) before the wrapper commits it.
+            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
+            var sw = Stopwatch.StartNew();
+            var g = store.Commit(r, 0, "bench");
+            commitBest = Math.Min(commitBest, sw.Elapsed.TotalSeconds);
+            if (g.IsFail) throw new IOException(g.Match(_ => "", e => e.Message));
+
+            var raw = Path.Combine(dir, "raw.bin");
+            File.Delete(raw);
+            sw.Restart();
+            WriteBytes(raw, data, bytes, fsync: true);
+            rawBest = Math.Min(rawBest, sw.Elapsed.TotalSeconds);
+            File.Delete(raw);
+        }
+
+        Directory.Delete(slot, recursive: true);
+        return (rawBest, commitBest);
+    }
+
+    private static double[] Latency1K(string dir, int n)
+    {
+        var slot = Path.Combine(dir, "slot1k");
+        Directory.CreateDirectory(slot);
+        var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
+        var data = new byte[1024];
+        var times = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            data[0] = (byte)i;
+            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
+            var sw = Stopwatch.StartNew();
+            var g = store.Commit(i, 0, "bench");
+            times[i] = sw.Elapsed.TotalMilliseconds;
+            if (g.IsFail) throw new IOException(g.Match(_ => "", e => e.Message));
+        }
+
+        return times;
+    }
+
+    private static readonly CheckpointConfig Config = CheckpointConfig.Default with { Files = new[] { "state.bin" }.ToSeq() };
+
+    private static void WriteBytes(string path, byte[] block, long total, bool fsync)
+    {
+        using var s = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        for (long done = 0; done < total; done += block.Length)
+            s.Write(block, 0, (int)Math.Min(block.Length, total - done));
+        if (fsync) s.Flush(flushToDisk: true);
+    }
+
+    private static bool Reflinks(string dir)
+    {
+        var a = Path.Combine(dir, "reflink-probe");
+        File.WriteAllBytes(a, new byte[] { 1 });
+        var r = DiskEffects.Run(dir, new Core.Checkpoints.FsEffect.CopyFile("reflink-probe", "reflink-probe.2"));
+        var cloned = DiskEffects.LastCopyWasReflink;
+        File.Delete(a);
+        File.Delete(a + ".2");
+        return r.IsSucc && cloned;
+    }
+
+    private static double Pct(double[] xs, double p)
+    {
+        var s = xs.OrderBy(x => x).ToArray();
+        return s[Math.Min(s.Length - 1, (int)(p * s.Length))];
+    }
+}
