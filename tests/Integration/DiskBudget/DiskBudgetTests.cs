@@ -83,12 +83,15 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
         {
             await WaitFor(() => Lines(slot, "runs.log").Length == 1, first);
 
-            // When the app checkpoints steps 1..3, each committed before the next
+            // When the app checkpoints steps 1..3, each committed before the next: sealed, and the store settled to
+            // the one generation the budget keeps (an app that rewrites its checkpoint while the wrapper still holds
+            // the generation it is about to retire briefly has two copies beside two generations: the limit
+            // docs/DISK_BUDGET.md states; fresh-clone run 6 caught this test's app doing exactly that)
             for (var step = 1; step <= 3; step++)
             {
                 File.WriteAllText(slot.SlotFile("next"), "");
                 var expected = step;
-                await WaitFor(() => NewestStep(slot) == expected, first);
+                await WaitFor(() => NewestStep(slot) == expected && Settled(slot, 1), first);
             }
 
             // Then the store comes down to one generation once generation 3 is sealed, and the log says why
@@ -196,6 +199,24 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
             {
                 Thread.Sleep(20);
             }
+        }
+    }
+
+    /// <summary>The store holds exactly <paramref name="generations"/> generations, listed and on disk, and no
+    /// commit or retirement is under way (no temp manifest, no generation directory the manifest does not list).</summary>
+    private static bool Settled(JobSlot slot, int generations)
+    {
+        try
+        {
+            var store = Path.Combine(slot.SlotDir, StoreLayout.StoreDir);
+            var dirs = Directory.EnumerateDirectories(store)
+                .Count(d => StoreLayout.ParseGenerationDirName(Path.GetFileName(d)).IsSome);
+            return !File.Exists(Path.Combine(slot.SlotDir, StoreLayout.TempManifestPath))
+                   && dirs == generations && Listed(slot) == generations;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
