@@ -15,13 +15,7 @@ namespace Boinc.Persist.Properties.Architecture;
 /// </summary>
 public sealed class RuntimeApartTests
 {
-    private static string Repo()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Boinc.Persist.sln")))
-            dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    }
+    private static string Repo() => RepoRoot.Path;
 
     [Theory]
     [InlineData("src/Core")]

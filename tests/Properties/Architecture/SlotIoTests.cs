@@ -64,14 +64,7 @@ public class SlotIoTests
         @"using\s+static\s+System\.IO\.(File|Directory)\b|using\s+\w+\s*=\s*System\.IO\.(File|Directory|FileInfo|DirectoryInfo)\b",
         RegexOptions.Compiled);
 
-    private static string ShellDir()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Boinc.Persist.sln")))
-            dir = dir.Parent;
-        Assert.NotNull(dir);
-        return Path.Combine(dir!.FullName, "src", "Shell");
-    }
+    private static string ShellDir() => Path.Combine(RepoRoot.Path, "src", "Shell");
 
     private static IEnumerable<(string File, int Line, string Text)> Hits(Regex regex)
     {

@@ -10,13 +10,7 @@ namespace Boinc.Persist.Properties.Compat;
 
 public class CompatExamples
 {
-    private static string Repo()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Boinc.Persist.sln")))
-            dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    }
+    private static string Repo() => RepoRoot.Path;
 
     private static CompatReport Analyze(string? jobToml, string dockerfile) =>
         Boinc.Persist.Core.Compat.Compat.Analyze(new CompatInput(

@@ -19,13 +19,7 @@ public sealed class CatalogueTests
     private const string CatalogueFile = "src/Core/Diagnostics/DiagnosticCodes.cs";
     private const string DocFile = "docs/DIAGNOSTICS.md";
 
-    private static string Repo()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Boinc.Persist.sln")))
-            dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("repository root not found");
-    }
+    private static string Repo() => RepoRoot.Path;
 
     private static (string Path, string Text)[] Sources(params string[] roots) =>
         roots.SelectMany(r => Directory.EnumerateFiles(Path.Combine(Repo(), r), "*.cs", SearchOption.AllDirectories))
