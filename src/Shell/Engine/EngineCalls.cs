@@ -19,10 +19,11 @@ public sealed record EnginePolicy(TimeSpan CallLimit, TimeSpan BuildLimit, int A
 
 /// <summary>
 /// The one place engine exceptions become <see cref="EngineError"/> values: each call runs under its limit and
-/// the caller's token, connection failures are retried with exponential backoff (every operation we issue is
-/// idempotent by container name), and what is left is classified.
+/// the caller's token, connection failures and Podman's store races (<see cref="IsStoreRace"/>) are retried
+/// with exponential backoff (every operation we issue is idempotent by container name), and what is left is
+/// classified.
 /// </summary>
-internal static class EngineCalls
+public static class EngineCalls
 {
     public static async Task<Either<EngineError, T>> Run<T>(
         string op, EnginePolicy policy, TimeSpan limit, CancellationToken ct, Func<CancellationToken, Task<T>> call)
@@ -34,6 +35,7 @@ internal static class EngineCalls
             if (limit != System.Threading.Timeout.InfiniteTimeSpan)
                 cts.CancelAfter(limit);
             EngineError error;
+            var race = false;
             EngineCallCounter.Count(op);
             try
             {
@@ -50,14 +52,29 @@ internal static class EngineCalls
             catch (Exception e)
             {
                 error = Classify(op, e);
+                race = IsStoreRace(e);
             }
 
-            if (error is not EngineError.Unreachable || attempt >= policy.Attempts)
+            if (!(error is EngineError.Unreachable || race) || attempt >= policy.Attempts)
                 return error;
             await Task.Delay(backoff, ct).ConfigureAwait(false);
             backoff *= 2;
         }
     }
+
+    /// <summary>
+    /// Podman 4's answer when another client removes an image while this call walks the image store: a 500 that
+    /// names an image or layer other than the one asked for ("reading image ID: locating image with ID ID: image
+    /// not known", "retrieving size of image ID: ...", "layer not known"). Seen on one service shared by two
+    /// wrappers (one collecting images at its task's end, the other starting): an inspect of an image that
+    /// exists, a listing, a build that resolves its base. Nothing about the call itself is wrong, so it is asked
+    /// again; a missing image is a 404 (<see cref="EngineError.NotFound"/>) and is never retried.
+    /// </summary>
+    public static bool IsStoreRace(Exception e) =>
+        e is DockerApiException { StatusCode: HttpStatusCode.InternalServerError } api
+        && api.ResponseBody is { } body
+        && (body.Contains("locating image with ID", StringComparison.Ordinal)
+            || body.Contains("layer not known", StringComparison.Ordinal));
 
     public static EngineError Classify(string op, Exception e)
     {

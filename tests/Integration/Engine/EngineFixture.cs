@@ -5,6 +5,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Boinc.Persist.Shell.Engine;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Configurations;
@@ -121,7 +122,11 @@ public sealed class EngineFixture : IAsyncLifetime
     /// <summary>For inspecting what the code under test did; prefer <see cref="Call{T}"/> to get a timeout.</summary>
     public DockerClient Docker { get; }
 
-    /// <summary>Runs one engine call with a timeout, so a hung engine fails the test instead of hanging CI.</summary>
+    /// <summary>
+    /// Runs one engine call with a timeout, so a hung engine fails the test instead of hanging CI. Podman's store
+    /// race (<see cref="EngineCalls.IsStoreRace"/>: another client, e.g. the oracle pass beside this one, removed
+    /// an image while the call walked the store) is asked again, as the wrapper asks it again.
+    /// </summary>
     public async Task<T> Call<T>(
         Func<DockerClient, CancellationToken, Task<T>> call,
         TimeSpan? timeout = null,
@@ -129,13 +134,20 @@ public sealed class EngineFixture : IAsyncLifetime
     {
         var limit = timeout ?? DefaultEngineTimeout;
         using var cts = new CancellationTokenSource(limit);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await call(Docker, cts.Token).WaitAsync(cts.Token);
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Docker engine at {Endpoint} did not complete `{what}` within {limit}.");
+            try
+            {
+                return await call(Docker, cts.Token).WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Docker engine at {Endpoint} did not complete `{what}` within {limit}.");
+            }
+            catch (DockerApiException e) when (attempt < 10 && EngineCalls.IsStoreRace(e))
+            {
+                await Task.Delay(100 * attempt, cts.Token);
+            }
         }
     }
 
@@ -145,25 +157,9 @@ public sealed class EngineFixture : IAsyncLifetime
         [CallerArgumentExpression(nameof(call))] string what = "") =>
         Call<bool>(async (docker, ct) => { await call(docker, ct); return true; }, timeout, what);
 
-    /// <summary>
-    /// Lists images. Podman 4.3 answers a listing with 500 "image not known" when another image is being removed
-    /// at that moment (the oracle and the other collection remove images while this runs): such an answer is
-    /// asked again, a few times, never for long.
-    /// </summary>
-    public async Task<IList<ImagesListResponse>> ListImages(ImagesListParameters parameters)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await Call((docker, ct) => docker.Images.ListImagesAsync(parameters, ct));
-            }
-            catch (DockerApiException e) when (attempt < 10 && (e.ResponseBody ?? "").Contains("image not known", StringComparison.Ordinal))
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
+    /// <summary>Lists images (a listing is where Podman's store race shows most: <see cref="Call{T}"/>).</summary>
+    public Task<IList<ImagesListResponse>> ListImages(ImagesListParameters parameters) =>
+        Call((docker, ct) => docker.Images.ListImagesAsync(parameters, ct));
 
     /// <summary>A fresh directory under /tmp for one test; dispose it to remove it with everything inside.</summary>
     public TempRoot NewTempRoot([CallerMemberName] string test = "") => TempRoot.Create(TempBase, RunId, test);
