@@ -5,6 +5,7 @@ using System.Linq;
 using System.Reflection;
 using Boinc.Persist.Shell.Cli;
 using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Jobs;
 using Boinc.Persist.Shell.Run;
 using LanguageExt;
 

@@ -8,6 +8,7 @@ using Boinc.Persist.Core.Compat;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Diagnostics;
 using Boinc.Persist.Core.Slots;
+using Boinc.Persist.Shell.Jobs;
 using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 

@@ -20,7 +20,7 @@ namespace Boinc.Persist.Shell.Engine;
 /// </summary>
 public sealed class ContainerCpu : IDisposable
 {
-    private readonly IEngine engine;
+    private readonly IContainers engine;
     private readonly Action<string> info;
     private readonly Action<string> warn;
     private Option<CgroupCpu> counter;
@@ -32,7 +32,7 @@ public sealed class ContainerCpu : IDisposable
     private bool fallback;
     private bool exitWatchWarned;
 
-    public ContainerCpu(IEngine engine, Action<string> info, Action<string> warn)
+    public ContainerCpu(IContainers engine, Action<string> info, Action<string> warn)
     {
         this.engine = engine;
         this.info = info;

@@ -9,13 +9,12 @@ using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core;
 using Boinc.Persist.Core.Planning;
-using Boinc.Persist.Shell.Gc;
 using Docker.DotNet.Models;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
 
-public sealed partial class DockerEngine : IImageStore
+public sealed partial class DockerEngine
 {
     // The images this engine (one wrapper) chose, held against the image collector until Dispose.
     private readonly Dictionary<string, IDisposable> imageHolds = new(StringComparer.Ordinal);

@@ -169,7 +169,7 @@ public sealed partial class DockerEngine
                 {
                     line.Append(c);
                     // A line without an end (200 MB of it) must not grow the wrapper: it is split.
-                    if (line.Length >= Host.BoundedLogWriter.MaxLineChars)
+                    if (line.Length >= Slots.BoundedLogWriter.MaxLineChars)
                     {
                         line.Append(" …[line split]");
                         Emit(line);

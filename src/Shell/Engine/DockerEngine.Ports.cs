@@ -5,18 +5,8 @@ using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
 
-/// <summary>An engine that tells which host port it published for a container's port.</summary>
-public interface IPublishedPorts
-{
-    /// <summary>The loopback host port bound to <paramref name="containerPort"/>/tcp; None when there is none (yet).</summary>
-    Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct);
-
-    /// <summary>Whether the engine has the image <paramref name="tag"/> locally.</summary>
-    Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct);
-}
-
 /// <summary>The host port the engine picked for the web graphics port (inspect's NetworkSettings.Ports).</summary>
-public sealed partial class DockerEngine : IPublishedPorts
+public sealed partial class DockerEngine
 {
     public async Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct)
     {

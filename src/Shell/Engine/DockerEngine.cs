@@ -7,7 +7,6 @@ using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Slots;
-using Boinc.Persist.Shell.Docker;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using LanguageExt;
@@ -198,12 +197,7 @@ public sealed partial class DockerEngine : IEngine
         return await Call("list containers of " + image, ct, async t =>
             (await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, t).ConfigureAwait(false))
             .Where(c => ids.Exists(i => i == NormalId(c.ImageID ?? "")) || EngineDifferences.ShortImageName(c.Image ?? "") == name)
-            .Select(c => new ListedContainer(
-                c.ID,
-                c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
-                c.State ?? "",
-                EngineDifferences.ShortImageName(c.Image ?? ""),
-                (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>())))
+            .Select(Listing)
             .ToSeq().Strict()).ConfigureAwait(false);
     }
 
@@ -230,18 +224,26 @@ public sealed partial class DockerEngine : IEngine
     public Task<Either<EngineError, Seq<ListedContainer>>> ListContainers(string label, CancellationToken ct) =>
         Listed("list containers", Filter("label", label), ct);
 
+    public Task<Either<EngineError, Seq<ListedContainer>>> AllContainers(CancellationToken ct) =>
+        Listed("list containers", new Dictionary<string, IDictionary<string, bool>>(), ct);
+
     private Task<Either<EngineError, Seq<ListedContainer>>> Listed(
         string op, IDictionary<string, IDictionary<string, bool>> filter, CancellationToken ct) =>
         Call(op, ct, async t =>
             (await client.Containers.ListContainersAsync(
                 new ContainersListParameters { All = true, Filters = filter }, t).ConfigureAwait(false))
-            .Select(c => new ListedContainer(
-                c.ID,
-                c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
-                c.State ?? "",
-                EngineDifferences.ShortImageName(c.Image ?? ""),
-                (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>())))
+            .Select(Listing)
             .ToSeq().Strict());
+
+    private static ListedContainer Listing(ContainerListResponse c) =>
+        new(c.ID,
+            c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
+            c.State ?? "",
+            EngineDifferences.ShortImageName(c.Image ?? ""),
+            (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>()))
+        {
+            Mounts = (c.Mounts ?? new List<MountPoint>()).Select(m => m.Source ?? "").Where(m => m.Length > 0).ToSeq().Strict(),
+        };
 
     public Task<Either<EngineError, Seq<ListedImage>>> ListImages(string label, CancellationToken ct) =>
         Call("list images", ct, async t =>

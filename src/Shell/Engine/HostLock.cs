@@ -98,7 +98,7 @@ public sealed class HostLock : IDisposable
     /// <summary>
     /// Creates <paramref name="dir"/> if missing, world-writable with the sticky bit (like /tmp), so wrappers
     /// of every BOINC user and a root <c>gc</c> meet in the same directory: the image protocol of
-    /// <see cref="Gc.ImageUse"/> relies on all parties locking the same file.
+    /// <see cref="ImageUse"/> relies on all parties locking the same file.
     /// </summary>
     public static void SharedDirectory(string dir)
     {

@@ -24,11 +24,13 @@ public sealed record GcReport(Seq<GcItem> Items, Seq<EngineError> Errors);
 /// </summary>
 public static class GarbageCollector
 {
-    public static Task<GcReport> Run(IEngine engine, bool dryRun, Option<string> scope, CancellationToken ct) =>
+    public static Task<GcReport> Run<TEngine>(TEngine engine, bool dryRun, Option<string> scope, CancellationToken ct)
+        where TEngine : IInventory, IContainers =>
         Run(engine, dryRun, scope, TimeSpan.Zero, DateTimeOffset.UtcNow, ct);
 
     /// <summary>As above; our images go once unused for <paramref name="maxAge"/> (zero: now).</summary>
-    public static async Task<GcReport> Run(IEngine engine, bool dryRun, Option<string> scope, TimeSpan maxAge, DateTimeOffset now, CancellationToken ct)
+    public static async Task<GcReport> Run<TEngine>(TEngine engine, bool dryRun, Option<string> scope, TimeSpan maxAge, DateTimeOffset now, CancellationToken ct)
+        where TEngine : IInventory, IContainers
     {
         var items = Seq<GcItem>.Empty;
         var errors = Seq<EngineError>.Empty;
@@ -52,12 +54,10 @@ public static class GarbageCollector
         }
 
         // Images: the collector's rules and protocol (ImageUse), with the age the command line gives.
-        if (engine is not IImageStore store)
-            return new GcReport(items, errors);
         // In a dry run the containers gc would remove still exist: count them as gone.
         var wouldGo = items.Filter(x => x.Kind == "container" && x.Removed).Map(x => x.Id).ToHashSet();
         var (images, imageErrors) = await ImageCollector.Run(
-            store, maxAge, Option<long>.None, Seq<string>.Empty, l => InScope(l, scope), wouldGo, now, dryRun, ct).ConfigureAwait(false);
+            engine, maxAge, Option<long>.None, Seq<string>.Empty, l => InScope(l, scope), wouldGo, now, dryRun, ct).ConfigureAwait(false);
         items = items.Then(images.Map(i => new GcItem("image", i.Name, i.Id, i.Removed, i.Reason)));
         errors = errors.Then(imageErrors);
         return new GcReport(items, errors);

@@ -13,25 +13,6 @@ using LanguageExt;
 
 namespace Boinc.Persist.Shell.Gc;
 
-/// <summary>An image with our owner label as the engine lists it, with its size.</summary>
-public sealed record StoredImage(string Id, Seq<string> Tags, long SizeBytes, IReadOnlyDictionary<string, string> Labels);
-
-/// <summary>What the image collector needs from an engine (each call under the engine's time limit).</summary>
-public interface IImageStore
-{
-    /// <summary>Images carrying <c>label</c> (key=value), with sizes.</summary>
-    Task<Either<EngineError, Seq<StoredImage>>> StoredImages(string label, CancellationToken ct);
-
-    /// <summary>Every container (ours or not, any state) created from the image.</summary>
-    Task<Either<EngineError, Seq<ListedContainer>>> ContainersUsing(string image, CancellationToken ct);
-
-    /// <summary>Containers carrying a label.</summary>
-    Task<Either<EngineError, Seq<ListedContainer>>> ListContainers(string label, CancellationToken ct);
-
-    /// <summary>Deletes the image without force (the engine refuses while any container uses it); false if it refused or it was gone.</summary>
-    Task<Either<EngineError, bool>> DeleteImage(string id, CancellationToken ct);
-}
-
 /// <summary>One image the collector looked at.</summary>
 public sealed record ImageGcItem(string Id, string Name, bool Removed, string Reason);
 
@@ -44,7 +25,7 @@ public sealed record ImageGcItem(string Id, string Name, bool Removed, string Re
 public static class ImageCollector
 {
     public static async Task<(Seq<ImageGcItem> Items, Seq<EngineError> Errors)> Run(
-        IImageStore engine, TimeSpan maxAge, Option<long> maxTotalBytes, Seq<string> slotHints, Func<IReadOnlyDictionary<string, string>, bool> inScope,
+        IInventory engine, TimeSpan maxAge, Option<long> maxTotalBytes, Seq<string> slotHints, Func<IReadOnlyDictionary<string, string>, bool> inScope,
         IReadOnlySet<string> goneContainers, DateTimeOffset now, bool dryRun, CancellationToken ct)
     {
         var errors = Seq<EngineError>.Empty;
@@ -105,7 +86,7 @@ public static class ImageCollector
 
     /// <summary>The hold, then the facts again: removed only if still free and no use was recorded since.</summary>
     private static async Task<(ImageGcItem, Option<EngineError>)> RemoveUnderHold(
-        IImageStore engine, StoredImage image, ImageVerdict.Remove verdict, ImageFacts before, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
+        IInventory engine, StoredImage image, ImageVerdict.Remove verdict, ImageFacts before, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
     {
         var refs = image.Tags.IsEmpty ? Seq1(image.Id) : image.Tags;
         var hold = ImageUse.TryExclusive(refs);
@@ -130,7 +111,7 @@ public static class ImageCollector
             err => (new ImageGcItem(image.Id, verdict.Name, false, "kept: the engine failed to remove it"), Option<EngineError>.Some(err)));
     }
 
-    private static async Task<Either<EngineError, ImageFacts>> Facts(IImageStore engine, StoredImage i, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
+    private static async Task<Either<EngineError, ImageFacts>> Facts(IInventory engine, StoredImage i, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
     {
         // By its one tag when it has one: Podman's ancestor filter does not match an image id.
         var users = await engine.ContainersUsing(i.Tags.Count == 1 ? i.Tags.Head() : i.Id, ct).ConfigureAwait(false);

@@ -24,7 +24,7 @@ public sealed class ImageLifecycle : IAsyncDisposable
     /// <summary>The whole of one collection: a job never waits longer than this for gc.</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
 
-    private readonly IEngine engine;
+    private readonly IInventory engine;
     private readonly string slot;
     private readonly ImageGcPolicy policy;
     private readonly Action<string> info;
@@ -36,7 +36,7 @@ public sealed class ImageLifecycle : IAsyncDisposable
     private readonly CancellationTokenSource startCts = new();
     private Task startCollection = Task.CompletedTask;
 
-    private ImageLifecycle(IEngine engine, string slot, string imageTag, ImageGcPolicy policy, Action<string> info, Action<string> warn, TimeProvider time)
+    private ImageLifecycle(IInventory engine, string slot, string imageTag, ImageGcPolicy policy, Action<string> info, Action<string> warn, TimeProvider time)
     {
         this.engine = engine;
         this.slot = slot;
@@ -52,7 +52,7 @@ public sealed class ImageLifecycle : IAsyncDisposable
     /// background (the job's start never waits for gc; a wrapper that ends early cancels it).
     /// </summary>
     public static Task<ImageLifecycle> AtJobStart(
-        IEngine engine, string slot, string imageTag, Action<string> info, Action<string> warn, TimeProvider time, CancellationToken ct)
+        IInventory engine, string slot, string imageTag, Action<string> info, Action<string> warn, TimeProvider time, CancellationToken ct)
     {
         var loaded = LoadPolicy();
         var policy = loaded.Value.IfNone(() =>
@@ -153,17 +153,11 @@ public sealed class ImageLifecycle : IAsyncDisposable
     {
         if (!policy.Auto)
             return;
-        if (engine is not IImageStore store)
-        {
-            info($"image gc at {when}: this engine has no image store; skipped");
-            return;
-        }
-
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(Budget);
         try
         {
-            var (items, errors) = await ImageCollector.Run(store, policy.MaxAge, policy.MaxTotalBytes, SiblingSlots(slot),
+            var (items, errors) = await ImageCollector.Run(engine, policy.MaxAge, policy.MaxTotalBytes, SiblingSlots(slot),
                 _ => true, NoContainers, time.GetUtcNow(), false, limit.Token).ConfigureAwait(false);
             foreach (var i in items.Filter(i => i.Removed))
                 info($"image gc at {when}: removed image {i.Name} ({Short(i.Id)}): {i.Reason}");

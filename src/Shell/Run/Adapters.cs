@@ -51,15 +51,15 @@ public sealed class EnginePort(IEngine engine) : IJobEngine
 
     // client (issue 16 point 2): no build while the network is suspended, unless the image is there.
     public Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct) =>
-        engine is IPublishedPorts p ? p.HasImage(tag, ct) : Task.FromResult<Either<EngineError, bool>>(false);
+        engine.HasImage(tag, ct);
 
     // client (issue 16 point 3): the host port of the web graphics.
     public Task<Either<EngineError, Option<int>>> LoopbackPort(string name, int containerPort, CancellationToken ct) =>
-        engine is IPublishedPorts p ? p.LoopbackPort(name, containerPort, ct) : Task.FromResult<Either<EngineError, Option<int>>>(Option<int>.None);
+        engine.LoopbackPort(name, containerPort, ct);
 }
 
 /// <summary>The CPU port over <see cref="ContainerCpu"/> (the cgroup counter, engine stats as a fallback).</summary>
-public sealed class CpuPort(IEngine engine, WrapperLog log) : ICpuMeter
+public sealed class CpuPort(IContainers engine, WrapperLog log) : ICpuMeter
 {
     private readonly ContainerCpu cpu = new(engine, log.Info, log.Warn);
 

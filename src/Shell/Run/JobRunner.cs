@@ -8,8 +8,8 @@ using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Protocol;
 using Boinc.Persist.Shell.Boinc;
 using Boinc.Persist.Shell.Checkpoints;
-using Boinc.Persist.Shell.Cli;
 using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Jobs;
 using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Shell.Slots;
 
 namespace Boinc.Persist.Shell.Run;
 

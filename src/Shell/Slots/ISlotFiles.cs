@@ -58,7 +58,7 @@ public sealed record CopyResult(FileIdentity SourceBefore, FileIdentity SourceAf
 /// Failures are thrown as <see cref="Host.ErrnoException"/> (an <see cref="IOException"/>) carrying the errno:
 /// ENOENT for a missing name, ELOOP for a symlink met on the way, EXDEV for an escape, ENOSPC for a full disk,
 /// EINVAL ("not a regular file") for a FIFO, device or socket opened for its bytes. Callers turn them into
-/// errors once (see <see cref="Checkpoints.DiskEffects"/>).
+/// errors once (the checkpoint store's DiskEffects, in the Checkpoints folder).
 /// </para>
 /// Two implementations: <see cref="SlotFiles"/> (the real disk, openat2) and the model file system's, so the
 /// code that ships runs under crash simulation too.

@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Integration.Engine;
-using Boinc.Persist.Shell.Docker;
+using Boinc.Persist.Shell.Engine;
 using Docker.DotNet.Models;
 using LanguageExt;
 using Xunit;

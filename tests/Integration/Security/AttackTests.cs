@@ -239,13 +239,13 @@ public sealed class AttackTests(EngineFixture engine) : IDisposable
             "no cut note; the wrapper said: " + string.Join(" | ", text.Split('\n').Where(l => l.Contains("boinc-persist:", StringComparison.Ordinal)).TakeLast(8)));
         Assert.True(text.IndexOf("bytes of output cut here", StringComparison.Ordinal) < text.LastIndexOf("[job] xxxxxxxx", StringComparison.Ordinal),
             "the tail of the output follows the note");
-        Assert.All(text.Split('\n'), l => Assert.True(l.Length < Shell.Host.BoundedLogWriter.MaxLineChars + 200, $"a line of {l.Length} chars"));
+        Assert.All(text.Split('\n'), l => Assert.True(l.Length < Shell.Slots.BoundedLogWriter.MaxLineChars + 200, $"a line of {l.Length} chars"));
     }
 
     private static int Occurrences(string text, string what) =>
         (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 
-    private const int BoundedLogBytes = Shell.Host.BoundedLogWriter.HeadBytes + Shell.Host.BoundedLogWriter.TailBytes;
+    private const int BoundedLogBytes = Shell.Slots.BoundedLogWriter.HeadBytes + Shell.Slots.BoundedLogWriter.TailBytes;
 
     [Fact]
     public async Task Relaxations_need_the_hosts_policy_and_are_logged_when_accepted()

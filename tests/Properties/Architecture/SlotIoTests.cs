@@ -20,7 +20,7 @@ public class SlotIoTests
 {
     private static readonly Dictionary<string, string> Allowed = new()
     {
-        ["Cli/JobDirectory.cs"] = "the slot directory's own existence, and job files that links resolve into the PROJECT directory",
+        ["Jobs/JobDirectory.cs"] = "the slot directory's own existence, and job files that links resolve into the PROJECT directory",
         ["Host/PolicyFile.cs"] = "the host policy in /etc/boinc-persist",
         ["Host/DurableFile.cs"] = "a helper for non-slot files (its slot callers are pending, below)",
         ["Engine/JournalFile.cs"] = "/proc/sys/kernel/random/boot_id",
@@ -47,7 +47,7 @@ public class SlotIoTests
         ["Cli/CompatCommand.cs"] = "the docker_wrapper app directory named on the command line, not a slot",
         ["Run/HostBoot.cs"] = "/proc/stat (the host's boot time)",
         ["Run/ProjectOutputs.cs"] = "output files named by link files: project-directory paths from the plan, not slot paths",
-        ["Gc/ImageUse.cs"] = "the host-wide image lock and use-record directories (imagegc)",
+        ["Engine/ImageUse.cs"] = "the host-wide image lock and use-record directories (imagegc)",
         ["Gc/ImageLifecycle.cs"] = "the host policy file, and the names of BOINC's slot directories (their journals are read through the accessor)",
         ["Gc/ImageCollector.cs"] = "whether a slot directory named by a label or a use record still exists (its journal is read through the accessor)",
         ["Gc/GarbageCollector.cs"] = "whether the slot directory our own container label names still exists (its journal is read through the accessor)",

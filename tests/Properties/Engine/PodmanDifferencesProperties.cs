@@ -3,7 +3,6 @@ using System.Linq;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
-using Boinc.Persist.Shell.Docker;
 using Boinc.Persist.Shell.Engine;
 using FsCheck;
 using FsCheck.Fluent;

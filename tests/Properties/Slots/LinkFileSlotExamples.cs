@@ -1,6 +1,7 @@
 using System.IO;
 using System.Linq;
 using Boinc.Persist.Shell.Cli;
+using Boinc.Persist.Shell.Jobs;
 using LanguageExt;
 using Xunit;
 

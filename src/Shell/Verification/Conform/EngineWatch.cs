@@ -4,8 +4,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Shell.Engine;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Verification.Conform;
@@ -17,87 +15,63 @@ public sealed record SeenContainer(string Id, string Name, string State);
 /// The engine seen from outside the wrapper under test, which names its containers and images its own way.
 /// A trial's containers are those whose name contains the trial's mark (the project directory and result
 /// names carry it) or that mount a path under the trial's data directory; its images carry the label
-/// <see cref="RunLabel"/> from the workload's Dockerfile. Every call runs under a time limit; failures are
-/// values, never exceptions.
+/// <see cref="RunLabel"/> from the workload's Dockerfile. It asks through the wrapper's own engine adapter
+/// (<see cref="DockerEngine"/>: its time limit per call, retries, errors as values), so there is one Docker
+/// client adapter in the code base; failures come back as text for the trial's evidence.
 /// </summary>
 public sealed class EngineWatch : IDisposable
 {
     public const string RunLabel = "org.boinc-persist.conform.run";
 
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
-    private readonly DockerClient client;
+    private static readonly EnginePolicy Policy = EnginePolicy.Default with { CallLimit = TimeSpan.FromSeconds(20) };
+    private readonly DockerEngine engine;
 
-    public EngineWatch(EngineEndpoint endpoint)
-    {
-        Endpoint = endpoint;
-        client = new DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
-    }
+    public EngineWatch(EngineEndpoint endpoint) => engine = new DockerEngine(endpoint, Policy);
 
-    public EngineEndpoint Endpoint { get; }
+    public EngineEndpoint Endpoint => engine.Endpoint;
 
     /// <summary>
     /// The engine's version, and what the client would write into init_data.xml's host_info for it:
     /// docker_type 1 (Docker) or 2 (Podman) and a docker_version line in the CLI's words. A wrapper that picks its
     /// CLI or socket from docker_type (BOINC's docker_wrapper does) must be told the engine the suite observes.
     /// </summary>
-    public Task<Either<string, EngineIdentity>> Version() =>
-        Call("version", async ct =>
-        {
-            var v = await client.System.GetVersionAsync(ct).ConfigureAwait(false);
-            var kind = EngineDifferences.KindFrom(
-                v.Platform?.Name ?? "", (v.Components ?? new List<ComponentVersion>()).Select(c => c.Name ?? "").ToSeq().Strict());
-            var version = v.Version ?? "?";
-            return kind == EngineKind.Podman
-                ? new EngineIdentity(version, 2, "podman version " + version)
-                : new EngineIdentity(version, 1, "Docker version " + version);
-        });
+    public async Task<Either<string, EngineIdentity>> Version()
+    {
+        using var cts = new CancellationTokenSource(Policy.CallLimit * 2);
+        var version = Text(await engine.Version(cts.Token).ConfigureAwait(false));
+        var traits = Text(await engine.Traits(cts.Token).ConfigureAwait(false));
+        return from v in version
+               from t in traits
+               let number = v.Version.Length > 0 ? v.Version : "?"
+               select t.Kind == EngineKind.Podman
+                   ? new EngineIdentity(number, 2, "podman version " + number)
+                   : new EngineIdentity(number, 1, "Docker version " + number);
+    }
 
     /// <summary>The trial's containers, in any state.</summary>
-    public Task<Either<string, Seq<SeenContainer>>> Containers(string mark, string dataDir) =>
-        Call("list containers", async ct =>
-        {
-            var all = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct).ConfigureAwait(false);
-            return all.Where(c =>
-                    (c.Names ?? new List<string>()).Any(n => n.Contains(mark, StringComparison.OrdinalIgnoreCase)) ||
-                    (c.Mounts ?? new List<MountPoint>()).Any(m => (m.Source ?? "").StartsWith(dataDir, StringComparison.Ordinal)))
-                .Select(c => new SeenContainer(c.ID, (c.Names?.FirstOrDefault() ?? c.ID).TrimStart('/'), c.State ?? "?"))
-                .ToSeq().Strict();
-        });
+    public async Task<Either<string, Seq<SeenContainer>>> Containers(string mark, string dataDir) =>
+        Text(await engine.AllContainers(CancellationToken.None).ConfigureAwait(false))
+            .Map(all => all
+                .Filter(c => c.Name.Contains(mark, StringComparison.OrdinalIgnoreCase)
+                    || c.Mounts.Exists(m => m.StartsWith(dataDir, StringComparison.Ordinal)))
+                .Map(c => new SeenContainer(c.Id, c.Name.Length > 0 ? c.Name : c.Id, c.State.Length > 0 ? c.State : "?"))
+                .Strict());
 
     /// <summary>Images labelled with the trial's mark: "name (id)".</summary>
-    public Task<Either<string, Seq<string>>> Images(string mark) =>
-        Call("list images", async ct =>
-        {
-            var filter = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{RunLabel}={mark}"] = true } };
-            var images = await client.Images.ListImagesAsync(new ImagesListParameters { All = true, Filters = filter }, ct).ConfigureAwait(false);
-            return images.Select(i => $"{(i.RepoTags?.FirstOrDefault() ?? "<untagged>")} ({i.ID[..Math.Min(i.ID.Length, 19)]})").ToSeq().Strict();
-        });
+    public async Task<Either<string, Seq<string>>> Images(string mark) =>
+        Text(await engine.ListImages($"{RunLabel}={mark}", CancellationToken.None).ConfigureAwait(false))
+            .Map(images => images.Map(i => $"{i.Tags.HeadOrNone().IfNone("<untagged>")} ({Short(i.Id)})").Strict());
 
     /// <summary>The state word of the trial's first container ("absent" when it has none).</summary>
     public async Task<Either<string, string>> State(string mark, string dataDir) =>
         (await Containers(mark, dataDir).ConfigureAwait(false)).Map(cs => cs.HeadOrNone().Match(c => c.State, () => "absent"));
 
-    public Task<Either<string, Unit>> Kill(string id) =>
-        Call("kill " + id, async ct =>
-        {
-            await client.Containers.KillContainerAsync(id, new ContainerKillParameters(), ct).ConfigureAwait(false);
-            return Unit.Default;
-        });
+    public async Task<Either<string, Unit>> Kill(string id) =>
+        Text(await engine.Kill(id, CancellationToken.None).ConfigureAwait(false));
 
-    public Task<Either<string, Unit>> Remove(string id) =>
-        Call("remove " + id, async ct =>
-        {
-            try
-            {
-                await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, ct).ConfigureAwait(false);
-            }
-            catch (DockerContainerNotFoundException)
-            {
-                // Gone already.
-            }
-
-            return Unit.Default;
-        });
+    /// <summary>Force-removes the container; absent is fine.</summary>
+    public async Task<Either<string, Unit>> Remove(string id) =>
+        Text(await engine.Remove(id, CancellationToken.None).ConfigureAwait(false));
 
     /// <summary>Removes every container and image of the mark; returns what it removed, or what it could not.</summary>
     public async Task<Seq<string>> CleanUp(string mark, string dataDir)
@@ -110,46 +84,26 @@ public sealed class EngineWatch : IDisposable
             removed = removed.Add(r.Match(_ => $"container {c.Name}", e => $"container {c.Name} NOT removed: {e}"));
         }
 
-        var images = await Call("list images", async ct =>
-        {
-            var filter = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{RunLabel}={mark}"] = true } };
-            return (await client.Images.ListImagesAsync(new ImagesListParameters { All = true, Filters = filter }, ct).ConfigureAwait(false)).ToSeq().Strict();
-        }).ConfigureAwait(false);
+        // Its containers are gone, so the engine removes each image without force (and its untagged parents).
+        var images = Text(await engine.ListImages($"{RunLabel}={mark}", CancellationToken.None).ConfigureAwait(false));
         foreach (var i in images.RightToSeq().Flatten())
         {
-            var r = await Call("remove image", async ct =>
-            {
-                await client.Images.DeleteImageAsync(i.ID, new ImageDeleteParameters { Force = true }, ct).ConfigureAwait(false);
-                return Unit.Default;
-            }).ConfigureAwait(false);
-            removed = removed.Add(r.Match(_ => $"image {i.ID[..Math.Min(i.ID.Length, 19)]}", e => $"image {i.ID} NOT removed: {e}"));
+            var r = Text(await engine.DeleteImage(i.Id, CancellationToken.None).ConfigureAwait(false));
+            removed = removed.Add(r.Match(
+                gone => gone ? $"image {Short(i.Id)}" : $"image {i.Id} NOT removed: the engine refused (in use) or it was gone",
+                e => $"image {i.Id} NOT removed: {e}"));
         }
 
-        return containers.Match(_ => removed, e => removed.Add($"containers not listed: {e}"));
+        containers.IfLeft(e => removed = removed.Add($"containers not listed: {e}"));
+        images.IfLeft(e => removed = removed.Add($"images not listed: {e}"));
+        return removed;
     }
 
-    private static async Task<Either<string, T>> Call<T>(string what, Func<CancellationToken, Task<T>> call)
-    {
-        using var cts = new CancellationTokenSource(Limit);
-        try
-        {
-            return await call(cts.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return $"engine call '{what}' took longer than {Limit.TotalSeconds} s";
-        }
-        catch (DockerApiException e)
-        {
-            return $"engine call '{what}' failed: {e.StatusCode} {e.ResponseBody}";
-        }
-        catch (Exception e) when (e is System.Net.Http.HttpRequestException or System.IO.IOException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            return $"engine call '{what}' failed: {e.Message}";
-        }
-    }
+    private static string Short(string id) => id[..Math.Min(id.Length, 19)];
 
-    public void Dispose() => client.Dispose();
+    private static Either<string, T> Text<T>(Either<EngineError, T> r) => r.MapLeft(e => $"engine call '{e.Operation}' failed: {e.Message}");
+
+    public void Dispose() => engine.Dispose();
 }
 
 /// <summary>What the suite tells wrappers about the engine: <c>host_info/docker_type</c> and <c>docker_version</c>.</summary>

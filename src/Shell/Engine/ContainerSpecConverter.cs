@@ -2,13 +2,12 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Boinc.Persist.Core.Config;
-using Ulimit = Docker.DotNet.Models.Ulimit;
 using Boinc.Persist.Core.Planning;
-using Boinc.Persist.Shell.Engine;
 using Docker.DotNet.Models;
 using ContainerSpec = Boinc.Persist.Core.Planning.ContainerSpec;
+using Ulimit = Docker.DotNet.Models.Ulimit;
 
-namespace Boinc.Persist.Shell.Docker;
+namespace Boinc.Persist.Shell.Engine;
 
 /// <summary>
 /// The one place where a <see cref="ContainerSpec"/> becomes Docker Engine API models. Nothing here decides:
@@ -57,7 +56,7 @@ public static class ContainerSpecConverter
                 : new List<DeviceRequest>(),
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
         };
-        host.LogConfig = Engine.DockerEngine.LogConfigFor(engine.LogDriver);
+        host.LogConfig = DockerEngine.LogConfigFor(engine.LogDriver);
         engine.UsernsMode.Iter(u => host.UsernsMode = u);
 
         var parameters = new CreateContainerParameters

@@ -2,12 +2,12 @@ using System;
 using System.IO;
 using System.Linq;
 using Boinc.Persist.Core.Checkpoints;
-using Boinc.Persist.Shell.Run;
+using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 using LanguageExt.Common;
 
-namespace Boinc.Persist.Shell.Checkpoints;
+namespace Boinc.Persist.Shell.Run;
 
 /// <summary>
 /// The checkpoint port under BOINC's disk limit: before each commit it measures the slot as the client does

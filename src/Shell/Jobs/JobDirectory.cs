@@ -16,7 +16,7 @@ using Boinc.Persist.Shell.Host;
 using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 
-namespace Boinc.Persist.Shell.Cli;
+namespace Boinc.Persist.Shell.Jobs;
 
 /// <summary>Where <c>check</c>/<c>plan</c> look and what they call the files.</summary>
 public sealed record JobDirectoryOptions(string Directory, string ConfigName, string DockerfileName, Seq<string> AppArgs);

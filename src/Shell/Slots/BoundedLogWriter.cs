@@ -3,14 +3,14 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Boinc.Persist.Shell.Host;
+namespace Boinc.Persist.Shell.Slots;
 
 /// <summary>
 /// The wrapper's stderr (the slot's stderr.txt, which the BOINC client opened for it), bounded whatever the job
 /// prints: lines longer than <see cref="MaxLineChars"/> are split, and when the file itself is stderr it keeps
 /// its first <see cref="HeadBytes"/> and its last <see cref="TailBytes"/> (the client uploads only the tail),
 /// with a note of how much was cut between them. Memory is bounded by one line and the tail. Not thread-safe:
-/// <see cref="Run.WrapperLog"/> wraps it in a synchronized writer.
+/// The wrapper's log (WrapperLog, in the Run folder) wraps it in a synchronized writer.
 /// </summary>
 public sealed partial class BoundedLogWriter : TextWriter
 {
@@ -61,7 +61,7 @@ public sealed partial class BoundedLogWriter : TextWriter
     public static BoundedLogWriter ForFile(int fd, int head, int tail) => new(TextWriter.Null, fd, head, tail);
 
     private static bool IsRegularFile(int fd) =>
-        Slots.SlotNative.Stat(fd, "", out var mode, out _) == 0 && Slots.SlotNative.KindOf(mode) == Slots.SlotFileKind.File;
+        SlotNative.Stat(fd, "", out var mode, out _) == 0 && SlotNative.KindOf(mode) == SlotFileKind.File;
 
     public override void Write(char value)
     {

@@ -6,11 +6,10 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Boinc.Persist.Shell.Engine;
 using Boinc.Persist.Shell.Host;
 using LanguageExt;
 
-namespace Boinc.Persist.Shell.Gc;
+namespace Boinc.Persist.Shell.Engine;
 
 /// <summary>
 /// The image protocol between wrappers and the image collector, host-wide and across BOINC users.

@@ -1,12 +1,12 @@
 using System.Linq;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Planning;
-using Boinc.Persist.Shell.Docker;
+using Boinc.Persist.Shell.Engine;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 
-namespace Boinc.Persist.Properties.Docker;
+namespace Boinc.Persist.Properties.Engine;
 
 /// <summary>
 /// The converter must carry every planned setting into the Engine API model, for every valid plan (the

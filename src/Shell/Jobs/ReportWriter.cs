@@ -8,7 +8,7 @@ using Boinc.Persist.Core.Diagnostics;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Slots;
 
-namespace Boinc.Persist.Shell.Cli;
+namespace Boinc.Persist.Shell.Jobs;
 
 /// <summary>Prints findings and plans for people (text) and for tools (JSON).</summary>
 public static class ReportWriter
