@@ -149,7 +149,7 @@ public static class Program
         }
 
         var options = parsed.RightToSeq().Head();
-        return JobRunner.Run(options, stderr, TimeProvider.System, () => DockerEngine.ConnectFor(options.SlotDir))
+        return JobRunner.Run(options, stderr, TimeProvider.System, preference => DockerEngine.ConnectFor(preference))
             .GetAwaiter().GetResult();
     }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using Boinc.Persist.Core.Slots;
 using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Slots;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Doctor;
@@ -34,7 +35,7 @@ public static class DoctorCommand
             }
         }
 
-        var preference = slot.Map(DockerEngine.PreferenceOf).IfNone(ContainerEngine.Unknown);
+        var preference = slot.Map(PreferenceOf).IfNone(ContainerEngine.Unknown);
         var facts = EngineProbe.Read(preference);
         var endpoint = EngineEndpoint.Resolve(preference);
         var report = Diagnose(facts, endpoint);
@@ -146,4 +147,21 @@ public static class DoctorCommand
         SocketState.Denied => "permission denied",
         _ => "stale (nothing listens)",
     };
+
+    /// <summary>docker_type from the slot's init_data.xml; Unknown without one (standalone runs, old clients).</summary>
+    private static ContainerEngine PreferenceOf(string slotDir)
+    {
+        try
+        {
+            using var files = SlotFiles.Open(slotDir);
+            if (files.Kind(InitDataReader.FileName).Case is not SlotFileKind.File)
+                return ContainerEngine.Unknown;
+        }
+        catch (IOException)
+        {
+            return ContainerEngine.Unknown;
+        }
+
+        return InitDataReader.Read(slotDir).Value.Map(c => c.HostInfo.Engine).IfNone(ContainerEngine.Unknown);
+    }
 }

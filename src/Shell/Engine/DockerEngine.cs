@@ -36,28 +36,12 @@ public sealed partial class DockerEngine : IEngine
     public static DockerEngine Connect(EnginePolicy? policy = null) => new(EngineEndpoint.Resolve(), policy);
 
     /// <summary>
-    /// The engine for the task in <paramref name="slotDir"/>: the client's <c>host_info/docker_type</c> in
-    /// init_data.xml (when the slot has one) orders the sockets; see <see cref="EngineEndpoint"/>.
+    /// The engine for a task whose client prefers <paramref name="preference"/> (init_data.xml's
+    /// <c>host_info/docker_type</c>, as the job directory read it): it orders the sockets; see
+    /// <see cref="EngineEndpoint"/>.
     /// </summary>
-    public static DockerEngine ConnectFor(string slotDir, EnginePolicy? policy = null) =>
-        new(EngineEndpoint.Resolve(PreferenceOf(slotDir)), policy);
-
-    /// <summary>docker_type from the slot's init_data.xml; Unknown without one (standalone runs, old clients).</summary>
-    public static ContainerEngine PreferenceOf(string slotDir)
-    {
-        try
-        {
-            using var slot = Slots.SlotFiles.Open(slotDir);
-            if (slot.Kind(Slots.InitDataReader.FileName).Case is not Slots.SlotFileKind.File)
-                return ContainerEngine.Unknown;
-        }
-        catch (IOException)
-        {
-            return ContainerEngine.Unknown;
-        }
-
-        return Slots.InitDataReader.Read(slotDir).Value.Map(c => c.HostInfo.Engine).IfNone(ContainerEngine.Unknown);
-    }
+    public static DockerEngine ConnectFor(ContainerEngine preference, EnginePolicy? policy = null) =>
+        new(EngineEndpoint.Resolve(preference), policy);
 
     public Task<Either<EngineError, EngineVersion>> Version(CancellationToken ct) =>
         Call("version", ct, async t =>

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Protocol;
+using Boinc.Persist.Core.Slots;
 using Boinc.Persist.Shell.Boinc;
 using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Engine;
@@ -29,30 +30,22 @@ public static class JobRunner
     /// <summary>The file a checkpoint-and-stop quit creates in WORKDIR: "checkpoint now, you will be stopped".</summary>
     public const string CheckpointRequestFile = SlotPort.CheckpointRequestFile;
 
-    /// <summary>Runs the task in <see cref="RunOptions.SlotDir"/>; returns the process exit status for BOINC.</summary>
-    public static async Task<int> Run(RunOptions options, TextWriter stderr, TimeProvider time, Func<IEngine> connect)
+    /// <summary>
+    /// Runs the task in <see cref="RunOptions.SlotDir"/>; returns the process exit status for BOINC.
+    /// <paramref name="connect"/> opens the engine once the job directory is read, with the client's engine
+    /// preference from init_data.xml (<c>host_info/docker_type</c>): that file is read once, by
+    /// <see cref="JobDirectory.Load"/>.
+    /// </summary>
+    public static async Task<int> Run(RunOptions options, TextWriter stderr, TimeProvider time, Func<ContainerEngine, IEngine> connect)
     {
         var log = new WrapperLog(stderr, time, options.Verbose);
         log.Info($"boinc-persist {Program.Version} starting in {Path.GetFullPath(options.SlotDir)}");
-        IEngine engine;
-        try
-        {
-            engine = connect();
-        }
-        catch (Exception e) when (e is ArgumentException or UriFormatException or InvalidOperationException)
-        {
-            log.Error($"cannot use the container engine: {e.Message}");
-            return BoincExit.TemporaryExit(options.SlotDir, (int)EngineRetryDelay.TotalSeconds,
-                $"container engine not usable: {e.Message}", Option<SlotLock>.None);
-        }
-
         using var stopping = new CancellationTokenSource();
         var slot = Path.GetFullPath(options.SlotDir);
         Option<SlotPort> slotPort = Option<SlotPort>.None;
         try
         {
-            using (engine)
-                return await RunTask(options, slot, log, time, engine, stopping, p => slotPort = p);
+            return await RunTask(options, slot, log, time, connect, stopping, p => slotPort = p);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -81,7 +74,7 @@ public static class JobRunner
     }
 
     private static async Task<int> RunTask(
-        RunOptions options, string slot, WrapperLog log, TimeProvider time, IEngine engine, CancellationTokenSource stopping, Action<SlotPort> held)
+        RunOptions options, string slot, WrapperLog log, TimeProvider time, Func<ContainerEngine, IEngine> connect, CancellationTokenSource stopping, Action<SlotPort> held)
     {
         // The slot lock first: two wrappers in one slot would fight over everything below.
         var locked = SlotLock.Acquire(slot);
@@ -122,7 +115,19 @@ public static class JobRunner
         held(slotPort);
         var config = report.Config.IfNone(JobConfig.Default);
 
-        // The engine: an engine that does not answer is not the job's fault.
+        // The engine: one that cannot be used or does not answer is not the job's fault.
+        IEngine engine;
+        try
+        {
+            engine = connect(slotContext.HostInfo.Engine);
+        }
+        catch (Exception e) when (e is ArgumentException or UriFormatException or InvalidOperationException)
+        {
+            log.Error($"cannot use the container engine: {e.Message}");
+            return slotPort.TemporaryExit(EngineRetryDelay, $"container engine not usable: {e.Message}");
+        }
+
+        using var engineInUse = engine;
         var version = await engine.Version(stopping.Token);
         var traits = await engine.Traits(stopping.Token);
         if (version.IsLeft || traits.IsLeft)

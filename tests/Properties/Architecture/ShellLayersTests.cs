@@ -98,6 +98,22 @@ public sealed class ShellLayersTests
     }
 
     [Fact]
+    public void Init_data_xml_is_read_once_per_command_and_by_the_job_directory_for_run_check_and_plan()
+    {
+        // run, check and plan read it in JobDirectory.Load (the run's engine preference comes from there);
+        // doctor (the engine preference alone) and compat (an app directory) each read it once on their own.
+        var read = new Regex(@"InitDataReader\s*\.\s*Read\s*\(|SlotContexts\s*\.\s*Parse\s*\(");
+        var readers = Sources()
+            .Where(s => read.IsMatch(File.ReadAllText(Path.Combine(Shell, s.File))))
+            .Select(s => s.File)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.Equal(
+            new[] { "Cli/CompatCommand.cs", "Doctor/DoctorCommand.cs", "Jobs/JobDirectory.cs", "Slots/InitDataReader.cs" },
+            readers);
+    }
+
+    [Fact]
     public void The_architecture_docs_import_table_is_the_graph()
     {
         var whole = File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "ARCHITECTURE.md"));
