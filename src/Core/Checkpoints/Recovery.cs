@@ -36,85 +36,11 @@ public static class Recovery
     {
         var effects = new List<FsEffect>();
         var why = new List<string>();
-
-        // What a killed wrapper left visible may not be durable yet (it died between an operation and the
-        // directory fsync after it). Make the store's names durable before anything is chosen or reported.
-        if (input.Store.StoreExists)
-        {
-            if (variant != ProtocolVariant.RecoveryNoSlotDirFsync) effects.Add(new FsEffect.FsyncDir("."));
-            if (variant != ProtocolVariant.RecoveryNoStateDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
-            if (variant != ProtocolVariant.RecoveryNoStoreDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-            if (variant != ProtocolVariant.RecoveryNoGenerationDirFsync)
-                effects.AddRange(input.Store.GenerationDirs.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
-        }
-        var manifest = Manifest.Empty;
-        var main = input.Store.ManifestText.Map(ManifestText.Parse);
-        var temp = input.Store.TempManifestText.Map(ManifestText.Parse);
-        if (main.Map(m => m.IsSucc).IfNone(false))
-        {
-            manifest = main.Bind(m => m.ToOption()).IfNone(Manifest.Empty);
-        }
-        else if (temp.Map(t => t.IsSucc).IfNone(false))
-        {
-            manifest = temp.Bind(t => t.ToOption()).IfNone(Manifest.Empty);
-            why.Add("the manifest is missing or invalid; a complete temp manifest was found and is promoted");
-            // A killed commit may have written it without reaching its fsync: make its bytes durable first.
-            if (variant != ProtocolVariant.RecoveryPromoteWithoutFsync) effects.Add(new FsEffect.Fsync(StoreLayout.TempManifestPath));
-            if (variant != ProtocolVariant.RecoveryPromoteWithoutRename)
-                effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
-            if (variant != ProtocolVariant.RecoveryPromoteWithoutStoreFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-        }
-        else if (main.IsSome)
-        {
-            main.Iter(m => m.IfFail(e => why.Add($"{StoreLayout.ManifestPath}: {e.Message}; set aside as MANIFEST.bad")));
-            effects.Add(new FsEffect.Rename(StoreLayout.ManifestPath, StoreLayout.StoreDir + "/MANIFEST.bad"));
-            effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-        }
-
-        var rejected = new List<Rejected>();
-        var intact = new List<Generation>();
-        foreach (var g in manifest.Generations.Reverse())
-        {
-            var problem = Verify(g, input.StoredFiles);
-            if (problem.IsNone) intact.Add(g);
-            problem.Iter(p => rejected.Add(new Rejected(g.Number, p)));
-        }
-
+        MakeNamesDurable(input.Store, variant, effects);
+        var manifest = ReadManifest(input.Store, variant, effects, why);
+        var (intact, rejected) = VerifyAll(manifest, input.StoredFiles);
         var chosen = intact.Count > 0 ? Option<Generation>.Some(intact[0]) : Option<Generation>.None;
-
-        var restored = new List<string>();
-        var removed = new List<string>();
-        var dirs = new List<string>();
-        chosen.Iter(g =>
-        {
-            // Its copies were fsynced before its manifest was written; fsyncing again is cheap and makes recovery
-            // independent of how the generation got there.
-            if (variant != ProtocolVariant.RecoveryNoCopyFsync)
-                foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
-            foreach (var f in g.Files)
-            {
-                var here = input.WorkFiles.Find(f.Name);
-                if (here.Map(h => h.Size == f.Size && h.Sha256 == f.Sha256).IfNone(false)) continue;
-                foreach (var d in Ancestors(f.Name)) effects.Add(new FsEffect.CreateDir(d));
-                var tmp = f.Name + StoreLayout.RestoreSuffix;
-                // The differing file is worthless (the store holds the truth) and may be all that stands between a
-                // full disk and the restore's temp copy; a crash after this just restores again.
-                if (here.IsSome) effects.Add(new FsEffect.Delete(f.Name));
-                effects.Add(new FsEffect.CopyFile(g.StoredPath(f), tmp));
-                if (variant != ProtocolVariant.RecoveryRestoreWithoutFsync) effects.Add(new FsEffect.Fsync(tmp));
-                effects.Add(new FsEffect.Rename(tmp, f.Name));
-                dirs.Add(StoreLayout.Parent(f.Name));
-                restored.Add(f.Name + (here.IsSome ? " (differed from the generation)" : " (was missing)"));
-            }
-
-            foreach (var name in input.WorkFiles.Keys.Where(n => !g.Files.Exists(f => f.Name == n)).OrderBy(n => n, System.StringComparer.Ordinal))
-            {
-                effects.Add(new FsEffect.Delete(name));
-                dirs.Add(StoreLayout.Parent(name));
-                removed.Add(name);
-            }
-        });
-        effects.AddRange(dirs.Distinct().Select(d => (FsEffect)new FsEffect.FsyncDir(d)));
+        var (restored, removed) = chosen.Match(g => Restore(g, input.WorkFiles, variant, effects), () => (new List<string>(), new List<string>()));
 
         var summary = chosen.Match(
             g => $"restart from generation {g.Number} (CPU time {g.CpuTimeSeconds:0.###} s): {(restored.Count + removed.Count == 0 ? "WORKDIR already matches it" : $"{restored.Count} file(s) restored, {removed.Count} removed")}",
@@ -123,6 +49,108 @@ public static class Recovery
         why.AddRange(rejected.Select(r => $"generation {r.Number} rejected: {r.Why}"));
         return new RecoveryDecision(chosen, effects.ToSeq(), chosen.Map(g => g.CpuTimeSeconds).IfNone(0),
             chosen.Map(g => g.FractionDone).IfNone(0), restored.ToSeq(), removed.ToSeq(), rejected.ToSeq(), intact.Select(g => g.Number).ToSeq(), string.Join("; ", why));
+    }
+
+    /// <summary>
+    /// What a killed wrapper left visible may not be durable yet (it died between an operation and the directory
+    /// fsync after it): the store's names are made durable before anything is chosen or reported.
+    /// </summary>
+    private static void MakeNamesDurable(StoreState store, ProtocolVariant variant, List<FsEffect> effects)
+    {
+        if (!store.StoreExists)
+            return;
+        if (variant != ProtocolVariant.RecoveryNoSlotDirFsync) effects.Add(new FsEffect.FsyncDir("."));
+        if (variant != ProtocolVariant.RecoveryNoStateDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
+        if (variant != ProtocolVariant.RecoveryNoStoreDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        if (variant != ProtocolVariant.RecoveryNoGenerationDirFsync)
+            effects.AddRange(store.GenerationDirs.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
+    }
+
+    /// <summary>
+    /// The manifest; if it is missing or invalid, a complete temp manifest, made durable and promoted; an invalid
+    /// manifest with no temp one is set aside as MANIFEST.bad (and the store starts empty).
+    /// </summary>
+    private static Manifest ReadManifest(StoreState store, ProtocolVariant variant, List<FsEffect> effects, List<string> why)
+    {
+        var main = store.ManifestText.Map(ManifestText.Parse);
+        var temp = store.TempManifestText.Map(ManifestText.Parse);
+        if (main.Map(m => m.IsSucc).IfNone(false))
+            return main.Bind(m => m.ToOption()).IfNone(Manifest.Empty);
+        if (temp.Map(t => t.IsSucc).IfNone(false))
+        {
+            why.Add("the manifest is missing or invalid; a complete temp manifest was found and is promoted");
+            // A killed commit may have written it without reaching its fsync: make its bytes durable first.
+            if (variant != ProtocolVariant.RecoveryPromoteWithoutFsync) effects.Add(new FsEffect.Fsync(StoreLayout.TempManifestPath));
+            if (variant != ProtocolVariant.RecoveryPromoteWithoutRename)
+                effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
+            if (variant != ProtocolVariant.RecoveryPromoteWithoutStoreFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            return temp.Bind(t => t.ToOption()).IfNone(Manifest.Empty);
+        }
+
+        if (main.IsSome)
+        {
+            main.Iter(m => m.IfFail(e => why.Add($"{StoreLayout.ManifestPath}: {e.Message}; set aside as MANIFEST.bad")));
+            effects.Add(new FsEffect.Rename(StoreLayout.ManifestPath, StoreLayout.StoreDir + "/MANIFEST.bad"));
+            effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        }
+
+        return Manifest.Empty;
+    }
+
+    /// <summary>Every listed generation checked against its stored files, newest first.</summary>
+    private static (List<Generation> Intact, List<Rejected> Rejected) VerifyAll(Manifest manifest, HashMap<string, FileFacts> stored)
+    {
+        var rejected = new List<Rejected>();
+        var intact = new List<Generation>();
+        foreach (var g in manifest.Generations.Reverse())
+        {
+            var problem = Verify(g, stored);
+            if (problem.IsNone) intact.Add(g);
+            problem.Iter(p => rejected.Add(new Rejected(g.Number, p)));
+        }
+
+        return (intact, rejected);
+    }
+
+    /// <summary>
+    /// WORKDIR made to hold exactly <paramref name="g"/>'s files: each that differs restored (temp copy, fsync,
+    /// rename), each declared file it lacks removed, then each touched directory fsynced once.
+    /// </summary>
+    private static (List<string> Restored, List<string> Removed) Restore(
+        Generation g, HashMap<string, FileFacts> workFiles, ProtocolVariant variant, List<FsEffect> effects)
+    {
+        var restored = new List<string>();
+        var removed = new List<string>();
+        var dirs = new List<string>();
+        // Its copies were fsynced before its manifest was written; fsyncing again is cheap and makes recovery
+        // independent of how the generation got there.
+        if (variant != ProtocolVariant.RecoveryNoCopyFsync)
+            foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
+        foreach (var f in g.Files)
+        {
+            var here = workFiles.Find(f.Name);
+            if (here.Map(h => h.Size == f.Size && h.Sha256 == f.Sha256).IfNone(false)) continue;
+            foreach (var d in Ancestors(f.Name)) effects.Add(new FsEffect.CreateDir(d));
+            var tmp = f.Name + StoreLayout.RestoreSuffix;
+            // The differing file is worthless (the store holds the truth) and may be all that stands between a
+            // full disk and the restore's temp copy; a crash after this just restores again.
+            if (here.IsSome) effects.Add(new FsEffect.Delete(f.Name));
+            effects.Add(new FsEffect.CopyFile(g.StoredPath(f), tmp));
+            if (variant != ProtocolVariant.RecoveryRestoreWithoutFsync) effects.Add(new FsEffect.Fsync(tmp));
+            effects.Add(new FsEffect.Rename(tmp, f.Name));
+            dirs.Add(StoreLayout.Parent(f.Name));
+            restored.Add(f.Name + (here.IsSome ? " (differed from the generation)" : " (was missing)"));
+        }
+
+        foreach (var name in workFiles.Keys.Where(n => !g.Files.Exists(f => f.Name == n)).OrderBy(n => n, System.StringComparer.Ordinal))
+        {
+            effects.Add(new FsEffect.Delete(name));
+            dirs.Add(StoreLayout.Parent(name));
+            removed.Add(name);
+        }
+
+        effects.AddRange(dirs.Distinct().Select(d => (FsEffect)new FsEffect.FsyncDir(d)));
+        return (restored, removed);
     }
 
     /// <summary>

@@ -100,10 +100,9 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         relaying = Option<CancellationTokenSource>.None;
     }
 
+    /// <summary>One effect: the store's and the journal's here, the others by kind (container, checkpoint and status, exit).</summary>
     private async Task<Outcome> Run(Effect effect)
     {
-        var name = context.Name;
-        var engine = ports.Engine;
         log.Debug($"effect {effect}");
         switch (effect)
         {
@@ -123,6 +122,24 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
                 ports.Slot.WriteJournal(w.Journal);
                 return Nothing;
 
+            case Effect.RequestCheckpoint or Effect.AwaitCheckpoint or Effect.CommitCheckpoint or Effect.ReportStatus:
+                return await RunCheckpointOrStatus(effect);
+
+            case Effect.Finish or Effect.TemporaryExit or Effect.QuitExit or Effect.ExitAborted:
+                return RunExit(effect);
+
+            default:
+                return await RunOnContainer(effect);
+        }
+    }
+
+    /// <summary>The effects on the job's container and its image.</summary>
+    private async Task<Outcome> RunOnContainer(Effect effect)
+    {
+        var name = context.Name;
+        var engine = ports.Engine;
+        switch (effect)
+        {
             case Effect.CreateContainer:
                 ports.Slot.PrepareForContainer();
                 return await Refusable(await engine.Create(context.Container, stopping), "create the container");
@@ -163,6 +180,16 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
                     e => log.Warn($"cannot remove image {r.Tag}: {e}"));
                 return Nothing;
 
+            default:
+                throw new InvalidOperationException($"no interpreter for effect {effect}");
+        }
+    }
+
+    /// <summary>Asking the app for a checkpoint, waiting for it, committing it, and telling the client.</summary>
+    private async Task<Outcome> RunCheckpointOrStatus(Effect effect)
+    {
+        switch (effect)
+        {
             case Effect.RequestCheckpoint:
                 ports.Slot.RequestCheckpoint();
                 return Nothing;
@@ -184,8 +211,18 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
                 SendStatus();
                 return Nothing;
 
+            default:
+                throw new InvalidOperationException($"no interpreter for effect {effect}");
+        }
+    }
+
+    /// <summary>The run's end, as BOINC is to see it: finished, a temporary exit, a quit, an abort.</summary>
+    private Outcome RunExit(Effect effect)
+    {
+        EndRun();
+        switch (effect)
+        {
             case Effect.Finish f:
-                EndRun();
                 if (f.Code == 0)
                     fraction = 1;
                 SendFinalStatus();
@@ -193,19 +230,16 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
                 return Outcome.Exited(ports.Slot.Finish(f.Code));
 
             case Effect.TemporaryExit t:
-                EndRun();
                 SendStatus();
                 log.Warn($"temporary exit, BOINC retries in {t.Delay.TotalSeconds:0}s: {t.Reason}");
                 return Outcome.Exited(ports.Slot.TemporaryExit(t.Delay, t.Reason));
 
             case Effect.QuitExit q:
-                EndRun();
                 SendStatus();
                 log.Info($"quitting: {q.Reason}");
                 return Outcome.Exited(ports.Slot.Quit());
 
             case Effect.ExitAborted:
-                EndRun();
                 log.Info("aborted: container removed");
                 return Outcome.Exited(ports.Slot.Aborted());
 
@@ -214,7 +248,6 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         }
     }
 
-    /// <summary>A status message to the client: CPU so far, the durable generation's CPU, the app's fraction done.</summary>
     /// <summary>
     /// The status that goes with the result: its CPU time is what the client credits, so when the client has not
     /// read the previous message yet (the channel takes one at a time; it looks about once a second) the wrapper
