@@ -166,9 +166,14 @@ public sealed class ImageLifecycle : IAsyncDisposable
             foreach (var e in errors)
                 warn($"image gc at {when}: {e}");
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The wrapper is ending (a quit, a lost client, a job done early): nothing went wrong.
+            info($"image gc at {when} stopped: the wrapper is ending");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            warn($"image gc at {when} stopped: {e.Message}");
+            warn($"image gc at {when} stopped: {(e is OperationCanceledException ? $"it took longer than its {Budget.TotalSeconds:0} s" : e.Message)}");
         }
     }
 
