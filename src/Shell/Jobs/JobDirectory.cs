@@ -55,6 +55,74 @@ public static class JobDirectory
     {
         var dir = Path.GetFullPath(o.Directory);
         var findings = Seq<Diagnostic>.Empty;
+        var read = ReadFiles(o, dir, ref findings);
+        if (read.Case is JobReport early)
+            return early;
+        var f = (JobFiles)read.Case!;
+        var (entries, ctx, standalone, jobFile) = (f.Entries, f.Context, f.Standalone, f.Job);
+
+        var (uid, gid) = FileOwner.Of(dir);
+        var projectPath = Path.GetFullPath(ctx.ProjectDir, dir);
+        var input = new PlanInput(
+            jobFile,
+            new DockerfileFacts(
+                o.DockerfileName,
+                f.DockerfileText.IfNone(""),
+                f.Workdir is WorkdirSetting.Resolved r ? Option<(string, int)>.Some((r.Path, r.Line)) : Option<(string, int)>.None,
+                f.Dockerfile.Bind(i => i.User.Map(l => l.Value))),
+            new TaskIdentity(ctx.ProjectDirName, ctx.WuName, ctx.ResultName, ctx.Slot, ctx.Ncpus, ctx.RscMemoryBound),
+            new HostFacts(dir, projectPath, uid, gid),
+            o.AppArgs) { Links = LinkFactsOf(entries, ctx, projectPath, Wrapper(o, projectPath), ref findings) };
+        var plan = Planner.Make(input);
+        // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
+        findings = findings.Then(standalone ? plan.Findings.Filter(d => d.Code != DiagnosticCodes.PlanNoMemoryLimit) : plan.Findings);
+
+        var boxed = plan.Value.Map(p => Box(o, dir, projectPath, f, p, ref findings));
+        if (!standalone)
+            findings = findings.Then(Pin(dir, Seq(new ConfigPin(o.ConfigName, HashOf(f.JobText)), new ConfigPin(o.DockerfileName, HashOf(f.DockerfileRead)))));
+
+        // Where each input lives inside the container, with the plan's WORKDIR and project mount.
+        var inputs = Seq<ResolvedInput>.Empty;
+        foreach (var p in boxed)
+        {
+            var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount) { LinkFiles = jobFile.Config.Inputs.LinkFiles };
+            var resolved = LinkFiles.Resolve(entries, ctx, mounts, Wrapper(o, projectPath));
+            findings = findings.Then(resolved.Findings);
+            inputs = resolved.Value.IfNone(Seq<ResolvedInput>.Empty);
+        }
+
+        // BOINC's disk limit (issue 16 point 8): the checkpoint in the slot must fit twice beside the job's files.
+        if (!standalone && jobFile.Config.Checkpoint.Enabled)
+            findings = findings.Then(DiskFit(dir, ctx, jobFile, InputMounts.OutputFiles(input.Links, ctx.ResultName), projectPath));
+
+        var ok = !Diagnostics.HasErrors(findings);
+        return new JobReport(dir, standalone, ok ? boxed : Option<Plan>.None, f.Dockerfile, inputs, findings,
+            ctx, jobFile.Config, f.DockerfileText)
+        {
+            OutputFiles = InputMounts.OutputFiles(input.Links, ctx.ResultName),
+            ProjectPath = projectPath,
+        };
+    }
+
+    /// <summary>What <see cref="ReadFiles"/> read of a job directory that can be planned.</summary>
+    private sealed record JobFiles(
+        SlotListing Entries,
+        SlotContext Context,
+        bool Standalone,
+        JobFile Job,
+        Checked<Option<string>> JobText,
+        Checked<Option<string>> DockerfileRead,
+        Option<string> DockerfileText,
+        Option<DockerfileInfo> Dockerfile,
+        WorkdirSetting Workdir);
+
+    /// <summary>
+    /// The directory's listing, init_data.xml (stand-ins without one), job.toml (missing: docker_wrapper's
+    /// defaults) and the Dockerfile (required unless job.toml names a prebuilt image). Left: the report when
+    /// nothing can be planned.
+    /// </summary>
+    private static Either<JobReport, JobFiles> ReadFiles(JobDirectoryOptions o, string dir, ref Seq<Diagnostic> findings)
+    {
         JobReport Fail(Seq<Diagnostic> f) =>
             new(dir, true, Option<Plan>.None, Option<DockerfileInfo>.None, Seq<ResolvedInput>.Empty, f);
 
@@ -76,7 +144,6 @@ public static class JobDirectory
             findings = findings.Add(Diagnostic.Warning(DiagnosticCodes.DirectoryStandalone, Location.InFile(dir),
                 "no init_data.xml: checked as a job directory on its own (task names and limits are stand-ins; link files are checked against ./project)"));
 
-        // job.toml: missing means docker_wrapper's defaults.
         var jobText = ReadJobFile(dir, entries, ctx, o.ConfigName, required: false);
         findings = findings.Then(jobText.Findings);
         var job = jobText.Value.Match(
@@ -85,13 +152,13 @@ public static class JobDirectory
             () => Checked<JobFile>.Fail(jobText.Errors));
         if (jobText.Value.IsSome) findings = findings.Then(job.Findings);
 
-        // Dockerfile: required unless job.toml names a prebuilt image.
         var needDockerfile = job.Value.Map(j => j.Config.ImageName.IsNone).IfNone(true);
         var dfText = ReadJobFile(dir, entries, ctx, o.DockerfileName, required: needDockerfile);
         findings = findings.Then(dfText.Findings);
         var dfSource = dfText.Value.Bind(t => t);
         var dockerfile = dfSource.Map(text => Core.Dockerfiles.Dockerfile.Analyze(o.DockerfileName, text));
-        dockerfile.Iter(d => findings = findings.Then(d.Findings));
+        foreach (var d in dockerfile)
+            findings = findings.Then(d.Findings);
 
         if (job.Value.IsNone || dfText.Value.IsNone || dockerfile.Exists(d => d.Value.IsNone))
             return new JobReport(dir, standalone, Option<Plan>.None, dockerfile.Bind(d => d.Value),
@@ -104,64 +171,27 @@ public static class JobDirectory
         if (workdir is WorkdirSetting.Unresolved u && jobFile.Config.Workdir.IsNone)
             findings = findings.Filter(d => d.Code != DiagnosticCodes.DockerfileWorkdirUnresolved).Add(Diagnostic.Error(DiagnosticCodes.PlanWorkdirUnknown, Location.At(o.DockerfileName, u.Line),
                 $"WORKDIR {u.Text} uses {string.Join(", ", u.Variables)}, which only the base image knows; set workdir in {o.ConfigName}"));
+        return new JobFiles(entries, ctx, standalone, jobFile, jobText, dfText, dfSource, info, workdir);
+    }
 
-        var (uid, gid) = FileOwner.Of(dir);
-        var projectPath = Path.GetFullPath(ctx.ProjectDir, dir);
-        var input = new PlanInput(
-            jobFile,
-            new DockerfileFacts(
-                o.DockerfileName,
-                dfSource.IfNone(""),
-                workdir is WorkdirSetting.Resolved r ? Option<(string, int)>.Some((r.Path, r.Line)) : Option<(string, int)>.None,
-                info.Bind(i => i.User.Map(l => l.Value))),
-            new TaskIdentity(ctx.ProjectDirName, ctx.WuName, ctx.ResultName, ctx.Slot, ctx.Ncpus, ctx.RscMemoryBound),
-            new HostFacts(dir, projectPath, uid, gid),
-            o.AppArgs) { Links = LinkFactsOf(entries, ctx, projectPath, Wrapper(o, projectPath), ref findings) };
-        var plan = Planner.Make(input);
-        // Alone, a job directory has no rsc_memory_bound: the client gives one at run time.
-        findings = findings.Then(standalone ? plan.Findings.Filter(d => d.Code != DiagnosticCodes.PlanNoMemoryLimit) : plan.Findings);
-
-        // The job stays in its box: BOINC's and the wrapper's files read-only, mounts judged on their real paths,
-        // relaxations only with the host's consent, and the configuration as it was at the first start.
-        var enforce = !standalone;
+    /// <summary>
+    /// The job stays in its box: BOINC's and the wrapper's files read-only, mounts judged on their real paths,
+    /// relaxations only with the host's consent (enforced in a slot; a directory checked alone is only told).
+    /// </summary>
+    private static Plan Box(JobDirectoryOptions o, string dir, string projectPath, JobFiles f, Plan p, ref Seq<Diagnostic> findings)
+    {
+        var enforce = !f.Standalone;
         var policy = PolicyFile.Load();
         findings = findings.Then(policy.Findings);
         var hostPolicy = policy.Value.IfNone(HostPolicy.Default);
         if (policy.Value.IsNone && !enforce)
             findings = findings.Add(Diagnostic.Warning(DiagnosticCodes.PolicyJudgedAgainstDefault, Location.InFile(PolicyFile.PathInUse()), "the host policy cannot be read; judged against the built-in default"));
-        var boxed = plan.Value.Map(p =>
-        {
-            var regular = entries.Entries.Filter(e => e.Kind is SlotEntryKind.RegularFile).Map(e => e.Name);
-            var withProtected = p with { Container = p.Container with { Mounts = p.Container.Mounts.Then(ProtectedMounts.For(dir, p.Container.WorkingDir, regular)) } };
-            findings = findings.Then(PolicyCheck.Check(hostPolicy, jobFile, withProtected, enforce));
-            var (resolved, mountFindings) = MountSources.Resolve(withProtected, dir, projectPath, hostPolicy, o.ConfigName, enforce);
-            findings = findings.Then(mountFindings);
-            return resolved;
-        });
-        if (enforce && jobText.Value.IsSome && dfText.Value.IsSome)
-            findings = findings.Then(Pin(dir, Seq(new ConfigPin(o.ConfigName, HashOf(jobText)), new ConfigPin(o.DockerfileName, HashOf(dfText)))));
-
-        // Where each input lives inside the container, with the plan's WORKDIR and project mount.
-        var inputs = Seq<ResolvedInput>.Empty;
-        boxed.Iter(p =>
-        {
-            var mounts = new ContainerMounts(p.Container.WorkingDir, jobFile.Config.ProjectDirMount) { LinkFiles = jobFile.Config.Inputs.LinkFiles };
-            var resolved = LinkFiles.Resolve(entries, ctx, mounts, Wrapper(o, projectPath));
-            findings = findings.Then(resolved.Findings);
-            inputs = resolved.Value.IfNone(Seq<ResolvedInput>.Empty);
-        });
-
-        // BOINC's disk limit (issue 16 point 8): the checkpoint in the slot must fit twice beside the job's files.
-        if (!standalone && jobFile.Config.Checkpoint.Enabled)
-            findings = findings.Then(DiskFit(dir, ctx, jobFile, InputMounts.OutputFiles(input.Links, ctx.ResultName), projectPath));
-
-        var ok = !Diagnostics.HasErrors(findings);
-        return new JobReport(dir, standalone, ok ? boxed : Option<Plan>.None, info, inputs, findings,
-            ctx, jobFile.Config, dfSource)
-        {
-            OutputFiles = InputMounts.OutputFiles(input.Links, ctx.ResultName),
-            ProjectPath = projectPath,
-        };
+        var regular = f.Entries.Entries.Filter(e => e.Kind is SlotEntryKind.RegularFile).Map(e => e.Name);
+        var withProtected = p with { Container = p.Container with { Mounts = p.Container.Mounts.Then(ProtectedMounts.For(dir, p.Container.WorkingDir, regular)) } };
+        findings = findings.Then(PolicyCheck.Check(hostPolicy, f.Job, withProtected, enforce));
+        var (resolved, mountFindings) = MountSources.Resolve(withProtected, dir, projectPath, hostPolicy, o.ConfigName, enforce);
+        findings = findings.Then(mountFindings);
+        return resolved;
     }
 
     /// <summary>

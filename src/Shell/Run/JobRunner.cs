@@ -73,10 +73,38 @@ public static class JobRunner
         }
     }
 
+    /// <summary>The task's run: the slot locked and the job loaded, the engine opened, then the loop (<see cref="RunLoop"/>).</summary>
     private static async Task<int> RunTask(
         RunOptions options, string slot, WrapperLog log, TimeProvider time, Func<ContainerEngine, IEngine> connect, CancellationTokenSource stopping, Action<SlotPort> held)
     {
-        // The slot lock first: two wrappers in one slot would fight over everything below.
+        var loaded = LockAndLoad(options, slot, log);
+        if (loaded.Case is int notRun)
+            return notRun;
+        var (slotLock, report, plan, slotContext) = ((SlotLock, JobReport, Core.Planning.Plan, SlotContext))loaded.Case!;
+
+        // BOINC client 8.2 removes boinc__* containers at its start unless the plan class says docker: say so now.
+        Core.Slots.ClientCleanup.Warning(slotContext.ClientVersion, slotContext.PlanClass,
+            slotContext.HostInfo.DockerVersion.Exists(d => d.Length > 0), plan.Container.Name).Iter(log.Warn);
+
+        using var slotFiles = SlotFiles.Open(slot);
+        var slotPort = new SlotPort(slotFiles, plan, log);
+        slotPort.Hold(slotLock);
+        held(slotPort);
+
+        var opened = await OpenEngine(connect, slotContext, slotPort, log, stopping.Token);
+        if (opened.Case is int engineNotUsable)
+            return engineNotUsable;
+        var (engine, v, t) = ((IEngine, EngineVersion, EngineTraits))opened.Case!;
+        using var engineInUse = engine;
+        return await RunLoop(options, slot, log, time, stopping, report, plan, slotContext, slotFiles, slotPort, engine, v, t);
+    }
+
+    /// <summary>
+    /// The slot lock (two wrappers in one slot would fight over everything), then the job directory: job.toml,
+    /// the Dockerfile, init_data.xml, the link files, the plan. Left: the exit status when the job cannot run.
+    /// </summary>
+    private static Either<int, (SlotLock, JobReport, Core.Planning.Plan, SlotContext)> LockAndLoad(RunOptions options, string slot, WrapperLog log)
+    {
         var locked = SlotLock.Acquire(slot);
         if (locked.IsFail)
         {
@@ -95,27 +123,25 @@ public static class JobRunner
         // write ours are not ours to trust (the job can write the slot): removed through the slot accessor.
         BoincExit.RemoveForeignExitFiles(slot);
 
-        // The job directory: job.toml, the Dockerfile, init_data.xml, the link files, the plan.
         var report = JobDirectory.Load(new JobDirectoryOptions(slot, options.ConfigName, options.DockerfileName, options.AppArgs));
         ReportWriter.Findings(log.Writer, report);
-        if (report.HasErrors || report.Plan.Case is not Core.Planning.Plan plan || report.Context.Case is not Core.Slots.SlotContext slotContext)
+        if (report.HasErrors || report.Plan.Case is not Core.Planning.Plan plan || report.Context.Case is not SlotContext slotContext)
         {
             log.Error("the job cannot run as configured (errors above); reporting a compute error");
             slotLock.Dispose();
             return ExitCodes.JobFailed;
         }
 
-        // BOINC client 8.2 removes boinc__* containers at its start unless the plan class says docker: say so now.
-        Core.Slots.ClientCleanup.Warning(slotContext.ClientVersion, slotContext.PlanClass,
-            slotContext.HostInfo.DockerVersion.Exists(d => d.Length > 0), plan.Container.Name).Iter(log.Warn);
+        return (slotLock, report, plan, slotContext);
+    }
 
-        using var slotFiles = SlotFiles.Open(slot);
-        var slotPort = new SlotPort(slotFiles, plan, log);
-        slotPort.Hold(slotLock);
-        held(slotPort);
-        var config = report.Config.IfNone(JobConfig.Default);
-
-        // The engine: one that cannot be used or does not answer is not the job's fault.
+    /// <summary>
+    /// The engine the client prefers, answering: one that cannot be used or does not answer is not the job's
+    /// fault (a temporary exit, BOINC retries). Left: that exit's status.
+    /// </summary>
+    private static async Task<Either<int, (IEngine, EngineVersion, EngineTraits)>> OpenEngine(
+        Func<ContainerEngine, IEngine> connect, SlotContext slotContext, SlotPort slotPort, WrapperLog log, CancellationToken ct)
+    {
         IEngine engine;
         try
         {
@@ -127,18 +153,25 @@ public static class JobRunner
             return slotPort.TemporaryExit(EngineRetryDelay, $"container engine not usable: {e.Message}");
         }
 
-        using var engineInUse = engine;
-        var version = await engine.Version(stopping.Token);
-        var traits = await engine.Traits(stopping.Token);
+        var version = await engine.Version(ct);
+        var traits = await engine.Traits(ct);
         if (version.IsLeft || traits.IsLeft)
         {
+            engine.Dispose();
             var e = version.Match(_ => traits.LeftToSeq().Head(), e => e);
             log.Warn($"temporary exit, BOINC retries in {EngineRetryDelay.TotalSeconds:0}s: the container engine does not answer: {e}");
             return slotPort.TemporaryExit(EngineRetryDelay, $"the container engine does not answer: {e}");
         }
 
-        var v = version.RightToSeq().Head();
-        var t = traits.RightToSeq().Head();
+        return (engine, version.RightToSeq().Head(), traits.RightToSeq().Head());
+    }
+
+    /// <summary>The ports over the engine, the store, the slot and the client, and the job loop until it exits.</summary>
+    private static async Task<int> RunLoop(
+        RunOptions options, string slot, WrapperLog log, TimeProvider time, CancellationTokenSource stopping, JobReport report,
+        Core.Planning.Plan plan, SlotContext slotContext, SlotFiles slotFiles, SlotPort slotPort, IEngine engine, EngineVersion v, EngineTraits t)
+    {
+        var config = report.Config.IfNone(JobConfig.Default);
         var bootId = JournalFile.BootId();
         log.Info($"container engine {v.Version} (API {v.ApiVersion}) at {engine.Endpoint}");
         log.Info($"engine: {EngineDifferences.Describe(t)}");
