@@ -18,7 +18,9 @@ public static partial class Generators
 
     public static Gen<Generation> GenerationGen(long number) =>
         from ms in Gen.Choose(0, int.MaxValue)
-        from cpu in Gen.Elements(0.0, 1.5, 12345.678, 1e-9, 86400.25)
+        // CPU time in nanoseconds, to the largest a manifest can hold (long.MaxValue ns, about 292 years).
+        from cpu in Gen.OneOf(Gen.Elements(0L, 1L, 1_500_000_000L, 12_345_678_000_001L, 86_400_250_000_000L, long.MaxValue),
+            ArbMap.Default.GeneratorFor<long>().Select(x => x & long.MaxValue))
         from fraction in Gen.Elements(0.0, 0.5, 0.999, 1.0)
         from engine in Gen.Elements("docker 26.1.5 boot 3f0c", "podman 5", "", "line\nbreak")
         from names in Gen.SubListOf(new[] { "state.bin", "ckpt/a.dat", "ckpt/b 2.dat", "deep/er/x.chk", "ünïcode.bin" }).Where(l => l.Count > 0)

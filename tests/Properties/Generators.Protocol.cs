@@ -14,35 +14,6 @@ public sealed record HostileText(string Text)
     public override string ToString() => $"HostileText({System.Text.Json.JsonSerializer.Serialize(Text)})";
 }
 
-/// <summary>One step of a CPU-accounting story across container and wrapper restarts.</summary>
-public abstract record CpuStep
-{
-    private CpuStep() { }
-
-    /// <summary>The job uses this much CPU in the current container run.</summary>
-    public sealed record Use(double Seconds) : CpuStep { public override string ToString() => $"use {Seconds:0.###}"; }
-
-    /// <summary>The wrapper reads the engine's counter.</summary>
-    public sealed record Sample : CpuStep { public override string ToString() => "sample"; }
-
-    /// <summary>The container starts again (engine restart, OOM kill...): its counter starts at 0.</summary>
-    public sealed record RestartContainer : CpuStep { public override string ToString() => "container-restart"; }
-
-    /// <summary>A generation is captured and becomes durable.</summary>
-    public sealed record Commit : CpuStep { public override string ToString() => "commit"; }
-
-    /// <summary>A status message reaches the client.</summary>
-    public sealed record Report : CpuStep { public override string ToString() => "report"; }
-
-    /// <summary>The wrapper dies and the client starts it again with the checkpoint CPU time it recorded.</summary>
-    public sealed record RestartWrapper : CpuStep { public override string ToString() => "wrapper-restart"; }
-}
-
-public sealed record CpuStory(double WuCpuTime, Seq<CpuStep> Steps)
-{
-    public override string ToString() => $"wu_cpu_time {WuCpuTime:0.###}: {string.Join(" -> ", Steps)}";
-}
-
 public static partial class Generators
 {
     public static Gen<double> WildDouble =>
@@ -72,23 +43,6 @@ public static partial class Generators
             (1, ArbMap.Default.GeneratorFor<string>().Select(s => s ?? "")))
         .Select(s => new HostileText(s)));
 
-    public static Gen<CpuStep> CpuStepGen =>
-        Gen.Frequency(
-            (5, Gen.Choose(0, 50_000).Select(i => (CpuStep)new CpuStep.Use(i / 1000.0))),
-            (5, Gen.Constant((CpuStep)new CpuStep.Sample())),
-            (1, Gen.Constant((CpuStep)new CpuStep.RestartContainer())),
-            (2, Gen.Constant((CpuStep)new CpuStep.Commit())),
-            (3, Gen.Constant((CpuStep)new CpuStep.Report())),
-            (1, Gen.Constant((CpuStep)new CpuStep.RestartWrapper())));
-
-    public static Arbitrary<CpuStory> CpuStoryArb() => Arb.From(
-        from wu in Gen.Choose(0, 100_000).Select(i => i / 10.0)
-        from steps in CpuStepGen.ListOf()
-        select new CpuStory(wu, steps.ToSeq()),
-        story => story.Steps.Count == 0
-            ? Enumerable.Empty<CpuStory>()
-            : Enumerable.Range(0, story.Steps.Count).Select(i => story with { Steps = story.Steps.Take(i).Concat(story.Steps.Skip(i + 1)).ToSeq() })
-                .Prepend(story with { Steps = story.Steps.Take(story.Steps.Count / 2).ToSeq() }));
 }
 
 /// <summary>A valid plan input plus the slot's links, and which physical files exist.</summary>

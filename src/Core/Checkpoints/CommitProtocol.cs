@@ -8,7 +8,7 @@ namespace Boinc.Persist.Core.Checkpoints;
 public sealed record StagePlan(long Number, Manifest Current, Seq<string> Files, Seq<FsEffect> Effects);
 
 /// <summary>What the shell knows at commit time: CPU time, fraction done, engine/boot identity, and the time (Unix ms).</summary>
-public sealed record CommitFacts(double CpuTimeSeconds, double FractionDone, string EngineIdentity, long NowUnixMs);
+public sealed record CommitFacts(long CpuNanos, double FractionDone, string EngineIdentity, long NowUnixMs);
 
 /// <summary>
 /// The second half: the generation, the manifest that lists it, the effects that make it durable (after which,
@@ -83,7 +83,7 @@ public static class CommitProtocol
         if (keep < 2)
             return Error.New($"keep must be at least 2 (it is {keep})");
         var files = stage.Files.Zip(staged).Select((p, i) => new StoredFile(i, p.Item1, p.Item2.Size, p.Item2.Sha256)).ToSeq();
-        var generation = new Generation(stage.Number, facts.NowUnixMs, facts.CpuTimeSeconds, facts.FractionDone,
+        var generation = new Generation(stage.Number, facts.NowUnixMs, facts.CpuNanos, facts.FractionDone,
             ManifestText.OneLine(facts.EngineIdentity), files);
         var kept = stage.Current.Generations.Skip(System.Math.Max(0, stage.Current.Generations.Count - (keep - 1))).ToSeq();
         var next = new Manifest(kept.Add(generation));

@@ -10,13 +10,13 @@ public sealed record StoredFile(int Index, string Name, long Size, string Sha256
 
 /// <summary>
 /// A committed generation: its number (strictly increasing), when it was committed (Unix ms, from the shell's
-/// clock), the CPU time and fraction done the app had reached, the engine/boot identity it ran under, and its
+/// clock), the CPU time (nanoseconds, the one unit of CPU time in the code; seconds only in the manifest's text) and fraction done the app had reached, the engine/boot identity it ran under, and its
 /// files. Invariant: file indexes are 0..n-1 and names distinct.
 /// </summary>
 public sealed record Generation(
     long Number,
     long CommittedAtUnixMs,
-    double CpuTimeSeconds,
+    long CpuNanos,
     double FractionDone,
     string EngineIdentity,
     Seq<StoredFile> Files)

@@ -32,7 +32,7 @@ public static class ManifestText
         foreach (var g in m.Generations)
         {
             b.Append("generation ").Append(N(g.Number)).Append(" committed_ms=").Append(N(g.CommittedAtUnixMs))
-             .Append(" cpu=").Append(D(g.CpuTimeSeconds)).Append(" fraction=").Append(D(g.FractionDone))
+             .Append(" cpu=").Append(Seconds(g.CpuNanos)).Append(" fraction=").Append(D(g.FractionDone))
              .Append(" files=").Append(N(g.Files.Count)).Append('\n');
             b.Append("engine ").Append(OneLine(g.EngineIdentity)).Append('\n');
             foreach (var f in g.Files)
@@ -63,7 +63,7 @@ public static class ManifestText
             var head = lines[i].Split(' ');
             if (head.Length != 6 || head[0] != "generation" ||
                 !TryN(head[1], out var number) || !TryKey(head[2], "committed_ms", out var ms) || !TryN(ms, out var committed) ||
-                !TryKey(head[3], "cpu", out var cpuText) || !TryD(cpuText, out var cpu) ||
+                !TryKey(head[3], "cpu", out var cpuText) || !TrySeconds(cpuText, out var cpu) ||
                 !TryKey(head[4], "fraction", out var fracText) || !TryD(fracText, out var fraction) ||
                 !TryKey(head[5], "files", out var countText) || !TryN(countText, out var count))
                 return Bad($"line {i + 1}: expected \"generation N committed_ms=.. cpu=.. fraction=.. files=..\"");
@@ -110,6 +110,28 @@ public static class ManifestText
     private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static string D(double d) => d.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// CPU time, kept in nanoseconds, written as seconds with up to nine decimals: exact, so it reads back as the
+    /// same nanoseconds (the CPU time reported after a restart is the committed one to the nanosecond).
+    /// </summary>
+    private static string Seconds(long ns)
+    {
+        var whole = N(ns / 1_000_000_000);
+        var frac = ns % 1_000_000_000;
+        return frac == 0 ? whole : whole + "." + frac.ToString("D9", CultureInfo.InvariantCulture).TrimEnd('0');
+    }
+
+    /// <summary>Seconds (any decimal or exponent form, as earlier versions wrote them) to whole nanoseconds; never negative.</summary>
+    private static bool TrySeconds(string s, out long ns)
+    {
+        ns = 0;
+        if (!decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0
+            || seconds > long.MaxValue / 1_000_000_000m)
+            return false;
+        ns = (long)Math.Round(seconds * 1_000_000_000m, MidpointRounding.AwayFromZero);
+        return true;
+    }
 
     private static bool TryN(string s, out long n) =>
         long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out n);

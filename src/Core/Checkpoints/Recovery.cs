@@ -14,7 +14,7 @@ public sealed record Rejected(long Number, string Why);
 public sealed record RecoveryDecision(
     Option<Generation> Chosen,
     Seq<FsEffect> Effects,
-    double CpuTimeSeconds,
+    long CpuNanos,
     double FractionDone,
     Seq<string> Restored,
     Seq<string> Removed,
@@ -43,11 +43,11 @@ public static class Recovery
         var (restored, removed) = chosen.Match(g => Restore(g, input.WorkFiles, variant, effects), () => (new List<string>(), new List<string>()));
 
         var summary = chosen.Match(
-            g => $"restart from generation {g.Number} (CPU time {g.CpuTimeSeconds:0.###} s): {(restored.Count + removed.Count == 0 ? "WORKDIR already matches it" : $"{restored.Count} file(s) restored, {removed.Count} removed")}",
+            g => $"restart from generation {g.Number} (CPU time {g.CpuNanos / 1e9:0.###} s): {(restored.Count + removed.Count == 0 ? "WORKDIR already matches it" : $"{restored.Count} file(s) restored, {removed.Count} removed")}",
             () => manifest.Generations.IsEmpty ? "no committed generation: start from zero" : "no intact generation: start from zero");
         why.Insert(0, summary);
         why.AddRange(rejected.Select(r => $"generation {r.Number} rejected: {r.Why}"));
-        return new RecoveryDecision(chosen, effects.ToSeq(), chosen.Map(g => g.CpuTimeSeconds).IfNone(0),
+        return new RecoveryDecision(chosen, effects.ToSeq(), chosen.Map(g => g.CpuNanos).IfNone(0),
             chosen.Map(g => g.FractionDone).IfNone(0), restored.ToSeq(), removed.ToSeq(), rejected.ToSeq(), intact.Select(g => g.Number).ToSeq(), string.Join("; ", why));
     }
 

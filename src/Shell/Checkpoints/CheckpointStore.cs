@@ -14,16 +14,16 @@ using LanguageExt.Common;
 namespace Boinc.Persist.Shell.Checkpoints;
 
 /// <summary>A committed generation as the wrapper reports it.</summary>
-public sealed record GenerationInfo(long Number, DateTimeOffset CommittedAt, double CpuTimeSeconds, double FractionDone, long Bytes, int Files, string EngineIdentity)
+public sealed record GenerationInfo(long Number, DateTimeOffset CommittedAt, long CpuNanos, double FractionDone, long Bytes, int Files, string EngineIdentity)
 {
     public static GenerationInfo Of(Generation g) =>
-        new(g.Number, DateTimeOffset.FromUnixTimeMilliseconds(g.CommittedAtUnixMs), g.CpuTimeSeconds, g.FractionDone, g.TotalBytes, g.Files.Count, g.EngineIdentity);
+        new(g.Number, DateTimeOffset.FromUnixTimeMilliseconds(g.CommittedAtUnixMs), g.CpuNanos, g.FractionDone, g.TotalBytes, g.Files.Count, g.EngineIdentity);
 }
 
 /// <summary>What <see cref="CheckpointStore.Recover"/> did: the generation restarted from (None: from zero), the CPU time to report, and why.</summary>
 public sealed record RecoveryReport(
     Option<GenerationInfo> Chosen,
-    double CpuTimeSeconds,
+    long CpuNanos,
     double FractionDone,
     Seq<string> Restored,
     Seq<string> Removed,
@@ -116,7 +116,7 @@ public sealed class CheckpointStore : IDisposable
             var why = ran.Match(_ => d.Why, e => $"{d.Why}; RESTORE FAILED: {e.Message}");
             // What BOINC hears as checkpoint CPU time: the generation we restart from, not a newer rejected one.
             Latest = d.Chosen.Map(GenerationInfo.Of);
-            return new RecoveryReport(d.Chosen.Map(GenerationInfo.Of), d.CpuTimeSeconds, d.FractionDone, d.Restored, d.Removed, d.RejectedGenerations, why,
+            return new RecoveryReport(d.Chosen.Map(GenerationInfo.Of), d.CpuNanos, d.FractionDone, d.Restored, d.Removed, d.RejectedGenerations, why,
                 ran.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message)));
         }
     }
@@ -138,7 +138,7 @@ public sealed class CheckpointStore : IDisposable
             var ran = DiskEffects.Run(slot, d.Effects);
             var chosen = ran.IsSucc ? d.Chosen.Map(GenerationInfo.Of) : Option<GenerationInfo>.None;
             Latest = chosen;
-            return new RecoveryReport(chosen, chosen.Map(g => g.CpuTimeSeconds).IfNone(0), d.FractionDone, Seq<string>.Empty, Seq<string>.Empty,
+            return new RecoveryReport(chosen, chosen.Map(g => g.CpuNanos).IfNone(0), d.FractionDone, Seq<string>.Empty, Seq<string>.Empty,
                 d.RejectedGenerations, ran.Match(_ => d.Why, e => $"{d.Why}; the store cannot be made durable ({e.Message}): no generation is taken as durable"),
                 ran.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message)));
         }
@@ -148,7 +148,7 @@ public sealed class CheckpointStore : IDisposable
     /// Commit the declared files as generation N+1. Returns only once the generation is durable (then BOINC may
     /// be told). An error (ENOSPC included) names the file and leaves the previous generations intact.
     /// </summary>
-    public Fin<GenerationInfo> Commit(double cpuTimeSeconds, double fractionDone, string engineIdentity)
+    public Fin<GenerationInfo> Commit(long cpuNanos, double fractionDone, string engineIdentity)
     {
         lock (gate)
         {
@@ -174,7 +174,7 @@ public sealed class CheckpointStore : IDisposable
 
 
             var seal = CommitProtocol.Seal(plan, facts,
-                new CommitFacts(cpuTimeSeconds, fractionDone, engineIdentity, Time.GetUtcNow().ToUnixTimeMilliseconds()), Config.Keep, variant);
+                new CommitFacts(cpuNanos, fractionDone, engineIdentity, Time.GetUtcNow().ToUnixTimeMilliseconds()), Config.Keep, variant);
             if (seal.IsFail) return Abandon(plan, seal.Map(_ => Unit.Default));
             var s = seal.IfFail(default(SealPlan)!);
             var durable = DiskEffects.Run(slot, s.Durable);

@@ -49,7 +49,7 @@ public static class CheckpointsCommand
                     j.WriteNumber("age_seconds", Math.Round((now - g.Info.CommittedAt).TotalSeconds, 3));
                     j.WriteNumber("bytes", g.Info.Bytes);
                     j.WriteNumber("files", g.Info.Files);
-                    j.WriteNumber("cpu_time", g.Info.CpuTimeSeconds);
+                    j.WriteNumber("cpu_time", g.Info.CpuNanos / 1e9);
                     j.WriteNumber("fraction_done", g.Info.FractionDone);
                     j.WriteString("engine", g.Info.EngineIdentity);
                     j.WriteBoolean("intact", g.Problem.IsNone);
@@ -72,7 +72,7 @@ public static class CheckpointsCommand
             stdout.WriteLine($"{"generation",10}  {"age",10}  {"size",10}  {"files",5}  {"cpu time",12}  {"done",6}  status");
             foreach (var g in gens)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{g.Info.Number,10}  {Age(now - g.Info.CommittedAt),10}  {Units.FormatSize(g.Info.Bytes),10}  {g.Info.Files,5}  {g.Info.CpuTimeSeconds,10:0.0} s  {g.Info.FractionDone * 100,5:0.#}%  {g.Problem.Match(p => "BROKEN: " + p, () => "ok")}"));
+                    $"{g.Info.Number,10}  {Age(now - g.Info.CommittedAt),10}  {Units.FormatSize(g.Info.Bytes),10}  {g.Info.Files,5}  {g.Info.CpuNanos / 1e9,10:0.0} s  {g.Info.FractionDone * 100,5:0.#}%  {g.Problem.Match(p => "BROKEN: " + p, () => "ok")}"));
         }
 
         return gens.Exists(g => g.Problem.IsSome) ? Program.Errors : Program.Ok;

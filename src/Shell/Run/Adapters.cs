@@ -119,14 +119,14 @@ public sealed class StorePort(CheckpointStore store) : ICheckpoints
 
         var rejected = r.Rejected.Map(g => $"generation {g.Number}: {g.Why}");
         return new StoreRecovery(r.Chosen, rejected, r.Chosen.Match(
-            g => $"newest intact generation {g.Number} (CPU {g.CpuTimeSeconds:0.0}s), made durable",
+            g => $"newest intact generation {g.Number} (CPU {g.CpuNanos / 1e9:0.0}s), made durable",
             () => r.RestoreError.Match(_ => r.Why, () => r.Why)));
     }
 
     public RecoveryReport Restore() => store.Recover();
 
-    public Fin<GenerationInfo> Commit(double cpuTimeSeconds, double fractionDone, string engineIdentity) =>
-        store.Commit(cpuTimeSeconds, fractionDone, engineIdentity);
+    public Fin<GenerationInfo> Commit(long cpuNanos, double fractionDone, string engineIdentity) =>
+        store.Commit(cpuNanos, fractionDone, engineIdentity);
 
     public Option<string> RetentionProblem => store.RetentionProblem;
 

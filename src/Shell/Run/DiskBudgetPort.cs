@@ -38,11 +38,11 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
 
     public string WorkFingerprint() => inner.WorkFingerprint();
 
-    public Fin<GenerationInfo> Commit(double cpuTimeSeconds, double fractionDone, string engineIdentity)
+    public Fin<GenerationInfo> Commit(long cpuNanos, double fractionDone, string engineIdentity)
     {
         budgetProblem = Option<string>.None;
         if (!DiskBudget.HasLimit(rscDiskBound))
-            return inner.Commit(cpuTimeSeconds, fractionDone, engineIdentity);
+            return inner.Commit(cpuNanos, fractionDone, engineIdentity);
 
         var slot = store.Slot;
         var decision = Decide(slot);
@@ -51,7 +51,7 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
             // The budget cannot be worked out (the manifest unreadable, the files gone): the commit decides; it
             // fails on the same causes and says so, and keeps the previous generation.
             decision.IfFail(e => warn($"disk budget not applied to this commit: {e.Message}"));
-            return inner.Commit(cpuTimeSeconds, fractionDone, engineIdentity);
+            return inner.Commit(cpuNanos, fractionDone, engineIdentity);
         }
 
         var (d, manifest) = decision.IfFail(default((DiskBudgetDecision, Manifest)));
@@ -68,7 +68,7 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
             return Fin<GenerationInfo>.Fail(Error.New(RefusedCode, d.Note.IfNone("checkpoint not committed: it does not fit under rsc_disk_bound")));
         d.Note.Iter(warn);
 
-        var committed = inner.Commit(cpuTimeSeconds, fractionDone, engineIdentity);
+        var committed = inner.Commit(cpuNanos, fractionDone, engineIdentity);
         if (committed.IsFail) return committed;
 
         // After the seal: the newest is now the generation just committed, so the older ones may go.

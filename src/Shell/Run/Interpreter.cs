@@ -453,7 +453,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         foreach (var rejected in r.Rejected)
             log.Warn($"checkpoint generation rejected: {rejected}");
         log.Info(r.Chosen.Match(
-            g => $"recovered generation {g.Number} (CPU {g.CpuTimeSeconds:0.0}s, {g.FractionDone:P0} done){(r.Restored.IsEmpty && r.Removed.IsEmpty ? "; WORKDIR already matched it" : "")}",
+            g => $"recovered generation {g.Number} (CPU {g.CpuNanos / 1e9:0.0}s, {g.FractionDone:P0} done){(r.Restored.IsEmpty && r.Removed.IsEmpty ? "; WORKDIR already matched it" : "")}",
             () => $"no intact generation to recover: {r.Why}"));
         foreach (var discarded in Discarded(before, r))
             log.Warn($"discarded {discarded}: {why}");
@@ -502,12 +502,12 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
 
         var sampled = await ports.Cpu.Sample(context.Name, stopping);
         var container = Math.Max(c.ContainerCpuNanos, sampled.IfLeft(0));
-        var cpuSeconds = (c.CpuBaseNanos + container) / 1e9;
+        var cpuNanos = c.CpuBaseNanos + container;
         ReadFraction();
         Fin<GenerationInfo> committed;
         try
         {
-            committed = store.Commit(cpuSeconds, fraction, context.EngineIdentity);
+            committed = store.Commit(cpuNanos, fraction, context.EngineIdentity);
         }
         catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
         {
@@ -518,7 +518,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         return committed.Match(
             g =>
             {
-                log.Info($"committed checkpoint generation {g.Number} ({g.Files} file(s), {g.Bytes} bytes, CPU {g.CpuTimeSeconds:0.0}s)");
+                log.Info($"committed checkpoint generation {g.Number} ({g.Files} file(s), {g.Bytes} bytes, CPU {g.CpuNanos / 1e9:0.0}s)");
                 committedFingerprint = fingerprint.Length > 0 ? Option<string>.Some(fingerprint) : Option<string>.None;
                 store.RetentionProblem.Iter(p => log.Warn($"old generations not yet removed: {p}"));
                 return Outcome.Then(new Command.CheckpointCommitted(Of(g)));
@@ -638,5 +638,5 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     private void Complain<T>(Either<EngineError, T> result, string what) =>
         result.IfLeft(e => log.Warn($"cannot {what}: {e}"));
 
-    private static GenerationSummary Of(GenerationInfo g) => new(g.Number, (long)(g.CpuTimeSeconds * 1e9));
+    private static GenerationSummary Of(GenerationInfo g) => new(g.Number, g.CpuNanos);
 }

@@ -78,7 +78,7 @@ public interface ICheckpoints
     RecoveryReport Restore();
 
     /// <summary>Commits the declared files; returns only once the generation is durable.</summary>
-    Fin<GenerationInfo> Commit(double cpuTimeSeconds, double fractionDone, string engineIdentity);
+    Fin<GenerationInfo> Commit(long cpuNanos, double fractionDone, string engineIdentity);
 
     /// <summary>Why the last commit's retention failed, if it did (the commit itself stood).</summary>
     Option<string> RetentionProblem { get; }

@@ -43,7 +43,7 @@ public static class StoreOnceCommand
                 return Program.Usage;
             }
 
-            var r = store.Commit(cpu, 0, "crash-explore");
+            var r = store.Commit((long)Math.Round(cpu * 1e9), 0, "crash-explore");
             return r.Match(
                 g =>
                 {
@@ -59,7 +59,7 @@ public static class StoreOnceCommand
         }
 
         var report = store.Recover();
-        stdout.WriteLine($"recovered {report.Chosen.Map(g => g.Number.ToString(CultureInfo.InvariantCulture)).IfNone("none")} cpu {report.CpuTimeSeconds.ToString("R", CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"recovered {report.Chosen.Map(g => g.Number.ToString(CultureInfo.InvariantCulture)).IfNone("none")} cpu {(report.CpuNanos / 1e9).ToString("R", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"why {report.Why}");
         stdout.Flush();
         return report.RestoreError.Match(e => { stderr.WriteLine($"{RecoverName}: {e}"); return Program.Errors; }, () => Program.Ok);

@@ -30,7 +30,7 @@ public static class TortureCommand
         stdout.Flush();
         Directory.CreateDirectory(Path.Combine(slot, "ckpt"));
         var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
-        var start = (long)store.Recover().CpuTimeSeconds + 1;
+        var start = (long)store.Recover().CpuNanos + 1;
         for (var i = start; i < start + rounds; i++)
         {
             foreach (var (name, bytes) in Contents(i))

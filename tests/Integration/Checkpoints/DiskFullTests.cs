@@ -50,7 +50,7 @@ public class DiskFullTests
             var report = CheckpointStore.Open(slot, config, TimeProvider.System).Recover();
             Assert.True(report.RestoreError.IsNone, report.Why);
             Assert.Equal(Option<long>.Some(1), report.Chosen.Map(c => c.Number));
-            Assert.Equal(100, report.CpuTimeSeconds);
+            Assert.Equal(100, report.CpuNanos);
             Assert.True(File.ReadAllBytes(Path.Combine(slot, "state.bin")).AsSpan().SequenceEqual(first));
         }
         finally

@@ -75,12 +75,12 @@ public class KillDuringCommitTests(ITestOutputHelper output)
                 Assert.True(report.Chosen.IsSome, $"trial {trial}: generation {lastAckedGen} was acknowledged, recovery chose nothing: {report.Why}");
                 var chosen = report.Chosen.Map(c => c.Number).IfNone(0);
                 Assert.True(chosen >= lastAckedGen, $"trial {trial}: recovered {chosen} < acknowledged {lastAckedGen}: {report.Why}");
-                Assert.True(report.CpuTimeSeconds >= lastAckedRound, $"trial {trial}: CPU time {report.CpuTimeSeconds} < acknowledged round {lastAckedRound}");
-                AssertWorkdirIsRound(slot.Root, (long)report.CpuTimeSeconds, trial);
+                Assert.True(report.CpuNanos >= lastAckedRound, $"trial {trial}: CPU time {report.CpuNanos} < acknowledged round {lastAckedRound}");
+                AssertWorkdirIsRound(slot.Root, (long)report.CpuNanos, trial);
                 chosenTotal++;
                 restoredTotal += report.Restored.Count;
                 // The recovered generation counts as acknowledged from now on (its CPU time is reported to BOINC).
-                (lastAckedGen, lastAckedRound) = (chosen, (long)report.CpuTimeSeconds);
+                (lastAckedGen, lastAckedRound) = (chosen, (long)report.CpuNanos);
             }
 
             var listed = store.List();

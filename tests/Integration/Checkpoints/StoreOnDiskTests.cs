@@ -46,7 +46,7 @@ public class StoreOnDiskTests
         // Then generation 2 is back exactly, and what is not part of checkpoints is untouched
         Assert.True(report.RestoreError.IsNone, report.Why);
         Assert.Equal(Option<long>.Some(2), report.Chosen.Map(c => c.Number));
-        Assert.Equal(2, report.CpuTimeSeconds);
+        Assert.Equal(2, report.CpuNanos);
         Assert.Equal("two", Read(slot.Root, "state.bin"));
         Assert.Equal("a2", Read(slot.Root, "ckpt/a.dat"));
         Assert.False(File.Exists(Path.Combine(slot.Root, "ckpt/b.dat")));
@@ -155,7 +155,7 @@ public class StoreOnDiskTests
         Assert.Equal(new long[] { 3, 2 }, gens.Select(g => g.GetProperty("generation").GetInt64()).ToArray());
         Assert.Equal(new[] { false, true }, gens.Select(g => g.GetProperty("intact").GetBoolean()).ToArray());
         Assert.Equal(Option<long>.Some(2), report.Chosen.Map(c => c.Number));
-        Assert.Equal(20, report.CpuTimeSeconds);
+        Assert.Equal(20, report.CpuNanos);
         Assert.Equal("round 2", Read(slot.Root, "state.bin"));
         Assert.Contains(report.Rejected, r => r.Number == 3);
     }

@@ -40,6 +40,42 @@ public class ManifestTextProperties
             return ManifestText.Parse(new string(text)).IsFail.ToProperty();
         });
 
+    [Theory]
+    // What earlier versions wrote (CPU time kept as a double of seconds, printed round-trip), read to the nanosecond.
+    [InlineData("1234.5", 1_234_500_000_000L)]
+    [InlineData("3.1630000000000003", 3_163_000_000L)]
+    [InlineData("1E-09", 1L)]
+    [InlineData("0", 0L)]
+    // What this version writes: seconds with up to nine decimals, exact.
+    [InlineData("12345.678000001", 12_345_678_000_001L)]
+    [InlineData("9223372036.854775807", long.MaxValue)]
+    public void The_CPU_time_in_the_text_is_seconds_read_as_whole_nanoseconds(string seconds, long nanos)
+    {
+        var text = WithCpu(seconds);
+
+        var parsed = ManifestText.Parse(text);
+
+        Assert.Equal(nanos, parsed.Match(m => m.Generations.Head().CpuNanos, e => -1));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    [InlineData("9223372036.854775808")]
+    [InlineData("1e300")]
+    public void A_CPU_time_no_nanosecond_count_can_hold_is_rejected(string seconds) =>
+        Assert.True(ManifestText.Parse(WithCpu(seconds)).IsFail);
+
+    /// <summary>A one-generation manifest whose cpu= field says <paramref name="seconds"/>, with a valid checksum.</summary>
+    private static string WithCpu(string seconds)
+    {
+        var g = new Generation(1, 0, 0, 0.5, "docker", Seq.create(new StoredFile(0, "state.bin", 3, new string('a', 64))));
+        var text = ManifestText.Format(new Manifest(Seq.create(g)));
+        var body = text[..text.LastIndexOf("checksum ", System.StringComparison.Ordinal)].Replace(" cpu=0 ", $" cpu={seconds} ");
+        var sum = System.Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
+        return body + "checksum " + sum + "\n";
+    }
+
     [Fact]
     public void Text_appended_after_the_checksum_is_rejected()
     {

@@ -292,13 +292,13 @@ public sealed class SimWorld
 
     private static string StateContent(int step) => $"step {step:D4} of the app's computation\n";
 
-    /// <summary>What a crash that loses every pending operation leaves: the newest intact generation's CPU there, as a fresh store lists it.</summary>
+    /// <summary>What a crash that loses every pending operation leaves: the newest intact generation's CPU there (seconds, as BOINC is told), as a fresh store lists it.</summary>
     private double DurableNewestCpu()
     {
         var durable = Files.Fs.Crash(_ => false, (_, len) => len);
         using var store = CheckpointStore.Open(new ModelSlotFiles(durable, -1), Config, Time);
         return store.List().Match(
-            list => list.Find(g => g.Problem.IsNone).Map(g => g.Info.CpuTimeSeconds).IfNone(0),
+            list => list.Find(g => g.Problem.IsNone).Map(g => g.Info.CpuNanos / 1e9).IfNone(0),
             _ => 0);
     }
 

@@ -5,7 +5,7 @@ using LanguageExt;
 namespace Boinc.Persist.Core.Verification.Model;
 
 /// <summary>What the app's declared checkpoint files held when a commit was asked for, and the CPU time it was asked with.</summary>
-public sealed record Snapshot(HashMap<string, string> Files, double CpuTime);
+public sealed record Snapshot(HashMap<string, string> Files, long CpuNanos);
 
 /// <summary>
 /// The app, the wrapper and the host on a <see cref="ModelFs"/>. <see cref="Staged"/> records, per commit attempt
@@ -18,7 +18,7 @@ public sealed record World(
     int Keep,
     bool Up,
     long AppVersion,
-    double AppCpu,
+    long AppCpuNanos,
     long Clock,
     int Attempts,
     HashMap<string, Snapshot> Staged,
@@ -80,10 +80,10 @@ public static class Simulation
     public static StepResult AppWrites(World w, bool atomic, int budget)
     {
         var v = w.AppVersion + 1;
-        var cpu = w.AppCpu + 10;
+        var cpu = w.AppCpuNanos + 10_000_000_000;
         var files = new System.Collections.Generic.List<(string, string)>
         {
-            ("state.bin", $"state v{v} cpu {cpu} " + new string((char)('a' + (int)(v % 26)), (int)(v % 7) * 3)),
+            ("state.bin", $"state v{v} cpu {cpu / 1_000_000_000} " + new string((char)('a' + (int)(v % 26)), (int)(v % 7) * 3)),
             ("ckpt/a.dat", $"a v{v}"),
         };
         if (v % 2 == 1) files.Add(("ckpt/b.dat", $"b v{v} {new string('b', (int)(v % 5))}"));
@@ -96,7 +96,7 @@ public static class Simulation
 
         if (v % 2 == 0) effects.Add(new FsEffect.Delete("ckpt/b.dat"));
         var r = AppOps(w, budget, effects.ToArray());
-        return r with { World = r.World with { AppVersion = v, AppCpu = cpu } };
+        return r with { World = r.World with { AppVersion = v, AppCpuNanos = cpu } };
     }
 
     /// <summary>The app's own operations (never fsynced); a failure (a full disk) just leaves the app's files as they are.</summary>
@@ -124,9 +124,9 @@ public static class Simulation
         if (files.IsEmpty) return new StepResult(w, 0, false);
         var attempt = w.Attempts + 1;
         var tag = $"model#{attempt}";
-        w = w with { Attempts = attempt, Clock = w.Clock + 1, Staged = w.Staged.AddOrUpdate(tag, new Snapshot(files, w.AppCpu)) };
+        w = w with { Attempts = attempt, Clock = w.Clock + 1, Staged = w.Staged.AddOrUpdate(tag, new Snapshot(files, w.AppCpuNanos)) };
         var limit = killAfter < 0 ? budget : budget < 0 ? killAfter : System.Math.Min(killAfter, budget);
-        var o = sut.Commit(w.Fs, World.Patterns, new CommitFacts(w.AppCpu, 0.5, tag, w.Clock), w.Keep, limit);
+        var o = sut.Commit(w.Fs, World.Patterns, new CommitFacts(w.AppCpuNanos, 0.5, tag, w.Clock), w.Keep, limit);
         w = w with { Fs = o.Fs };
         if (o.Killed)
             return new StepResult(w with { Up = false }, o.Used, budget >= 0 && (killAfter < 0 || budget <= killAfter));
@@ -200,7 +200,7 @@ public static class Simulation
             Up = true,
             Restarts = w.Restarts + 1,
             LastAcked = acked.IsSome ? acked : w.LastAcked,
-            AppCpu = report.CpuTimeSeconds,
+            AppCpuNanos = report.CpuNanos,
             Violations = w.Violations.Then(problems),
         };
     }
@@ -227,8 +227,8 @@ public static class Simulation
                 var now = w.AppFiles();
                 if (!now.Keys.OrderBy(k => k).SequenceEqual(snap.Files.Keys.OrderBy(k => k)) || now.Exists((k, c) => snap.Files.Find(k) != c))
                     found.Add($"WORKDIR after restoring generation {n} is not byte-identical to what the app held when it was committed");
-                if (report.CpuTimeSeconds != snap.CpuTime)
-                    found.Add($"reported CPU time {report.CpuTimeSeconds} but generation {n} was committed at {snap.CpuTime}");
+                if (report.CpuNanos != snap.CpuNanos)
+                    found.Add($"reported CPU time {report.CpuNanos} but generation {n} was committed at {snap.CpuNanos}");
             },
             () => found.Add($"recovery chose generation {n} ({report.Identity.IfNone("?")}), which no commit attempt produced")));
         var intact = ListedGenerations(w.Fs).Count(g => Recovery.Verify(g, StoredFacts(w.Fs)).IsNone);

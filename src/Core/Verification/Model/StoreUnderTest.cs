@@ -13,7 +13,7 @@ namespace Boinc.Persist.Core.Verification.Model;
 public sealed record CommitOutcome(ModelFs Fs, int Used, bool Killed, Option<long> Acknowledged, Option<Error> Error);
 
 /// <summary>What a recovery reported: the generation chosen (its number and engine identity), the CPU time to report, why, and a restore error.</summary>
-public sealed record Recovered(Option<long> Number, Option<string> Identity, double CpuTimeSeconds, string Why, Option<string> Error);
+public sealed record Recovered(Option<long> Number, Option<string> Identity, long CpuNanos, string Why, Option<string> Error);
 
 /// <summary>What a recovery on the model did; <see cref="Report"/> is None when it was killed before returning.</summary>
 public sealed record RecoverOutcome(ModelFs Fs, int Used, bool Killed, Option<Recovered> Report);
@@ -85,7 +85,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         var run = Run(ref fs, ref used, ref left, d.Effects);
         if (run.Killed) return new RecoverOutcome(fs, used, true, Option<Recovered>.None);
         return new RecoverOutcome(fs, used, false, new Recovered(
-            d.Chosen.Map(g => g.Number), d.Chosen.Map(g => g.EngineIdentity), d.CpuTimeSeconds, d.Why, run.Error.Map(e => e.Message)));
+            d.Chosen.Map(g => g.Number), d.Chosen.Map(g => g.EngineIdentity), d.CpuNanos, d.Why, run.Error.Map(e => e.Message)));
     }
 
     /// <summary>The declared checkpoint files in WORKDIR (the slot root in the model) and their contents.</summary>

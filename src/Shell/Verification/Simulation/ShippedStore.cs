@@ -26,7 +26,7 @@ public sealed class ShippedStore(ProtocolVariant variant) : IStoreUnderTest
         try
         {
             using var store = Open(slot, patterns, keep, facts.NowUnixMs);
-            var r = store.Commit(facts.CpuTimeSeconds, facts.FractionDone, facts.EngineIdentity);
+            var r = store.Commit(facts.CpuNanos, facts.FractionDone, facts.EngineIdentity);
             return new CommitOutcome(slot.Fs, slot.Used, false, r.ToOption().Map(g => g.Number), r.Match(_ => Option<Error>.None, e => Option<Error>.Some(e)));
         }
         catch (SimulatedKill)
@@ -43,7 +43,7 @@ public sealed class ShippedStore(ProtocolVariant variant) : IStoreUnderTest
             using var store = Open(slot, patterns, 2, 0);
             var r = store.Recover();
             return new RecoverOutcome(slot.Fs, slot.Used, false, new Recovered(
-                r.Chosen.Map(g => g.Number), r.Chosen.Map(g => g.EngineIdentity), r.CpuTimeSeconds, r.Why, r.RestoreError));
+                r.Chosen.Map(g => g.Number), r.Chosen.Map(g => g.EngineIdentity), r.CpuNanos, r.Why, r.RestoreError));
         }
         catch (SimulatedKill)
         {
