@@ -68,20 +68,17 @@ public sealed class HostLock : IDisposable
                 SharedDirectory(dir);
                 var probe = System.IO.Path.Combine(dir, name);
                 // An existing file first, without O_CREAT: in a sticky world-writable directory the kernel
-                // (fs.protected_regular) refuses O_CREAT on another user's file even when it exists.
+                // (fs.protected_regular) refuses O_CREAT on another user's file even when it exists. Plain open(2)
+                // and close, never a FileStream: .NET's FileStream takes a non-blocking flock of its own on open, which
+                // fails while another process holds the file's lock exclusively (the collector's removal hold), and
+                // that would be taken for "not writable here".
                 if (File.Exists(probe))
                 {
-                    using (new FileStream(probe, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-                    {
-                    }
-
+                    Libc.Close(Libc.Open(probe, Libc.ORdOnly));
                     return probe;
                 }
 
-                using (new FileStream(probe, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite))
-                {
-                }
-
+                Libc.Close(Libc.Open(probe, Libc.ORdWr | Libc.OCreat, 0x1b6 /* 0666 */));
                 TryMakeShared(probe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead |
                                      UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
                 return probe;
