@@ -58,16 +58,11 @@ public static class Compat
         var root = tree.Bind(t => t.Value).IfNone(new TomlNode.Table(0, Seq<(string, TomlNode)>.Empty));
         input.JobToml.Filter(_ => tree.Exists(t => t.IsOk))
             .Iter(text => findings.AddRange(JobConfigReader.Parse(input.ConfigName, text).Findings));
-        Option<Location> At(string key) =>
-            root.Find(key.Split('.')[0]).Map(n => key.Contains('.')
-                ? (n is TomlNode.Table t ? t.Find(key.Split('.')[1]).Map(v => v.Line).IfNone(n.Line) : n.Line)
-                : n.Line).Map(line => Location.AtKey(input.ConfigName, line, key));
 
         var (sanitized, optionItems) = Options(root, input.ConfigName);
         items.AddRange(optionItems);
         var config = JobConfigReader.Parse(input.ConfigName, TomlText.Document(Permissive(sanitized))).Value.Map(f => f.Config)
             .IfNone(JobConfig.Default);
-        var k = config.Confinement;
 
         // ---- Dockerfile: COPY/ADD from the context, and the facts (analysed without those instructions).
         var dockerfile = input.Dockerfile.Map(text => (Text: text, Result: Dockerfiles.Dockerfile.Analyze(input.DockerfileName, text)));
@@ -82,163 +77,226 @@ public static class Compat
                     + "ship those files as app-version files (they appear in WORKDIR, or under project_dir_mount) and use them at run time"));
         var info = dockerfile.Bind(d => d.Result.Value.IsSome ? d.Result.Value : Dockerfiles.Dockerfile.Analyze(input.DockerfileName, Strip(d.Text, contextUses)).Value);
 
-        // ---- Link files.
-        if (config.Inputs.LinkFiles == LinkFileMode.Resolve)
-            Add("link files", CompatKind.Differs, At("inputs.link_files"),
+        var t = new Topics(input, root, config, info, items);
+        LinkFiles(t);
+        Network(t);
+        ProjectDirectory(t);
+        FileSystems(t);
+        Privileges(t);
+        Limits(t);
+        QuitCheckpointsCrashes(t);
+        Workdir(t);
+        Image(t);
+        MountsAndPorts(t);
+
+        var report = new CompatReport(input.ConfigName, input.JobToml.IsSome, input.DockerfileName, config.Inputs.LinkFiles,
+            items.ToSeq(), Option<string>.None, findings.ToSeq());
+        return report with { Suggested = Suggest(sanitized, report.Items, input.ConfigName, report.HasJobFile) };
+    }
+
+    /// <summary>What every topic of <see cref="Analyze"/> reads, and the list it adds its items to.</summary>
+    private sealed class Topics(CompatInput input, TomlNode.Table root, JobConfig config, Option<DockerfileInfo> info, List<CompatItem> items)
+    {
+        public CompatInput Input => input;
+
+        public TomlNode.Table Root => root;
+
+        public JobConfig Config => config;
+
+        public Option<DockerfileInfo> Info => info;
+
+        public void Add(string topic, CompatKind kind, Option<Location> where, string dw, string bp, Restore restore) =>
+            items.Add(new CompatItem(topic, kind, where, dw, bp, restore));
+
+        /// <summary>Where job.toml sets <paramref name="key"/> (table.key), if it does.</summary>
+        public Option<Location> At(string key) =>
+            root.Find(key.Split('.')[0]).Map(n => key.Contains('.')
+                ? (n is TomlNode.Table t ? t.Find(key.Split('.')[1]).Map(v => v.Line).IfNone(n.Line) : n.Line)
+                : n.Line).Map(line => Location.AtKey(input.ConfigName, line, key));
+    }
+
+    /// <summary>Link files.</summary>
+    private static void LinkFiles(Topics t)
+    {
+        if (t.Config.Inputs.LinkFiles == LinkFileMode.Resolve)
+            t.Add("link files", CompatKind.Differs, t.At("inputs.link_files"),
                 "leaves the client's link files in WORKDIR as written; the app parses them (or calls boinc_resolve_filename)",
                 "binds each link file's project file over its logical name ([inputs] link_files = \"resolve\"): an app that parses link files reads data instead",
                 Settings((Inputs, "link_files", "\"as-written\"")));
+    }
 
-        // ---- Network.
-        var needsNetwork = root.Find("portmap").Exists(p => p is TomlNode.Arr { Items.IsEmpty: false }) || root.Find("web_graphics_guest_port").IsSome;
-        var dwNetwork = CreateOption(root, "--network", "--net").IfNone("bridge");
+    /// <summary>Network.</summary>
+    private static void Network(Topics t)
+    {
+        var needsNetwork = t.Root.Find("portmap").Exists(p => p is TomlNode.Arr { Items.IsEmpty: false }) || t.Root.Find("web_graphics_guest_port").IsSome;
+        var dwNetwork = CreateOption(t.Root, "--network", "--net").IfNone("bridge");
         // A job.toml that sets [confinement] network itself has chosen (a suggestion made from create_args
         // --net none says network = "none"): nothing differs behind its back.
-        var networkChosen = root.Find("confinement").Exists(t => t is TomlNode.Table c && c.Find("network").IsSome);
-        if (k.Network == NetworkMode.None && !networkChosen && (dwNetwork != "none" || needsNetwork))
-            Add("network", needsNetwork ? CompatKind.Blocks : CompatKind.Differs, At("confinement.network"),
+        var networkChosen = t.Root.Find("confinement").Exists(t => t is TomlNode.Table c && c.Find("network").IsSome);
+        if (t.Config.Confinement.Network == NetworkMode.None && !networkChosen && (dwNetwork != "none" || needsNetwork))
+            t.Add("network", needsNetwork ? CompatKind.Blocks : CompatKind.Differs, t.At("confinement.network"),
                 dwNetwork == "bridge" ? "the engine's default bridge network: the job reaches the internet and the host's network"
                     : $"the network create_args names ({dwNetwork})",
                 needsNetwork
                     ? "no network at all, and job.toml is refused: portmap and web_graphics_guest_port need one"
                     : "no network at all (only a loopback interface)",
                 Settings((Confinement, "network", TomlText.Quote(dwNetwork is "host" ? "host" : "bridge"))));
+    }
 
-        // ---- The project directory.
-        config.ProjectDirMount.Filter(_ => !k.ProjectDirWritable).Iter(m =>
-            Add("project directory", CompatKind.Differs, At("project_dir_mount"),
+    /// <summary>The project directory.</summary>
+    private static void ProjectDirectory(Topics t)
+    {
+        t.Config.ProjectDirMount.Filter(_ => !t.Config.Confinement.ProjectDirWritable).Iter(m =>
+            t.Add("project directory", CompatKind.Differs, t.At("project_dir_mount"),
                 $"mounts the project directory read-write at {m}",
                 $"mounts it read-only at {m} (and at the link files' own relative path ../../projects/<dir>); only this task's output files "
                 + "named by link files are writable there, each at its resolved path; a temporary file written next to them fails",
                 Settings((Confinement, "project_dir_writable", "true"))));
+    }
 
-        // ---- Root file system and /tmp.
-        if (k.ReadOnlyRootfs)
-            Add("root file system", CompatKind.Differs, At("confinement.read_only_rootfs"),
+    /// <summary>Root file system and /tmp.</summary>
+    private static void FileSystems(Topics t)
+    {
+        if (t.Config.Confinement.ReadOnlyRootfs)
+            t.Add("root file system", CompatKind.Differs, t.At("confinement.read_only_rootfs"),
                 "writable; writes outside WORKDIR last as long as the container (until the job ends)",
                 "read-only: a write outside WORKDIR (and /tmp) fails at once instead of being lost with the container",
                 Settings((Confinement, "read_only_rootfs", "false")));
-        Add("/tmp", CompatKind.MayDiffer, Option<Location>.None,
+        t.Add("/tmp", CompatKind.MayDiffer, Option<Location>.None,
             "part of the container's file system, on disk",
-            $"a tmpfs of {Units.FormatSize(config.Limits.TmpBytes)} that counts against the memory limit and is empty after every restart of the container",
+            $"a tmpfs of {Units.FormatSize(t.Config.Limits.TmpBytes)} that counts against the memory limit and is empty after every restart of the container",
             new Restore.Closest("[limits] tmp_size = \"<size the app needs>\"",
                 "a tmpfs is what keeps /tmp writable on a read-only root; its size is the only thing to choose"));
+    }
 
-        // ---- Who runs the job, with which privileges.
-        var imageUser = info.Bind(i => i.User).Map(u => u.Value);
-        if (k.User is UserMode.SlotOwner)
-            Add("user", CompatKind.Differs, At("confinement.user"),
+    /// <summary>Who runs the job, with which privileges.</summary>
+    private static void Privileges(Topics t)
+    {
+        var imageUser = t.Info.Bind(i => i.User).Map(u => u.Value);
+        if (t.Config.Confinement.User is UserMode.SlotOwner)
+            t.Add("user", CompatKind.Differs, t.At("confinement.user"),
                 imageUser.Match(u => $"runs as the Dockerfile's USER {u}", () => "runs as the image's user: root, since the Dockerfile has no USER"),
                 "runs as the owner of the slot directory (the BOINC client's uid:gid), so the files it writes belong to the client's user",
                 Settings((Confinement, "user", "\"image\"")));
-        var missingCaps = DockerDefaultCapabilities.Filter(c => !k.CapAdd.Contains(c));
-        if (k.NoNewPrivileges || !missingCaps.IsEmpty)
-            Add("privileges", CompatKind.Differs, At("confinement.cap_add"),
+        var missingCaps = DockerDefaultCapabilities.Filter(c => !t.Config.Confinement.CapAdd.Contains(c));
+        if (t.Config.Confinement.NoNewPrivileges || !missingCaps.IsEmpty)
+            t.Add("privileges", CompatKind.Differs, t.At("confinement.cap_add"),
                 "Docker's default capabilities (chown, setuid, raw sockets, …); setuid programs such as sudo work",
                 "every capability dropped and no-new-privileges set",
                 Settings(
-                    (k.NoNewPrivileges ? new[] { (Confinement, "no_new_privileges", "false") } : Array.Empty<(Option<string>, string, string)>())
+                    (t.Config.Confinement.NoNewPrivileges ? new[] { (Confinement, "no_new_privileges", "false") } : Array.Empty<(Option<string>, string, string)>())
                         .Concat(missingCaps.Map(c => (Confinement, "cap_add", TomlText.Quote(c)))).ToArray(), appendKey: "cap_add"));
+    }
 
-        // ---- Limits.
-        Add("memory", config.Limits.MemoryBytes.IsSome ? CompatKind.MayDiffer : CompatKind.Differs, At("limits.memory"),
+    /// <summary>Limits.</summary>
+    private static void Limits(Topics t)
+    {
+        t.Add("memory", t.Config.Limits.MemoryBytes.IsSome ? CompatKind.MayDiffer : CompatKind.Differs, t.At("limits.memory"),
             "no memory limit (the client watches the wrapper process, not the container)",
-            config.Limits.MemoryBytes.Match(
+            t.Config.Limits.MemoryBytes.Match(
                 m => $"limited to {Units.FormatSize(m)} ([limits] memory), swap included; above it the job is killed and reported as a compute error",
                 () => "limited to the task's rsc_memory_bound, swap included; above it the job is killed and reported as a compute error"),
             new Restore.Closest("[limits] memory = \"<the most the app needs>\"",
                 "an unlimited container can take the volunteer's machine down; a limit above rsc_memory_bound is allowed (plan warns)"));
-        Add("processes", CompatKind.MayDiffer, At("limits.pids"),
+        t.Add("processes", CompatKind.MayDiffer, t.At("limits.pids"),
             "no limit on the number of processes",
-            $"at most {config.Limits.Pids} processes and threads",
+            $"at most {t.Config.Limits.Pids} processes and threads",
             new Restore.Closest("[limits] pids = <the most the app needs>", "an unlimited process count lets a fork bomb take the volunteer's machine down"));
-        if (config.Limits.Cpus.IsNone)
-            Add("cpus", CompatKind.MayDiffer, At("limits.cpus"),
+        if (t.Config.Limits.Cpus.IsNone)
+            t.Add("cpus", CompatKind.MayDiffer, t.At("limits.cpus"),
                 "--cpus ncpus only when the task has more than one CPU; a one-CPU task may use every CPU",
                 "--cpus ncpus always: a one-CPU task gets one CPU",
                 new Restore.Cannot("the client schedules the task for ncpus CPUs; more would be taken from the volunteer's other tasks"));
-        if (config.UseGpu)
-            Add("gpus", CompatKind.Differs, At("use_gpu"),
+        if (t.Config.UseGpu)
+            t.Add("gpus", CompatKind.Differs, t.At("use_gpu"),
                 "--gpus all: every GPU of the host",
                 "only the GPU the client assigned to the task (gpu_type, gpu_device_num in init_data.xml)",
                 new Restore.Cannot("the other GPUs belong to the volunteer's other tasks"));
+    }
 
-        // ---- Quit, checkpoints, crashes.
-        if (config.Lifecycle.Quit == QuitPolicy.CheckpointAndStop)
-            Add("quit", CompatKind.Differs, At("lifecycle.quit_policy"),
+    /// <summary>Quit, checkpoints, crashes.</summary>
+    private static void QuitCheckpointsCrashes(Topics t)
+    {
+        if (t.Config.Lifecycle.Quit == QuitPolicy.CheckpointAndStop)
+            t.Add("quit", CompatKind.Differs, t.At("lifecycle.quit_policy"),
                 "pauses the container and exits: the job stays in memory until the client resumes it",
                 "creates checkpoint_requested in WORKDIR, waits up to stop_grace for a committed checkpoint, then stops the container (SIGTERM, then SIGKILL): memory is freed"
-                + (config.Checkpoint.Enabled ? "" : "; this job declares no [checkpoint] files, so every quit restarts it from the beginning"),
+                + (t.Config.Checkpoint.Enabled ? "" : "; this job declares no [checkpoint] files, so every quit restarts it from the beginning"),
                 Settings((Lifecycle, "quit_policy", "\"pause\"")));
-        Add("checkpoint reports", CompatKind.Differs, At("checkpoint.files"),
+        t.Add("checkpoint reports", CompatKind.Differs, t.At("checkpoint.files"),
             "tells the client the job checkpointed with every status report, whether it did or not",
-            config.Checkpoint.Enabled
+            t.Config.Checkpoint.Enabled
                 ? "tells the client only when a generation of the declared [checkpoint] files is committed"
                 : "never tells the client the job checkpointed: it declares no [checkpoint] files",
             new Restore.Cannot("a checkpoint reported that does not exist is work lost after a crash, and CPU time the project credits twice; declare [checkpoint] files"));
-        Add("crash and restart", CompatKind.Differs, Option<Location>.None,
+        t.Add("crash and restart", CompatKind.Differs, Option<Location>.None,
             "a container found running at start is killed and started again, an exited one is run again from the start",
             "reattaches to a running container, restores the last committed checkpoint into WORKDIR before a restart, never runs a finished job again",
             new Restore.Cannot("re-running a finished or running job is the defect this wrapper exists to fix"));
+    }
 
-        // ---- WORKDIR.
-        var dfWorkdir = info.Bind(i => i.WorkdirPath);
-        var workdir = config.Workdir;
-        if (workdir.IsSome && dfWorkdir.IsSome && workdir != dfWorkdir && !k.AllowWorkdirMismatch)
-            Add("workdir", CompatKind.Blocks, At("workdir"),
+    /// <summary>WORKDIR.</summary>
+    private static void Workdir(Topics t)
+    {
+        var dfWorkdir = t.Info.Bind(i => i.WorkdirPath);
+        var workdir = t.Config.Workdir;
+        if (workdir.IsSome && dfWorkdir.IsSome && workdir != dfWorkdir && !t.Config.Confinement.AllowWorkdirMismatch)
+            t.Add("workdir", CompatKind.Blocks, t.At("workdir"),
                 $"mounts the slot at {workdir.IfNone("")} and starts the job in the Dockerfile's WORKDIR {dfWorkdir.IfNone("")}",
                 "refuses a workdir that differs from the Dockerfile's WORKDIR, which usually means the job would not find its files",
                 Settings((Confinement, "allow_workdir_mismatch", "true")));
         else if (workdir.IsNone && dfWorkdir.Exists(d => d != JobConfig.DefaultWorkdir))
-            Add("workdir", CompatKind.Differs, At("workdir"),
+            t.Add("workdir", CompatKind.Differs, t.At("workdir"),
                 $"mounts the slot at /app (job.toml names no workdir) and starts the job in the Dockerfile's WORKDIR {dfWorkdir.IfNone("")}",
                 $"mounts the slot at the Dockerfile's WORKDIR {dfWorkdir.IfNone("")} and starts the job there",
                 Settings((Top, "workdir", "\"/app\""), (Confinement, "allow_workdir_mismatch", "true")));
         else if (workdir.IsNone && dfWorkdir.IsNone)
-            Add("workdir", CompatKind.MayDiffer, Option<Location>.None,
+            t.Add("workdir", CompatKind.MayDiffer, Option<Location>.None,
                 "mounts the slot at /app and starts the job where the base image says (usually /)",
                 "mounts the slot at /app and starts the job in /app",
                 new Restore.Cannot("the job starts where its files are; an app that relied on starting in / can cd there"));
+    }
 
-        // ---- The image.
-        if (config.ImageName.IsNone)
-            Add("image", CompatKind.Differs, At("image_name"),
+    /// <summary>The image.</summary>
+    private static void Image(Topics t)
+    {
+        if (t.Config.ImageName.IsNone)
+            t.Add("image", CompatKind.Differs, t.At("image_name"),
                 "builds an image boinc__<project>__<workunit> for every workunit and removes it when the job ends",
                 "builds boinc-persist/job:<hash of the Dockerfile and build_args> once, shares it with every job of the app version, and removes unused ones (gc)",
                 new Restore.Cannot("the client removes every boinc__ image of no active task, so a shared image cannot use that prefix; image_name = \"<name>\" gives the image a fixed name"));
+    }
 
-        // ---- mount and portmap entries.
-        var mounts = StringArray(root, "mount");
+    /// <summary>mount and portmap entries.</summary>
+    private static void MountsAndPorts(Topics t)
+    {
+        var mounts = StringArray(t.Root, "mount");
         foreach (var (m, line) in mounts)
         {
             var source = m.Split(':')[0];
-            var where = Option<Location>.Some(Location.AtKey(input.ConfigName, line, "mount"));
-            if (source.StartsWith('/') && !k.AllowHostMounts)
-                Add("mount", CompatKind.Blocks, where,
+            var where = Option<Location>.Some(Location.AtKey(t.Input.ConfigName, line, "mount"));
+            if (source.StartsWith('/') && !t.Config.Confinement.AllowHostMounts)
+                t.Add("mount", CompatKind.Blocks, where,
                     $"mounts the host's {source} (-v {m})",
                     "refuses host paths outside the slot and project directories",
                     Settings((Confinement, "allow_host_mounts", "true")));
             else if (source.Length > 0 && !source.Contains('/') && !source.StartsWith('.'))
-                Add("mount", CompatKind.Differs, where,
+                t.Add("mount", CompatKind.Differs, where,
                     $"-v {m}: '{source}' is a named Docker volume, shared by every container of the host and kept after the job",
                     $"'{source}' is a directory of the slot (a source without '/' is a path in the slot)",
                     new Restore.Cannot("a named volume outlives the task and is shared with every other job on the host; use a host path with [confinement] allow_host_mounts = true if the project really needs one"));
         }
 
-        var noIp = StringArray(root, "portmap").Filter(p => p.Value.Split('/')[0].Split(':').Length == 2);
+        var noIp = StringArray(t.Root, "portmap").Filter(p => p.Value.Split('/')[0].Split(':').Length == 2);
         if (!noIp.IsEmpty)
-            Add("portmap", CompatKind.Differs, At("portmap"),
+            t.Add("portmap", CompatKind.Differs, t.At("portmap"),
                 $"publishes {string.Join(", ", noIp.Map(p => p.Value))} on every interface of the host (0.0.0.0)",
                 "publishes a port map without an address on 127.0.0.1 only",
                 new Restore.Settings(new[]
                 {
-                    new TomlSetting(Top, "portmap", "[" + string.Join(", ", StringArray(root, "portmap").Map(p =>
+                    new TomlSetting(Top, "portmap", "[" + string.Join(", ", StringArray(t.Root, "portmap").Map(p =>
                         TomlText.Quote(p.Value.Split('/')[0].Split(':').Length == 2 ? "0.0.0.0:" + p.Value : p.Value))) + "]"),
                 }.ToSeq()));
-
-        var report = new CompatReport(input.ConfigName, input.JobToml.IsSome, input.DockerfileName, config.Inputs.LinkFiles,
-            items.ToSeq(), Option<string>.None, findings.ToSeq());
-        return report with { Suggested = Suggest(sanitized, report.Items, input.ConfigName, report.HasJobFile) };
     }
 
     /// <summary>
