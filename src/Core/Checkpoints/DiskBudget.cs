@@ -98,55 +98,85 @@ public static class DiskBudget
         if (!HasLimit(input.BoundBytes))
             return new DiskBudgetDecision(true, Seq<long>.Empty, keep, Option<string>.None, long.MaxValue, 0);
 
-        var bound = BoundBytes(input.BoundBytes);
-        var margin = Margin(input.BoundBytes);
-        var listed = gens.Fold(0L, (s, g) => Sat(s, g.TotalBytes));
-        // The store's other files (manifest, journal, leftovers of unsealed commits) stay counted as they are, and the
-        // new manifest is written beside the old one before the rename: both at once, at the peak.
-        var otherStore = Math.Max(0, input.Usage.StoreBytes - listed);
-        var nextManifest = Sat(Sat(input.ManifestBytes, ManifestHeaderBytes),
-            Sat(Math.Max(0, input.NewNameBytes), Mul(Math.Max(0, input.NewFiles), ManifestLineBytes)));
-        var fixedCost = Sat(Sat(Sat(input.Usage.JobBytes, otherStore), nextManifest), margin);
-        var available = bound - fixedCost; // negative when the job alone leaves no room
+        var room = Room.Of(input);
         var newBytes = Math.Max(0, input.NewBytes);
-        var context = $"rsc_disk_bound {Mb(bound)}, the job uses {Mb(input.Usage.JobBytes)}{(input.Usage.Complete ? "" : " or more (the slot has too many entries to count them all)")}, " +
-                      $"the checkpoint is {Mb(newBytes)}, safety margin {Mb(margin)}";
-
-        // Newest first: the generations that fit beside `extra` bytes, always the newest (it is never retired here).
-        Seq<Generation> Fitting(long extra)
-        {
-            var kept = Seq<Generation>.Empty;
-            var sum = extra;
-            foreach (var g in gens.Reverse())
-            {
-                var next = Sat(sum, g.TotalBytes);
-                if (!kept.IsEmpty && next > available) break;
-                kept = kept.Add(g);
-                sum = next;
-            }
-
-            return kept;
-        }
-
         var newest = gens.IsEmpty ? Option<Generation>.None : Option<Generation>.Some(gens.Last);
         var peakMinimum = Sat(newBytes, newest.Map(g => g.TotalBytes).IfNone(0));
-        if (peakMinimum > available)
+        if (peakMinimum > room.Available)
+            return Refuse(input, room, newest, peakMinimum, keep);
+
+        var during = Fitting(gens, room.Available, newBytes);
+        var retireFirst = gens.Filter(g => !during.Exists(k => k.Number == g.Number)).Map(g => g.Number);
+        var keepAfter = input.Usage.Complete ? KeepAfterSeal(during, room.Available, newBytes, keep) : 1;
+        var note = keepAfter < keep || !retireFirst.IsEmpty
+            ? Option<string>.Some($"kept {keepAfter} generation{(keepAfter == 1 ? "" : "s")} instead of {keep}: {room.Context}" +
+                                  (retireFirst.IsEmpty ? "" : $"; retired generation{(retireFirst.Count == 1 ? "" : "s")} {string.Join(", ", retireFirst)} before the commit to make room"))
+            : Option<string>.None;
+        return new DiskBudgetDecision(true, retireFirst, keepAfter, note, room.Available, room.Margin);
+    }
+
+    /// <summary>
+    /// The room the generations have within the bound: what the job, the store's other files (manifest, journal,
+    /// leftovers of unsealed commits, counted as they are), the next manifest written beside the old one before the
+    /// rename (both at once, at the peak) and the margin leave. Negative when the job alone leaves no room.
+    /// </summary>
+    private sealed record Room(long Available, long Margin, long NextManifest, long OtherStore, string Context)
+    {
+        public static Room Of(DiskBudgetInput input)
         {
-            // Refused. Older generations are retired anyway when the job's own growth leaves no room for them.
-            var stay = Fitting(0);
-            var retire = gens.Filter(g => !stay.Exists(k => k.Number == g.Number)).Map(g => g.Number);
-            var why = newest.Match(
-                g => $"disk budget: generation {g.Number} ({Mb(g.TotalBytes)}) and the new checkpoint cannot both be in the slot within the disk limit ({context}); " +
-                     $"generation {g.Number} is kept and the job resumes from it after a crash; raise the workunit's rsc_disk_bound to at least {Mb(Needed(input, margin, nextManifest, otherStore, peakMinimum))} to checkpoint again",
-                () => $"disk budget: the checkpoint alone does not fit in the slot within the disk limit ({context}); " +
-                      $"raise the workunit's rsc_disk_bound to at least {Mb(Needed(input, margin, nextManifest, otherStore, peakMinimum))}");
-            return new DiskBudgetDecision(false, retire, keep, Option<string>.Some(why), available, margin);
+            var bound = BoundBytes(input.BoundBytes);
+            var margin = DiskBudget.Margin(input.BoundBytes);
+            var listed = input.Current.Generations.Fold(0L, (s, g) => Sat(s, g.TotalBytes));
+            var otherStore = Math.Max(0, input.Usage.StoreBytes - listed);
+            var nextManifest = Sat(Sat(input.ManifestBytes, ManifestHeaderBytes),
+                Sat(Math.Max(0, input.NewNameBytes), Mul(Math.Max(0, input.NewFiles), ManifestLineBytes)));
+            var fixedCost = Sat(Sat(Sat(input.Usage.JobBytes, otherStore), nextManifest), margin);
+            var context = $"rsc_disk_bound {Mb(bound)}, the job uses {Mb(input.Usage.JobBytes)}{(input.Usage.Complete ? "" : " or more (the slot has too many entries to count them all)")}, " +
+                          $"the checkpoint is {Mb(Math.Max(0, input.NewBytes))}, safety margin {Mb(margin)}";
+            return new Room(bound - fixedCost, margin, nextManifest, otherStore, context);
+        }
+    }
+
+    /// <summary>Newest first: the generations that fit beside <paramref name="extra"/> bytes, always the newest (it is never retired here).</summary>
+    private static Seq<Generation> Fitting(Seq<Generation> gens, long available, long extra)
+    {
+        var kept = Seq<Generation>.Empty;
+        var sum = extra;
+        foreach (var g in gens.Reverse())
+        {
+            var next = Sat(sum, g.TotalBytes);
+            if (!kept.IsEmpty && next > available) break;
+            kept = kept.Add(g);
+            sum = next;
         }
 
-        var during = Fitting(newBytes);
-        var retireFirst = gens.Filter(g => !during.Exists(k => k.Number == g.Number)).Map(g => g.Number);
-        // After the seal: as many generations (the new one included) as leave room to stage the next checkpoint of
-        // about this size beside them, at most `keep`, at least the new one.
+        return kept;
+    }
+
+    /// <summary>
+    /// Refused: the newest generation and the new checkpoint cannot both be in the slot. Older generations are
+    /// retired anyway when the job's own growth leaves no room for them; the newest stays.
+    /// </summary>
+    private static DiskBudgetDecision Refuse(DiskBudgetInput input, Room room, Option<Generation> newest, long peakMinimum, int keep)
+    {
+        var gens = input.Current.Generations;
+        var stay = Fitting(gens, room.Available, 0);
+        var retire = gens.Filter(g => !stay.Exists(k => k.Number == g.Number)).Map(g => g.Number);
+        var needed = Mb(Needed(input, room.Margin, room.NextManifest, room.OtherStore, peakMinimum));
+        var why = newest.Match(
+            g => $"disk budget: generation {g.Number} ({Mb(g.TotalBytes)}) and the new checkpoint cannot both be in the slot within the disk limit ({room.Context}); " +
+                 $"generation {g.Number} is kept and the job resumes from it after a crash; raise the workunit's rsc_disk_bound to at least {needed} to checkpoint again",
+            () => $"disk budget: the checkpoint alone does not fit in the slot within the disk limit ({room.Context}); " +
+                  $"raise the workunit's rsc_disk_bound to at least {needed}");
+        return new DiskBudgetDecision(false, retire, keep, Option<string>.Some(why), room.Available, room.Margin);
+    }
+
+    /// <summary>
+    /// After the seal: as many generations (the new one included) as leave room to stage the next checkpoint of
+    /// about this size beside them, at most <paramref name="keep"/>, at least the new one.
+    /// </summary>
+    private static int KeepAfterSeal(Seq<Generation> during, long available, long newBytes, int keep)
+    {
         var keepAfter = 1;
         var afterSum = Sat(newBytes, newBytes);
         foreach (var g in during.Take(Math.Max(0, keep - 1)))
@@ -157,12 +187,7 @@ public static class DiskBudget
             keepAfter++;
         }
 
-        if (!input.Usage.Complete) keepAfter = 1;
-        var note = keepAfter < keep || !retireFirst.IsEmpty
-            ? Option<string>.Some($"kept {keepAfter} generation{(keepAfter == 1 ? "" : "s")} instead of {keep}: {context}" +
-                                  (retireFirst.IsEmpty ? "" : $"; retired generation{(retireFirst.Count == 1 ? "" : "s")} {string.Join(", ", retireFirst)} before the commit to make room"))
-            : Option<string>.None;
-        return new DiskBudgetDecision(true, retireFirst, keepAfter, note, available, margin);
+        return keepAfter;
     }
 
     /// <summary>
