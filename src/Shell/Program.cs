@@ -156,7 +156,42 @@ public static class Program
     public static string Version =>
         typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>What <c>check</c> and <c>plan</c> were asked: the directory, the file names, the output form.</summary>
+    private sealed record CheckArgs(string Dir, string Config, string Dockerfile, bool Json, bool Compat, Seq<string> AppArgs);
+
     private static int CheckOrPlan(string command, string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var parsed = ParseCheckArgs(command, args);
+        if (parsed.Case is string problem)
+        {
+            stderr.WriteLine($"boinc-persist {command}: {problem}");
+            return Usage;
+        }
+
+        var a = (CheckArgs)parsed.Case!;
+        if (a.Compat)
+            return CompatCommand.Run(a.Dir, a.Config, a.Dockerfile, a.Json, stdout, stderr);
+
+        var report = JobDirectory.Load(new JobDirectoryOptions(a.Dir, a.Config, a.Dockerfile, a.AppArgs));
+        if (a.Json)
+        {
+            stdout.WriteLine(ReportWriter.Json(report));
+        }
+        else
+        {
+            ReportWriter.Findings(command == "check" ? stdout : stderr, report);
+            if (command == "plan" && !report.HasErrors)
+            {
+                stdout.WriteLine();
+                ReportWriter.PlanText(stdout, report);
+            }
+        }
+
+        return report.HasErrors ? Errors : Ok;
+    }
+
+    /// <summary><c>check</c>'s and <c>plan</c>'s arguments; Left: what is wrong with them.</summary>
+    private static Either<string, CheckArgs> ParseCheckArgs(string command, string[] args)
     {
         string? dir = null;
         var config = "job.toml";
@@ -186,47 +221,17 @@ public static class Program
                     break;
                 default:
                     if (args[i].StartsWith('-'))
-                    {
-                        stderr.WriteLine($"boinc-persist {command}: unknown option {args[i]} (see --help)");
-                        return Usage;
-                    }
-
+                        return $"unknown option {args[i]} (see --help)";
                     if (dir is not null)
-                    {
-                        stderr.WriteLine($"boinc-persist {command}: one directory at a time ({dir}, {args[i]})");
-                        return Usage;
-                    }
-
+                        return $"one directory at a time ({dir}, {args[i]})";
                     dir = args[i];
                     break;
             }
         }
 
         if (config.Contains('/') || dockerfile.Contains('/'))
-        {
-            stderr.WriteLine($"boinc-persist {command}: --config and --dockerfile name files in the job directory, not paths");
-            return Usage;
-        }
-
-        if (compat)
-            return CompatCommand.Run(dir ?? ".", config, dockerfile, json, stdout, stderr);
-
-        var report = JobDirectory.Load(new JobDirectoryOptions(dir ?? ".", config, dockerfile, appArgs.ToSeq()));
-        if (json)
-        {
-            stdout.WriteLine(ReportWriter.Json(report));
-        }
-        else
-        {
-            ReportWriter.Findings(command == "check" ? stdout : stderr, report);
-            if (command == "plan" && !report.HasErrors)
-            {
-                stdout.WriteLine();
-                ReportWriter.PlanText(stdout, report);
-            }
-        }
-
-        return report.HasErrors ? Errors : Ok;
+            return "--config and --dockerfile name files in the job directory, not paths";
+        return new CheckArgs(dir ?? ".", config, dockerfile, json, compat, appArgs.ToSeq());
     }
 
     private const string RunUsage = """
