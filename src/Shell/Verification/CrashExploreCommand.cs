@@ -139,7 +139,7 @@ public static class CrashExploreCommand
 
                 // ---- the commit ----
                 var before = Snapshot(slot);
-                var (commitOps, commitOut) = Record(slot, StoreOnceCommand.CommitName, "3");
+                var (commitOps, commitOut) = Record(slot, StoreOnceCommand.CommitName, TracedCommitCpuSeconds);
                 if (!commitOut.Contains("acked 3", StringComparison.Ordinal)) throw new ExploreException($"the traced commit did not acknowledge generation 3: {commitOut}");
                 var expectedCommit = ExpectedCommit(before, commitOps);
                 Compare("commit", expectedCommit, commitOps);
@@ -172,6 +172,11 @@ public static class CrashExploreCommand
                 if (!o.KeepWork && o.Work is null && violations == 0 && !broken) TryDelete(work);
             }
         }
+
+        /// <summary>The CPU time the traced commit is given: seconds on the command line, nanoseconds in Core.</summary>
+        private const string TracedCommitCpuSeconds = "3";
+
+        private const long TracedCommitCpuNanos = 3_000_000_000;
 
         private string[] Args(string command, string slot, string? cpu) =>
             new[] { command, slot }.Concat(cpu is null ? Array.Empty<string>() : new[] { cpu }).Concat(Patterns).ToArray();
@@ -211,7 +216,7 @@ public static class CrashExploreCommand
             var manifestWrite = recorded.OfType<TraceOp.Write>().FirstOrDefault(w => w.Path == StoreLayout.TempManifestPath);
             var now = manifestWrite is null ? 0
                 : ManifestText.Parse(Encoding.UTF8.GetString(manifestWrite.Data)).ToOption().Bind(m => m.Latest).Map(g => g.CommittedAtUnixMs).IfNone(0);
-            var seal = CommitProtocol.Seal(stage, facts, new CommitFacts(3, 0, "crash-explore", now), config.Keep)
+            var seal = CommitProtocol.Seal(stage, facts, new CommitFacts(TracedCommitCpuNanos, 0, "crash-explore", now), config.Keep)
                 .IfFail(e => throw new ExploreException($"Core refused to seal: {e.Message}"));
             return Expected(before, stage.Effects.Then(seal.Durable).Then(seal.Retention));
         }
