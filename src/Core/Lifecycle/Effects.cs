@@ -67,7 +67,11 @@ public abstract record Effect
     /// </summary>
     /// <remarks>The generation's CPU time is <see cref="CpuBaseNanos"/> plus the container's counter sampled at the
     /// commit (never less than <see cref="ContainerCpuNanos"/>, the last sample the decider saw).</remarks>
-    public sealed record CommitCheckpoint(long CpuBaseNanos, long ContainerCpuNanos) : Effect;
+    public sealed record CommitCheckpoint(long CpuBaseNanos, long ContainerCpuNanos) : Effect
+    {
+        /// <summary>The generation's CPU time, given the container's counter sampled at the commit (a lower sample counts as the last one seen).</summary>
+        public long CpuAt(long sampledNanos) => CpuBaseNanos + Math.Max(ContainerCpuNanos, sampledNanos);
+    }
 
     /// <summary>Durably replace the slot's journal with this one.</summary>
     public sealed record WriteJournal(Journal Journal) : Effect;

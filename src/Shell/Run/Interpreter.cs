@@ -501,8 +501,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         }
 
         var sampled = await ports.Cpu.Sample(context.Name, stopping);
-        var container = Math.Max(c.ContainerCpuNanos, sampled.IfLeft(0));
-        var cpuNanos = c.CpuBaseNanos + container;
+        var cpuNanos = c.CpuAt(sampled.IfLeft(0));
         ReadFraction();
         Fin<GenerationInfo> committed;
         try

@@ -53,8 +53,8 @@ public class CpuAccountingProperties
                         command = new Command.CpuSampled(s.Counter);
                         break;
                     case Step.Commit c:
-                        // The interpreter commits the kept work plus the larger of the last sample and one taken now.
-                        var cpu = KeptNanos + System.Math.Max(state.ContainerCpuNanos, c.CounterAtCommit);
+                        // What the interpreter commits: the decider's CommitCheckpoint effect, at a counter sampled now.
+                        var cpu = new Effect.CommitCheckpoint(state.Journal.CpuBaseNanos, state.ContainerCpuNanos).CpuAt(c.CounterAtCommit);
                         if (c.Number > newest.Number)
                         {
                             newest = (c.Number, cpu);
