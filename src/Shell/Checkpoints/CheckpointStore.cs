@@ -157,7 +157,12 @@ public sealed class CheckpointStore : IDisposable
             if (stage.IsFail) return stage.Map(_ => default(GenerationInfo)!);
             var plan = stage.IfFail(default(StagePlan)!);
             var copies = new List<(string From, CopyResult Result)>();
-            var staged = DiskEffects.Run(slot, plan.Effects, (e, r) => copies.Add((e.From, r)));
+            var written = new Dictionary<string, FileFacts>(StringComparer.Ordinal);
+            var staged = DiskEffects.Run(slot, plan.Effects, (e, r) =>
+            {
+                copies.Add((e.From, r));
+                r.Written.Iter(f => written[e.To] = f);
+            });
             if (staged.IsFail) return Abandon(plan, staged);
             var changed = ChangedWhileCopied(plan.Files, copies);
             if (changed.IsSome) return Abandon(plan, Fin<Unit>.Fail(Error.New(ChangedWhileCopiedCode, changed.IfNone(""))));
@@ -165,7 +170,10 @@ public sealed class CheckpointStore : IDisposable
             Seq<FileFacts> facts;
             try
             {
-                facts = plan.Files.Select((_, i) => DiskEffects.Facts(slot, StoreLayout.StoredFile(plan.Number, i))).ToSeq();
+                // The hashes of the stored copies: taken while copying where the bytes passed through the wrapper,
+                // read back from the copy after a reflink (whose bytes the wrapper never saw).
+                facts = plan.Files.Select((_, i) => StoreLayout.StoredFile(plan.Number, i))
+                    .Select(to => written.TryGetValue(to, out var f) ? f : DiskEffects.Facts(slot, to)).ToSeq();
             }
             catch (IOException e)
             {

@@ -35,8 +35,12 @@ public interface ISlotReadFile : IDisposable
     FileIdentity Identity();
 }
 
-/// <summary>What a copy did: the source's identity when it was opened and after its last byte was read.</summary>
-public sealed record CopyResult(FileIdentity SourceBefore, FileIdentity SourceAfter, bool Reflinked)
+/// <summary>
+/// What a copy did: the source's identity when it was opened and after its last byte was read, and, when the
+/// bytes passed through the wrapper (no reflink), the size and SHA-256 of exactly the bytes written to the
+/// destination (hashed while copying, so the copy need not be read back; None after a reflink).
+/// </summary>
+public sealed record CopyResult(FileIdentity SourceBefore, FileIdentity SourceAfter, bool Reflinked, Option<Core.Checkpoints.FileFacts> Written = default)
 {
     /// <summary>Whether the source was written, truncated or replaced while it was copied.</summary>
     public bool SourceChanged => SourceBefore != SourceAfter;
@@ -92,6 +96,12 @@ public interface ISlotFiles
     /// <summary>fsync a directory: names created, renamed or removed in it become durable.</summary>
     void FsyncDir(string dir);
 
+    /// <summary>
+    /// Whether <see cref="Fsync"/> and <see cref="FsyncDir"/> may be called from several threads at once (the real
+    /// disk: each call opens its own handle). Accessors that say no get their fsyncs one after the other.
+    /// </summary>
+    bool FsyncsMayOverlap => false;
+
     /// <summary>Create a directory (mode 0755) if it does not exist; its parent must. A non-directory there is an error.</summary>
     void CreateDir(string dir);
 
@@ -106,7 +116,8 @@ public interface ISlotFiles
 
     /// <summary>
     /// Copy a regular file to a fresh file (as <see cref="CreateFresh"/>), by reflink where the file system can,
-    /// reporting the source's identity at open and after the copy. The destination is not fsynced.
+    /// reporting the source's identity at open and after the copy, and the size and SHA-256 of the bytes written
+    /// when they passed through the wrapper. The destination is not fsynced (writeback may be started early).
     /// </summary>
     CopyResult Copy(string from, string to);
 

@@ -92,6 +92,9 @@ internal static unsafe partial class SlotNative
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FsyncNative(int fd);
 
+    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int SyncFileRangeNative(int fd, long offset, long nbytes, uint flags);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseNative(int fd);
 
@@ -234,6 +237,15 @@ internal static unsafe partial class SlotNative
     }
 
     public static void Close(int fd) => _ = CloseNative(fd);
+
+    /// <summary>
+    /// sync_file_range(SYNC_FILE_RANGE_WRITE): START writeback of a range, without waiting and without any
+    /// durability promise (no metadata, no cache flush). A hint that lets the disk work while the wrapper hashes;
+    /// durability still comes only from the fsync that follows, so the result is returned for the caller to
+    /// ignore knowingly (a file system without it loses nothing but the overlap).
+    /// </summary>
+    public static int StartWriteback(int fd, long offset, long length) =>
+        SyncFileRangeNative(fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */) == 0 ? 0 : -Marshal.GetLastPInvokeError();
 
     public static bool Reflink(int destFd, int srcFd) => IoctlClone(destFd, Ficlone, srcFd) == 0;
 

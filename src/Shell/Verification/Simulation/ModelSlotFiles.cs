@@ -103,7 +103,10 @@ public sealed class ModelSlotFiles(ModelFs fs, int budget) : ISlotFiles
         var before = Identity(from).IfNone(default(FileIdentity));
         Fresh(to);
         Write(to, content);
-        return new CopyResult(before, Identity(from).IfNone(default(FileIdentity)), Reflinked: false);
+        // As the real accessor's plain copy: the size and SHA-256 of the bytes written, hashed while copying.
+        var bytes = Encoding.Latin1.GetBytes(content);
+        var written = new FileFacts(bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        return new CopyResult(before, Identity(from).IfNone(default(FileIdentity)), Reflinked: false, written);
     }
 
     public Option<string> ReadText(string path, int maxBytes)
