@@ -43,19 +43,25 @@ public static class CommitProtocol
             var number = listed.Then(state.GenerationDirs).Fold(0L, System.Math.Max) + 1;
             var gen = StoreLayout.GenerationDir(number);
             var e = new System.Collections.Generic.List<FsEffect>();
+            // The names and bytes first, then every fsync the manifest waits for as ONE run of fsyncs with no
+            // other effect between them: none of them has to precede another (all must precede the manifest), so
+            // the shell may issue a run concurrently (one journal commit on ext4 instead of one per fsync). The
+            // crash model runs them one by one; a crash during a concurrent run leaves some of them done, which is
+            // a crash before the run keeping that subset of the pending operations: a state the model explores.
+            var fsyncs = new System.Collections.Generic.List<FsEffect>();
             if (!state.StoreExists)
             {
                 e.Add(new FsEffect.CreateDir(StoreLayout.StateDirName));
                 e.Add(new FsEffect.CreateDir(StoreLayout.StoreDir));
-                if (variant != ProtocolVariant.CommitNoSlotDirFsync) e.Add(new FsEffect.FsyncDir("."));
-                if (variant != ProtocolVariant.CommitNoStateDirFsync) e.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
+                if (variant != ProtocolVariant.CommitNoSlotDirFsync) fsyncs.Add(new FsEffect.FsyncDir("."));
+                if (variant != ProtocolVariant.CommitNoStateDirFsync) fsyncs.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
             }
 
             // Leftovers of commits that never sealed: not in the manifest, so nothing refers to them.
             foreach (var stray in state.GenerationDirs.Filter(n => !listed.Contains(n)))
                 e.Add(new FsEffect.DeleteTree(StoreLayout.GenerationDir(stray)));
             e.Add(new FsEffect.CreateDir(gen));
-            if (variant != ProtocolVariant.CommitNoStoreFsyncAfterMkdir) e.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            if (variant != ProtocolVariant.CommitNoStoreFsyncAfterMkdir) fsyncs.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
 
             // The copies, and gen-N's names, are durable before any manifest names them.
             var copiesDurable = variant is not ProtocolVariant.CommitNoCopyFsync and not ProtocolVariant.CommitManifestBeforeCopiesDurable;
@@ -63,11 +69,12 @@ public static class CommitProtocol
             {
                 var to = StoreLayout.StoredFile(number, i);
                 e.Add(new FsEffect.CopyFile(files[i], to));
-                if (copiesDurable) e.Add(new FsEffect.Fsync(to));
+                if (copiesDurable) fsyncs.Add(new FsEffect.Fsync(to));
             }
 
             if (variant is not ProtocolVariant.CommitNoGenerationDirFsync and not ProtocolVariant.CommitManifestBeforeCopiesDurable)
-                e.Add(new FsEffect.FsyncDir(gen));
+                fsyncs.Add(new FsEffect.FsyncDir(gen));
+            e.AddRange(fsyncs);
             return new StagePlan(number, m, files, e.ToSeq());
         });
     }
@@ -112,8 +119,9 @@ public static class CommitProtocol
         // Only then retire the generations the new manifest dropped.
         var dropped = stage.Current.Generations.Filter(g => !kept.Exists(k => k.Number == g.Number));
         var retention = dropped.Map(g => (FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(g.Number)));
-        if (!retention.IsEmpty && variant != ProtocolVariant.CommitNoStoreFsyncAfterRetention)
-            retention = retention.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+        // No fsync of the store after these deletions: the crash model shows it redundant (a deletion a crash
+        // undoes brings back a generation no manifest lists, which the next commit removes as a stray, and the
+        // next commit's store fsync makes the deletions durable). docs/PERSISTENCE_MODEL.md, "Removed steps".
         if (variant == ProtocolVariant.CommitRetentionBeforeManifest)
             return new SealPlan(generation, next, retention.Then(durable), Seq<FsEffect>.Empty);
         return new SealPlan(generation, next, durable, retention);

@@ -51,9 +51,6 @@ public enum ProtocolVariant
     /// <summary>Ordering: the generations the new manifest drops are deleted (durably) before the new manifest is durable.</summary>
     CommitRetentionBeforeManifest,
 
-    /// <summary>Redundant step: the store is not fsynced after retention deleted old generations.</summary>
-    CommitNoStoreFsyncAfterRetention,
-
     // ---- recovery ----
 
     /// <summary>Recovery does not fsync the slot directory (names a killed commit left may not be durable).</summary>
@@ -117,8 +114,6 @@ public static class Variants
     public static VariantInfo Of(ProtocolVariant v) => v switch
     {
         ProtocolVariant.Correct => new(v, VariantPart.Shipped, VariantExpectation.Holds, "the shipped protocol"),
-        ProtocolVariant.CommitNoStoreFsyncAfterRetention => new(v, VariantPart.Commit, VariantExpectation.Holds,
-            "redundant: a deletion lost in a crash brings back a generation no manifest lists, which the next commit removes as a stray"),
         ProtocolVariant.RecoveryNoGenerationDirFsync => new(v, VariantPart.Recovery, VariantExpectation.Holds,
             "redundant: a commit fsyncs gen-N before any manifest names it, so a listed generation's names are already durable"),
         ProtocolVariant.RecoveryPromoteWithoutStoreFsync => new(v, VariantPart.Recovery, VariantExpectation.Holds,
