@@ -1,11 +1,43 @@
 #!/usr/bin/env bash
 # Checkpoint commit throughput (1 MB, 100 MB, 1 GB) against a raw write + fsync of the same bytes on the same
-# file system, as a ratio (goal >= 0.8), and the latency of a 1 KB commit.
-# Usage: bench/checkpoint.sh [DIR] [SIZE_MB...]   (DIR defaults to /var/tmp; needs ~3x the largest size free)
+# file system, as a ratio (goal >= 0.8), and the latency of a 1 KB commit against a raw 1 KB write + fsync
+# (goal <= 3x).
+# Usage: bench/checkpoint.sh [--runs N] [DIR] [SIZE_MB...]
+#   DIR defaults to /var/tmp (needs ~3x the largest size free; tmpfs is not a measurement: use a disk).
+#   --runs N (default 1): run the whole benchmark N times (separate processes) and end with a table of the
+#   medians over the runs (each run itself takes the best of 20/3/1 repetitions per size and the median of
+#   50 1 KB commits); on a shared machine use N >= 5.
+#   BOINC_PERSIST_BENCH_TREE=PATH builds and measures another checkout (e.g. the commit before a change).
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
+here="${BOINC_PERSIST_BENCH_TREE:-$(cd "$(dirname "$0")/.." && pwd)}"
+runs=1
+if [[ "${1:-}" == "--runs" ]]; then runs="$2"; shift 2; fi
 dir="${1:-/var/tmp}"
 shift || true
 dotnet build "$here/src/Shell" -c Release -p:UseSharedCompilation=false -v q -nologo >/dev/null
-echo "# bench/checkpoint.sh on $(uname -r), $(nproc) cores, $(df -hT "$dir" | awk 'NR==2 {print $2 " on " $1}'), $(date -u +%FT%TZ)"
-exec dotnet "$here/src/Shell/bin/Release/net10.0/boinc-persist.dll" __checkpoint-bench "$dir" "$@"
+echo "# bench/checkpoint.sh on $(uname -r), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(df -hT "$dir" | awk 'NR==2 {print $2 " on " $1}'), tree $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo "$here"), $(date -u +%FT%TZ)"
+if [[ "$runs" == 1 ]]; then
+  exec dotnet "$here/src/Shell/bin/Release/net10.0/boinc-persist.dll" __checkpoint-bench "$dir" "$@"
+fi
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+for ((r = 1; r <= runs; r++)); do
+  echo "## run $r of $runs"
+  dotnet "$here/src/Shell/bin/Release/net10.0/boinc-persist.dll" __checkpoint-bench "$dir" "$@" | tee -a "$out"
+done
+# Medians over the runs: per size the raw and commit times and the ratio; the 1 KB medians and their ratio.
+awk -v runs="$runs" '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  $2 == "MB" && $4 == "ms" { if (!($1 in raw)) order[++k] = $1; raw[$1] = raw[$1] " " $3; com[$1] = com[$1] " " $5; rat[$1] = rat[$1] " " $NF }
+  /^1 KB commit latency/ { c1 = c1 " " $8 }
+  /^1 KB raw write\+fsync latency/ { r1 = r1 " " $9 }
+  END {
+    printf "## medians over %d runs\n", runs
+    printf "| size | raw write+fsync | commit | ratio raw/commit (goal >= 0.8) |\n|---|---|---|---|\n"
+    for (i = 1; i <= k; i++) { s = order[i]; printf "| %s MB | %.1f ms | %.1f ms | %.2f |\n", s, median(raw[s]), median(com[s]), median(rat[s]) }
+    if (c1 != "" && r1 != "") printf "| 1 KB | %.2f ms | %.2f ms | commit/raw %.2fx (goal <= 3x) |\n", median(r1), median(c1), median(c1) / median(r1)
+  }' "$out"
