@@ -314,6 +314,18 @@ public static class CrashExploreCommand
                 }
 
                 Flush();
+                // (issue 17) A run of consecutive fsyncs is one unordered batch: the shell issues it concurrently
+                // (DiskEffects.Run), so the trace shows it in completion order; compare it sorted.
+                if (op is TraceOp.Fsync)
+                {
+                    var run = new List<string>();
+                    for (; i < ops.Count && ops[i] is TraceOp.Fsync or TraceOp.Ack; i++)
+                        if (ops[i] is TraceOp.Fsync f) run.Add(f.ToString());
+                    lines.AddRange(run.OrderBy(x => x, StringComparer.Ordinal));
+                    i--;
+                    continue;
+                }
+
                 if (op is TraceOp.Write w)
                 {
                     var data = new List<byte>();
