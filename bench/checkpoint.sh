@@ -33,8 +33,8 @@ awk -v runs="$runs" '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   $2 == "MB" && $4 == "ms" { if (!($1 in raw)) order[++k] = $1; raw[$1] = raw[$1] " " $3; com[$1] = com[$1] " " $5; rat[$1] = rat[$1] " " $NF }
-  /^1 KB commit latency/ { c1 = c1 " " $8 }
-  /^1 KB raw write\+fsync latency/ { r1 = r1 " " $9 }
+  /^1 KB commit latency/ { c1 = c1 " " $9 }
+  /^1 KB raw write\+fsync latency/ { r1 = r1 " " $10 }
   END {
     printf "## medians over %d runs\n", runs
     printf "| size | raw write+fsync | commit | ratio raw/commit (goal >= 0.8) |\n|---|---|---|---|\n"
