@@ -191,11 +191,13 @@ public static class DiskBudget
     }
 
     /// <summary>
-    /// Retire generations other than the newest: the manifest without them is written aside, made durable and
-    /// renamed over the old one (as <see cref="CommitProtocol.Seal"/> does), and only then are their directories
+    /// Retire generations other than the newest: the manifest without them is written to the other manifest slot
+    /// and made durable with its name (as <see cref="CommitProtocol.Seal"/> does; it lists the same newest
+    /// generation with fewer beside it, so it is the newer of the two), and only then are their directories
     /// removed. Refuses to retire the newest or a generation the manifest does not list.
+    /// <paramref name="currentPath"/> is the slot the store's manifest is in (<see cref="ManifestSlots.Newest(StoreState)"/>).
     /// </summary>
-    public static Fin<(Manifest Next, Seq<FsEffect> Effects)> Retire(Manifest current, Seq<long> numbers)
+    public static Fin<(Manifest Next, Seq<FsEffect> Effects)> Retire(Manifest current, string currentPath, Seq<long> numbers)
     {
         if (numbers.IsEmpty) return (current, Seq<FsEffect>.Empty);
         if (current.Latest.Map(l => numbers.Contains(l.Number)).IfNone(false))
@@ -204,11 +206,11 @@ public static class DiskBudget
         if (unknown.IsSome)
             return Error.New($"generation {unknown.IfNone(0)} is not in the manifest");
         var next = new Manifest(current.Generations.Filter(g => !numbers.Contains(g.Number)));
+        var target = ManifestSlots.Other(currentPath);
         var effects = new FsEffect[]
             {
-                new FsEffect.WriteFile(StoreLayout.TempManifestPath, ManifestText.Format(next)),
-                new FsEffect.Fsync(StoreLayout.TempManifestPath),
-                new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath),
+                new FsEffect.WriteFile(target, ManifestText.Format(next)),
+                new FsEffect.Fsync(target),
                 new FsEffect.FsyncDir(StoreLayout.StoreDir),
             }.ToSeq()
             .Then(numbers.Map(n => (FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(n))))

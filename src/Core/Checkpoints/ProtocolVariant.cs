@@ -14,7 +14,7 @@ public enum ProtocolVariant
     /// <summary>The shipped protocol.</summary>
     Correct,
 
-    // ---- commit: Stage ----
+    // ---- commit: the run of fsyncs the new manifest waits for ----
 
     /// <summary>First commit: the slot directory is not fsynced after <c>mkdir .boinc-persist</c>.</summary>
     CommitNoSlotDirFsync,
@@ -22,8 +22,8 @@ public enum ProtocolVariant
     /// <summary>First commit: <c>.boinc-persist</c> is not fsynced after <c>mkdir checkpoints</c>.</summary>
     CommitNoStateDirFsync,
 
-    /// <summary>The store is not fsynced after <c>mkdir gen-N</c>.</summary>
-    CommitNoStoreFsyncAfterMkdir,
+    /// <summary>The store is not fsynced: the names <c>gen-N</c> and the new manifest are not made durable.</summary>
+    CommitNoStoreFsync,
 
     /// <summary>The stored copies are never fsynced.</summary>
     CommitNoCopyFsync,
@@ -31,22 +31,13 @@ public enum ProtocolVariant
     /// <summary><c>gen-N</c> is not fsynced after its copies were created in it.</summary>
     CommitNoGenerationDirFsync,
 
-    // ---- commit: Seal ----
+    /// <summary>The new manifest's bytes are not fsynced.</summary>
+    CommitNoManifestFsync,
 
-    /// <summary><c>MANIFEST.tmp</c> is renamed over <c>MANIFEST</c> without being fsynced first.</summary>
-    CommitNoTempManifestFsync,
+    // ---- commit: where the manifest goes, and retention ----
 
-    /// <summary>No rename: <c>MANIFEST</c> is truncated and rewritten in place (then fsynced).</summary>
+    /// <summary>The new manifest overwrites the store's manifest (its slot) instead of the other slot.</summary>
     CommitManifestInPlace,
-
-    /// <summary>The store is not fsynced after the rename: the commit is acknowledged before the rename is durable.</summary>
-    CommitNoStoreFsyncAfterRename,
-
-    /// <summary>Ordering: the rename comes before the temp manifest's fsync.</summary>
-    CommitRenameBeforeTempFsync,
-
-    /// <summary>Ordering: the copies and <c>gen-N</c> are fsynced after the manifest naming them is durable (still before the acknowledgement).</summary>
-    CommitManifestBeforeCopiesDurable,
 
     /// <summary>Ordering: the generations the new manifest drops are deleted (durably) before the new manifest is durable.</summary>
     CommitRetentionBeforeManifest,
@@ -62,19 +53,13 @@ public enum ProtocolVariant
     /// <summary>Recovery does not fsync the store directory (a rename a killed commit left may not be durable).</summary>
     RecoveryNoStoreDirFsync,
 
-    /// <summary>Redundant step: recovery does not fsync the generation directories.</summary>
+    /// <summary>Recovery does not fsync the generation directories.</summary>
     RecoveryNoGenerationDirFsync,
 
-    /// <summary>A valid temp manifest is promoted without fsyncing it first.</summary>
-    RecoveryPromoteWithoutFsync,
+    /// <summary>The chosen manifest's bytes are not fsynced (a killed commit may have left it visible, not durable).</summary>
+    RecoveryNoManifestFsync,
 
-    /// <summary>A valid temp manifest is used but never renamed into place.</summary>
-    RecoveryPromoteWithoutRename,
-
-    /// <summary>Redundant step: the promoting rename is not made durable (no fsync of the store after it).</summary>
-    RecoveryPromoteWithoutStoreFsync,
-
-    /// <summary>Redundant step: the chosen generation's copies are not fsynced again.</summary>
+    /// <summary>The chosen generation's copies are not fsynced.</summary>
     RecoveryNoCopyFsync,
 
     /// <summary>Redundant step: a restored WORKDIR file is renamed into place without fsync.</summary>
@@ -114,18 +99,14 @@ public static class Variants
     public static VariantInfo Of(ProtocolVariant v) => v switch
     {
         ProtocolVariant.Correct => new(v, VariantPart.Shipped, VariantExpectation.Holds, "the shipped protocol"),
-        ProtocolVariant.RecoveryNoGenerationDirFsync => new(v, VariantPart.Recovery, VariantExpectation.Holds,
-            "redundant: a commit fsyncs gen-N before any manifest names it, so a listed generation's names are already durable"),
-        ProtocolVariant.RecoveryPromoteWithoutStoreFsync => new(v, VariantPart.Recovery, VariantExpectation.Holds,
-            "redundant: a promotion a crash undoes is redone (the temp manifest stays, fsynced), and the next commit's first store fsync makes it durable"),
-        ProtocolVariant.RecoveryNoCopyFsync => new(v, VariantPart.Recovery, VariantExpectation.Holds,
-            "redundant: a commit fsyncs every copy before any manifest names it"),
+        ProtocolVariant.RecoveryNoGenerationDirFsync or ProtocolVariant.RecoveryNoCopyFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
+            "a commit killed inside its run of fsyncs leaves a manifest naming copies (and their names) visible but not durable; recovery reports that generation"),
         ProtocolVariant.RecoveryRestoreWithoutFsync => new(v, VariantPart.Recovery, VariantExpectation.Holds,
             "redundant while recovery runs on every start: a restore lost in a crash is redone from the store, which holds the truth"),
         ProtocolVariant.RecoveryNoSlotDirFsync or ProtocolVariant.RecoveryNoStateDirFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
             "hole 1 of the first protocol: a first commit killed after mkdir leaves a store whose names the next commit trusts"),
-        ProtocolVariant.RecoveryPromoteWithoutFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
-            "hole 2 of the first protocol: a temp manifest a killed commit wrote but never fsynced is promoted and reported"),
+        ProtocolVariant.RecoveryNoManifestFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
+            "hole 2 of the first protocol: a manifest a killed commit wrote but never fsynced is chosen and reported"),
         ProtocolVariant.CallerSkipRecoveryWithoutGeneration => new(v, VariantPart.Caller, VariantExpectation.Refuted,
             "the shell before issue 13: hole 1 again, since recovery (and its fsyncs) never ran before the first generation"),
         ProtocolVariant.CallerReportBeforeRecovery => new(v, VariantPart.Caller, VariantExpectation.Refuted,

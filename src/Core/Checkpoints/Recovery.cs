@@ -23,8 +23,8 @@ public sealed record RecoveryDecision(
     string Why);
 
 /// <summary>
-/// Recovery as a pure decision from what is on disk. Take the manifest (or, if it is missing or invalid, a
-/// valid temp manifest, which is then promoted); verify every generation it lists against the stored files'
+/// Recovery as a pure decision from what is on disk. Take the manifest (of the two slots, the valid one listing
+/// the newest generation) and make it durable; verify every generation it lists against the stored files'
 /// sizes and hashes; choose the newest intact one; restore each of its files whose WORKDIR copy differs
 /// (copy to a temp name, fsync, rename, fsync the directory) and remove declared files it does not have.
 /// Since a generation is acknowledged only once durable, the newest intact one is never older than the last
@@ -37,7 +37,7 @@ public static class Recovery
         var effects = new List<FsEffect>();
         var why = new List<string>();
         MakeNamesDurable(input.Store, variant, effects);
-        var manifest = ReadManifest(input.Store, variant, effects, why);
+        var manifest = ReadManifest(input.Store, input.StoredFiles, variant, effects, why);
         var (intact, rejected) = VerifyAll(manifest, input.StoredFiles);
         var chosen = intact.Count > 0 ? Option<Generation>.Some(intact[0]) : Option<Generation>.None;
         var (restored, removed) = chosen.Match(g => Restore(g, input.WorkFiles, variant, effects), () => (new List<string>(), new List<string>()));
@@ -67,33 +67,48 @@ public static class Recovery
     }
 
     /// <summary>
-    /// The manifest; if it is missing or invalid, a complete temp manifest, made durable and promoted; an invalid
-    /// manifest with no temp one is set aside as MANIFEST.bad (and the store starts empty).
+    /// The store's manifest. Of the valid slots, the one listing the newest intact generation; on a tie the one
+    /// listing more intact generations (a commit that wrote its manifest but whose copies a crash lost: the older
+    /// slot still lists every generation it kept, the newer one lists a torn one in place of the oldest); then the
+    /// newer slot (<see cref="ManifestSlots.Newest(StoreState)"/>: a generation rotted after it was committed still
+    /// shows as rejected). Its bytes are
+    /// made durable (a commit killed inside its run of fsyncs may have left it visible only), and a newer slot not
+    /// taken is removed, so that the next commit, which extends the newer slot, extends this one. With no valid
+    /// slot, an invalid MANIFEST is set aside as MANIFEST.bad (and the store starts empty).
     /// </summary>
-    private static Manifest ReadManifest(StoreState store, ProtocolVariant variant, List<FsEffect> effects, List<string> why)
+    private static Manifest ReadManifest(StoreState store, HashMap<string, FileFacts> stored, ProtocolVariant variant, List<FsEffect> effects, List<string> why)
     {
-        var main = store.ManifestText.Map(ManifestText.Parse);
-        var temp = store.TempManifestText.Map(ManifestText.Parse);
-        if (main.Map(m => m.IsSucc).IfNone(false))
-            return main.Bind(m => m.ToOption()).IfNone(Manifest.Empty);
-        if (temp.Map(t => t.IsSucc).IfNone(false))
+        var valid = ManifestSlots.Valid(store);
+        if (!valid.IsEmpty)
         {
-            why.Add("the manifest is missing or invalid; a complete temp manifest was found and is promoted");
-            // A killed commit may have written it without reaching its fsync: make its bytes durable first.
-            if (variant != ProtocolVariant.RecoveryPromoteWithoutFsync) effects.Add(new FsEffect.Fsync(StoreLayout.TempManifestPath));
-            if (variant != ProtocolVariant.RecoveryPromoteWithoutRename)
-                effects.Add(new FsEffect.Rename(StoreLayout.TempManifestPath, StoreLayout.ManifestPath));
-            if (variant != ProtocolVariant.RecoveryPromoteWithoutStoreFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-            return temp.Bind(t => t.ToOption()).IfNone(Manifest.Empty);
+            // Rank: the newest intact generation listed, then how many listed are intact, then the newer slot.
+            var ranked = valid.Select((s, i) =>
+            {
+                var intact = s.Manifest.Generations.Filter(g => Verify(g, stored).IsNone);
+                return (Slot: s, Newest: intact.IsEmpty ? 0L : intact.Map(g => g.Number).Max(), Count: intact.Count, Order: -i);
+            });
+            var best = ranked.OrderByDescending(r => r.Newest).ThenByDescending(r => r.Count).ThenByDescending(r => r.Order).First();
+            var (path, m) = best.Slot;
+            if (variant != ProtocolVariant.RecoveryNoManifestFsync) effects.Add(new FsEffect.Fsync(path));
+            foreach (var (newer, nm) in valid.TakeWhile(s => s.Path != path))
+            {
+                why.Add($"{newer} lists generation {nm.Latest.Map(g => g.Number).IfNone(0)}, which a crash did not leave whole; {path} is the manifest");
+                effects.Add(new FsEffect.Delete(newer));
+                effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            }
+
+            var other = ManifestSlots.Other(path);
+            var otherText = other == StoreLayout.ManifestPath ? store.ManifestText : store.TempManifestText;
+            otherText.Iter(t => ManifestText.Parse(t).IfFail(e => why.Add($"{other}: {e.Message}; {path} is the manifest (the next commit writes over {other})")));
+            return m;
         }
 
-        if (main.IsSome)
+        store.ManifestText.Iter(t => ManifestText.Parse(t).IfFail(e =>
         {
-            main.Iter(m => m.IfFail(e => why.Add($"{StoreLayout.ManifestPath}: {e.Message}; set aside as MANIFEST.bad")));
+            why.Add($"{StoreLayout.ManifestPath}: {e.Message}; set aside as MANIFEST.bad");
             effects.Add(new FsEffect.Rename(StoreLayout.ManifestPath, StoreLayout.StoreDir + "/MANIFEST.bad"));
             effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-        }
-
+        }));
         return Manifest.Empty;
     }
 
@@ -122,8 +137,8 @@ public static class Recovery
         var restored = new List<string>();
         var removed = new List<string>();
         var dirs = new List<string>();
-        // Its copies were fsynced before its manifest was written; fsyncing again is cheap and makes recovery
-        // independent of how the generation got there.
+        // A commit killed inside its run of fsyncs left these copies visible, perhaps not durable: make them so
+        // before the generation is reported.
         if (variant != ProtocolVariant.RecoveryNoCopyFsync)
             foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
         foreach (var f in g.Files)
@@ -155,7 +170,7 @@ public static class Recovery
 
     /// <summary>
     /// Recovery of the store alone, for a start that must not touch WORKDIR (a running app's files): the same
-    /// decision as <see cref="Decide"/> (names made durable, a fsynced temp manifest promoted, generations
+    /// decision as <see cref="Decide"/> (names and the chosen manifest made durable, generations
     /// verified, the newest intact one's copies fsynced; <paramref name="variant"/> omits a step as there), with
     /// every effect on an app file left out. The newest intact generation it chooses is durable once the effects ran.
     /// </summary>
@@ -167,6 +182,7 @@ public static class Recovery
             FsEffect.FsyncDir f => f.Path == "." || StoreLayout.IsWrapperPath(f.Path),
             FsEffect.Fsync f => StoreLayout.IsWrapperPath(f.Path),
             FsEffect.Rename r => StoreLayout.IsWrapperPath(r.From) && StoreLayout.IsWrapperPath(r.To),
+            FsEffect.Delete x => StoreLayout.IsWrapperPath(x.Path),
             _ => false,
         });
         return d with { Effects = storeOnly, Restored = Seq<string>.Empty, Removed = Seq<string>.Empty };

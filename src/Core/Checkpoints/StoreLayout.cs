@@ -16,10 +16,18 @@ public static class StoreLayout
 
     public const string StoreDir = StateDirName + "/checkpoints";
 
-    /// <summary>The store's one manifest: the kept generations, their files and hashes, and its own checksum.</summary>
+    /// <summary>
+    /// The first of the store's two manifest slots (<see cref="ManifestSlots"/>): each holds a manifest (the kept
+    /// generations, their files and hashes, and its own checksum); the valid one listing the newest generation is
+    /// the store's manifest, and a commit writes its new manifest over the other slot.
+    /// </summary>
     public const string ManifestPath = StoreDir + "/MANIFEST";
 
-    /// <summary>Where a new manifest is written and fsynced before it is renamed over <see cref="ManifestPath"/>.</summary>
+    /// <summary>
+    /// The second manifest slot. It keeps the name earlier versions gave the temp manifest they wrote before
+    /// renaming it over <see cref="ManifestPath"/>, so a store an earlier version left reads as it did: a valid
+    /// temp manifest there lists a newer generation than MANIFEST and is chosen, an invalid one is ignored.
+    /// </summary>
     public const string TempManifestPath = StoreDir + "/MANIFEST.tmp";
 
     public const string GenerationPrefix = "gen-";

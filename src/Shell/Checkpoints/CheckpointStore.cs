@@ -124,7 +124,7 @@ public sealed class CheckpointStore : IDisposable
     /// <summary>
     /// Recovery of the store alone, which the wrapper runs at EVERY start before anything is decided (re-attach
     /// and the no-generation case included): the store's names made durable (the slot, the state directory, the
-    /// store, each generation), a temp manifest a killed commit left promoted once fsynced, every listed
+    /// store, each generation), the manifest a killed commit may have left visible only made durable, every listed
     /// generation verified against its stored files, the newest intact one's copies fsynced. WORKDIR is not
     /// touched (a running app's files are its own). <see cref="RecoveryReport.Chosen"/> is durable when
     /// <see cref="RecoveryReport.RestoreError"/> is None; the protocol variant (model-check's broken recoveries)
@@ -186,7 +186,7 @@ public sealed class CheckpointStore : IDisposable
             if (seal.IsFail) return Abandon(plan, seal.Map(_ => Unit.Default));
             var s = seal.IfFail(default(SealPlan)!);
             var durable = DiskEffects.Run(slot, s.Durable);
-            if (durable.IsFail) return Abandon(plan, durable);
+            if (durable.IsFail) return Abandon(plan, durable, sealBegun: true);
 
             var info = GenerationInfo.Of(s.Generation);
             Latest = info;
@@ -214,19 +214,28 @@ public sealed class CheckpointStore : IDisposable
             {
                 try
                 {
-                    // MANIFEST only: it is replaced by rename, never opened for writing, so reading it cannot get
-                    // in the way of a commit (MANIFEST.tmp and the generation being written are the writer's).
-                    var text = ReadText(StoreLayout.ManifestPath);
-                    if (text.IsNone) return Seq<GenerationStatus>.Empty;
-                    var manifest = text.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Succ(Manifest.Empty));
-                    if (manifest.IsFail) return manifest.Map(_ => Seq<GenerationStatus>.Empty);
-                    var m = manifest.IfFail(Manifest.Empty);
+                    // Both manifest slots: a commit writes a new file over the older one (a fresh inode, so a
+                    // reader's handle never sees it half-written in place), and the store's manifest is the valid one
+                    // listing the newest generation. A slot read half-written is simply not valid.
+                    var first = ReadText(StoreLayout.ManifestPath);
+                    var second = ReadText(StoreLayout.TempManifestPath);
+                    var newest = ManifestSlots.Newest(first, second);
+                    if (newest.IsNone && first.IsNone && second.IsNone) return Seq<GenerationStatus>.Empty;
+                    if (newest.IsNone)
+                    {
+                        // Neither valid: perhaps a commit is writing the one while we read the other; else corrupt.
+                        if (attempt < attempts) throw new IOException("no valid manifest");
+                        return first.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Fail(Error.New($"{StoreLayout.TempManifestPath} is not a valid manifest")))
+                            .Map(_ => Seq<GenerationStatus>.Empty);
+                    }
+
+                    var m = newest.Map(n => n.Manifest).IfNone(Manifest.Empty);
 
                     // Only the listed generations: a generation being written is not ours to open (its writer must
                     // not find our read handles in the way), and listed ones are never rewritten, only deleted.
                     var listed = m.Generations.Map(g => Path.GetFileName(StoreLayout.GenerationDir(g.Number))).ToHashSet();
                     var stored = StoredFiles(name => listed.Contains(name));
-                    if (ReadText(StoreLayout.ManifestPath) != text)
+                    if (ReadText(StoreLayout.ManifestPath) != first || ReadText(StoreLayout.TempManifestPath) != second)
                         throw new IOException("the manifest changed while the store was read");
                     return m.Generations.Reverse().Map(g => new GenerationStatus(GenerationInfo.Of(g), Recovery.Verify(g, stored))).ToSeq();
                 }
@@ -304,10 +313,11 @@ public sealed class CheckpointStore : IDisposable
         }
     }
 
-    private Fin<GenerationInfo> Abandon(StagePlan plan, Fin<Unit> failure)
+    private Fin<GenerationInfo> Abandon(StagePlan plan, Fin<Unit> failure, bool sealBegun = false)
     {
-        // The half-written generation is not in the manifest: remove it now so a full disk gets its space back.
-        var cleanup = DiskEffects.Run(slot, new FsEffect.DeleteTree(StoreLayout.GenerationDir(plan.Number)));
+        // The half-written generation is not in the store's manifest: remove it (and a new manifest naming it) now,
+        // so a full disk gets its space back.
+        var cleanup = DiskEffects.Run(slot, CommitProtocol.Abandon(plan, sealBegun));
         return failure.Match(
             _ => Fin<GenerationInfo>.Fail(Error.New("commit failed")),
             e => Fin<GenerationInfo>.Fail(Error.New(e.Code,
@@ -323,8 +333,9 @@ public sealed class CheckpointStore : IDisposable
         return new StoreState(true, ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath), gens);
     }
 
+    /// <summary>The store's manifest: of the two slots, the valid one listing the newest generation.</summary>
     private Option<Manifest> ReadManifest() =>
-        ReadText(StoreLayout.ManifestPath).Bind(t => ManifestText.Parse(t).ToOption());
+        ManifestSlots.Newest(ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath)).Map(n => n.Manifest);
 
     private Option<string> ReadText(string relative)
     {

@@ -54,11 +54,11 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
             return inner.Commit(cpuNanos, fractionDone, engineIdentity);
         }
 
-        var (d, manifest) = decision.IfFail(default((DiskBudgetDecision, Manifest)));
+        var (d, manifest, manifestPath) = decision.IfFail(default((DiskBudgetDecision, Manifest, string)));
         LastDecision = d;
         if (!d.RetireFirst.IsEmpty)
         {
-            var retired = Run(slot, manifest, d.RetireFirst);
+            var retired = Run(slot, manifest, manifestPath, d.RetireFirst);
             if (retired.IsFail)
                 return Fin<GenerationInfo>.Fail(Error.New(RefusedCode,
                     $"checkpoint not committed: older generations could not be retired to make room under rsc_disk_bound ({retired.Match(_ => "", e => e.Message)}); the previous generation is intact"));
@@ -73,26 +73,29 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
 
         // After the seal: the newest is now the generation just committed, so the older ones may go.
         var after = ReadManifest(slot);
-        after.Iter(m =>
+        after.Iter(current =>
         {
+            var m = current.Manifest;
             var surplus = m.Generations.Count - Math.Max(1, d.KeepAfter);
             if (surplus <= 0) return;
             var old = m.Generations.Take(surplus).Map(g => g.Number).ToSeq();
-            Run(slot, m, old).IfFail(e => budgetProblem = $"generations {string.Join(", ", old)} not retired after the commit: {e.Message}");
+            Run(slot, m, current.Path, old).IfFail(e => budgetProblem = $"generations {string.Join(", ", old)} not retired after the commit: {e.Message}");
         });
         return committed;
     }
 
-    private Fin<(DiskBudgetDecision, Manifest)> Decide(ISlotFiles slot)
+    private Fin<(DiskBudgetDecision, Manifest, string)> Decide(ISlotFiles slot)
     {
         try
         {
-            var manifestText = ReadText(slot, StoreLayout.ManifestPath);
-            var manifest = manifestText.Match(
-                t => ManifestText.Parse(t),
-                () => Fin<Manifest>.Succ(Manifest.Empty));
-            if (manifest.IsFail) return manifest.Map(_ => default((DiskBudgetDecision, Manifest)));
-            var m = manifest.IfFail(Manifest.Empty);
+            var first = ReadText(slot, StoreLayout.ManifestPath);
+            var second = ReadText(slot, StoreLayout.TempManifestPath);
+            var newest = ManifestSlots.Newest(first, second);
+            if (newest.IsNone && first.IsSome)
+                return Error.New($"{StoreLayout.ManifestPath}: {first.Map(t => ManifestText.Parse(t).Match(_ => "", e => e.Message)).IfNone("")}");
+            var m = newest.Map(n => n.Manifest).IfNone(Manifest.Empty);
+            var path = newest.Map(n => n.Path).IfNone(StoreLayout.ManifestPath);
+            var manifestText = path == StoreLayout.ManifestPath ? first : second;
             var files = store.WorkFiles();
             var sizes = files.Map(f => slot.Identity(f).Map(i => Math.Max(0, i.Size)).IfNone(0)).Strict();
             // The result's output files in the project directory count as the job's too (the client adds them).
@@ -102,7 +105,7 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
                 files.Count, files.Fold(0L, (s, f) => s + System.Text.Encoding.UTF8.GetByteCount(f)),
                 manifestText.Map(t => (long)System.Text.Encoding.UTF8.GetByteCount(t)).IfNone(0),
                 store.Config.Keep);
-            return (DiskBudget.Decide(input), m);
+            return (DiskBudget.Decide(input), m, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -110,18 +113,19 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
         }
     }
 
-    private static Fin<Unit> Run(ISlotFiles slot, Manifest manifest, Seq<long> numbers) =>
-        DiskBudget.Retire(manifest, numbers).Bind(r => DiskEffects.Run(slot, r.Effects));
+    private static Fin<Unit> Run(ISlotFiles slot, Manifest manifest, string manifestPath, Seq<long> numbers) =>
+        DiskBudget.Retire(manifest, manifestPath, numbers).Bind(r => DiskEffects.Run(slot, r.Effects));
 
-    private static Option<Manifest> ReadManifest(ISlotFiles slot)
+    /// <summary>The store's manifest and its slot (<see cref="ManifestSlots.Newest(StoreState)"/>).</summary>
+    private static Option<(string Path, Manifest Manifest)> ReadManifest(ISlotFiles slot)
     {
         try
         {
-            return ReadText(slot, StoreLayout.ManifestPath).Bind(t => ManifestText.Parse(t).ToOption());
+            return ManifestSlots.Newest(ReadText(slot, StoreLayout.ManifestPath), ReadText(slot, StoreLayout.TempManifestPath));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Option<Manifest>.None;
+            return Option<(string, Manifest)>.None;
         }
     }
 

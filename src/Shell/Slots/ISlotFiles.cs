@@ -96,12 +96,6 @@ public interface ISlotFiles
     /// <summary>fsync a directory: names created, renamed or removed in it become durable.</summary>
     void FsyncDir(string dir);
 
-    /// <summary>
-    /// Whether <see cref="Fsync"/> and <see cref="FsyncDir"/> may be called from several threads at once (the real
-    /// disk: each call opens its own handle). Accessors that say no get their fsyncs one after the other.
-    /// </summary>
-    bool FsyncsMayOverlap => false;
-
     /// <summary>Create a directory (mode 0755) if it does not exist; its parent must. A non-directory there is an error.</summary>
     void CreateDir(string dir);
 

@@ -239,9 +239,6 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         if (r < 0) throw Fail($"cannot fsync {Show(path)}", -r);
     }
 
-    /// <summary>Each fsync opens its own handle beneath the slot's (shared, read-only): safe from several threads.</summary>
-    public bool FsyncsMayOverlap => true;
-
     public void FsyncDir(string dir)
     {
         using var h = Handle(OpenBeneath(dir, ORdOnly | ODirectory));

@@ -213,7 +213,7 @@ public static class CrashExploreCommand
             var stage = CommitProtocol.Stage(StoreStateOf(before), files).IfFail(e => throw new ExploreException($"Core refused the commit: {e.Message}"));
             var facts = files.Map(f => FactsOf(before.Read(f)!)).ToSeq();
             // The manifest's commit time is the binary's clock: take it from what it wrote.
-            var manifestWrite = recorded.OfType<TraceOp.Write>().FirstOrDefault(w => w.Path == StoreLayout.TempManifestPath);
+            var manifestWrite = recorded.OfType<TraceOp.Write>().FirstOrDefault(w => w.Path == stage.ManifestPath);
             var now = manifestWrite is null ? 0
                 : ManifestText.Parse(Encoding.UTF8.GetString(manifestWrite.Data)).ToOption().Bind(m => m.Latest).Map(g => g.CommittedAtUnixMs).IfNone(0);
             var seal = CommitProtocol.Seal(stage, facts, new CommitFacts(TracedCommitCpuNanos, 0, "crash-explore", now), config.Keep)
@@ -314,18 +314,6 @@ public static class CrashExploreCommand
                 }
 
                 Flush();
-                // (issue 17) A run of consecutive fsyncs is one unordered batch: the shell issues it concurrently
-                // (DiskEffects.Run), so the trace shows it in completion order; compare it sorted.
-                if (op is TraceOp.Fsync)
-                {
-                    var run = new List<string>();
-                    for (; i < ops.Count && ops[i] is TraceOp.Fsync or TraceOp.Ack; i++)
-                        if (ops[i] is TraceOp.Fsync f) run.Add(f.ToString());
-                    lines.AddRange(run.OrderBy(x => x, StringComparer.Ordinal));
-                    i--;
-                    continue;
-                }
-
                 if (op is TraceOp.Write w)
                 {
                     var data = new List<byte>();

@@ -203,7 +203,7 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
     }
 
     /// <summary>The store holds exactly <paramref name="generations"/> generations, listed and on disk, and no
-    /// commit or retirement is under way (no temp manifest, no generation directory the manifest does not list).</summary>
+    /// commit or retirement is under way (no generation directory the store's manifest does not list).</summary>
     private static bool Settled(JobSlot slot, int generations)
     {
         try
@@ -211,8 +211,7 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
             var store = Path.Combine(slot.SlotDir, StoreLayout.StoreDir);
             var dirs = Directory.EnumerateDirectories(store)
                 .Count(d => StoreLayout.ParseGenerationDirName(Path.GetFileName(d)).IsSome);
-            return !File.Exists(Path.Combine(slot.SlotDir, StoreLayout.TempManifestPath))
-                   && dirs == generations && Listed(slot) == generations;
+            return dirs == generations && Listed(slot) == generations;
         }
         catch (IOException)
         {
@@ -222,8 +221,11 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
 
     private static int Listed(JobSlot slot)
     {
-        var text = File.ReadAllText(Path.Combine(slot.SlotDir, StoreLayout.ManifestPath));
-        return ManifestText.Parse(text).Match(m => m.Generations.Count, e => throw new InvalidOperationException(e.Message));
+        // The store's manifest: of the two slots, the valid one listing the newest generation.
+        Option<string> Text(string path) => File.Exists(Path.Combine(slot.SlotDir, path))
+            ? Option<string>.Some(File.ReadAllText(Path.Combine(slot.SlotDir, path))) : Option<string>.None;
+        return ManifestSlots.Newest(Text(StoreLayout.ManifestPath), Text(StoreLayout.TempManifestPath))
+            .Match(n => n.Manifest.Generations.Count, () => throw new InvalidOperationException("no valid manifest"));
     }
 
     private static string[] Lines(JobSlot slot, string name)

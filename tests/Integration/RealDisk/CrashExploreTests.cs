@@ -42,7 +42,7 @@ public class CrashExploreTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("fsync .boinc-persist/checkpoints/MANIFEST.tmp")]
+    [InlineData("fsync .boinc-persist/checkpoints/MANIFEST")]
     [InlineData("fsync-dir .boinc-persist/checkpoints/gen-0000000003")]
     [InlineData("fsync .boinc-persist/checkpoints/gen-0000000003/00000")]
     public void A_build_that_drops_one_fsync_is_caught(string dropped)
@@ -53,7 +53,7 @@ public class CrashExploreTests(ITestOutputHelper output)
         Assert.Contains("commit: MISMATCH between Core's protocol and the binary's system calls", text, StringComparison.Ordinal);
         Assert.Matches(@"!\s+" + Regex.Escape(dropped) + @"\s+\| \(missing\)", text);
         // Step 3 on its own refutes it too: a crash state built on the real disk where the real recovery restarts
-        // from older than the acknowledged generation (for the manifest: its rename survived, its bytes did not).
+        // from older than the acknowledged generation (for the manifest: its name survived, its bytes did not, and the other slot lists only generation 2).
         Assert.Contains("commit: VIOLATION", text, StringComparison.Ordinal);
         Assert.Contains("older than the acknowledged generation", text, StringComparison.Ordinal);
     }

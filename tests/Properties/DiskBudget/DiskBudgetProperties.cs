@@ -108,14 +108,15 @@ public class DiskBudgetProperties
     public void Retire_refuses_the_newest_generation_and_generations_the_manifest_does_not_list()
     {
         var m = new Manifest(new[] { 3L, 4L }.Select(n => new Generation(n, 0, 1, 0, "", Seq1(new StoredFile(0, "a", 1, new string('a', 64))))).ToSeq());
-        Assert.True(Budget.Retire(m, Seq1(4L)).IsFail);
-        Assert.True(Budget.Retire(m, Seq1(7L)).IsFail);
-        Assert.True(Budget.Retire(m, Seq1(3L)).IsSucc);
+        Assert.True(Budget.Retire(m, StoreLayout.ManifestPath, Seq1(4L)).IsFail);
+        Assert.True(Budget.Retire(m, StoreLayout.ManifestPath, Seq1(7L)).IsFail);
+        Assert.True(Budget.Retire(m, StoreLayout.ManifestPath, Seq1(3L)).IsSucc);
     }
 
     /// <summary>
     /// Retiring on the model file system, crashed after every operation with every subset of the pending ones: the
-    /// durable manifest is always the old one or the new one, and every generation it lists still has its files.
+    /// store's durable manifest (of the two slots) is always the old one or the new one, and every generation it lists
+    /// still has its files.
     /// </summary>
     [Property(MaxTest = 60)]
     public Property Retiring_generations_is_crash_safe_wherever_the_host_crashes() =>
@@ -132,7 +133,7 @@ public class DiskBudgetProperties
                 .Add(new FsEffect.WriteFile(StoreLayout.ManifestPath, ManifestText.Format(old)));
             fs = fs.Run(setup).Fs.Sync();
             var numbers = gens.Take(retire).Map(g => g.Number).ToSeq();
-            var plan = Budget.Retire(old, numbers).IfFail(default((Manifest, Seq<FsEffect>)));
+            var plan = Budget.Retire(old, StoreLayout.ManifestPath, numbers).IfFail(default((Manifest, Seq<FsEffect>)));
             var oldText = ManifestText.Format(old);
             var newText = ManifestText.Format(plan.Item1);
             for (var k = 0; k <= plan.Item2.Count; k++)
@@ -141,7 +142,9 @@ public class DiskBudgetProperties
                 foreach (var c in CrashStates.Choose(at, new CrashBounds(10, 16, 16), (ulong)k))
                 {
                     var crashed = c.Apply(at).Durable;
-                    var text = crashed.Read(StoreLayout.ManifestPath).IfNone("");
+                    // The store's manifest: of the two slots, the valid one listing the newest generation.
+                    var text = ManifestSlots.Newest(crashed.Read(StoreLayout.ManifestPath), crashed.Read(StoreLayout.TempManifestPath))
+                        .Map(n => ManifestText.Format(n.Manifest)).IfNone("");
                     if (text != oldText && text != newText) return false.Label($"after {k} effects: manifest is neither old nor new");
                     var listed = ManifestText.Parse(text).Map(m => m.Generations).IfFail(Seq<Generation>.Empty);
                     var missing = listed.Find(g => crashed.Read(StoreLayout.StoredFile(g.Number, 0)) != Option<string>.Some("abc"));

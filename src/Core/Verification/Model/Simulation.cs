@@ -238,9 +238,10 @@ public static class Simulation
         return found.ToSeq();
     }
 
-    /// <summary>The generations MANIFEST lists (none when it is missing or invalid).</summary>
+    /// <summary>The generations the store's manifest lists (of the two slots, the valid one listing the newest generation; none when neither is valid).</summary>
     public static Seq<Generation> ListedGenerations(ModelFs fs) =>
-        fs.Volatile.Read(StoreLayout.ManifestPath).Bind(t => ManifestText.Parse(t).ToOption()).Map(m => m.Generations).IfNone(Seq<Generation>.Empty);
+        ManifestSlots.Newest(fs.Volatile.Read(StoreLayout.ManifestPath), fs.Volatile.Read(StoreLayout.TempManifestPath))
+            .Map(n => n.Manifest.Generations).IfNone(Seq<Generation>.Empty);
 
     public static HashMap<string, FileFacts> StoredFacts(ModelFs fs) =>
         fs.Volatile.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/gen-", System.StringComparison.Ordinal))

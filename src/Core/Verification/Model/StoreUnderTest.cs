@@ -65,7 +65,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         var s = seal.IfFail(default(SealPlan)!);
         run = Run(ref fs, ref used, ref left, s.Durable);
         if (run.Killed) return Killed(fs, used);
-        if (run.Error.IsSome) return Abandon(fs, used, left, plan, run.Error);
+        if (run.Error.IsSome) return Abandon(fs, used, left, plan, run.Error, sealBegun: true);
 
         // Retention failing leaves strays the next commit removes; the commit stands (as in the shell).
         run = Run(ref fs, ref used, ref left, s.Retention);
@@ -106,14 +106,14 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
 
     private static CommitOutcome Killed(ModelFs fs, int used) => new(fs, used, true, Option<long>.None, Option<Error>.None);
 
-    private CommitOutcome Abandon(ModelFs fs, int used, int left, StagePlan plan, Option<Error> error)
+    private CommitOutcome Abandon(ModelFs fs, int used, int left, StagePlan plan, Option<Error> error, bool sealBegun = false)
     {
-        // As the shell: the half-written generation is not in the manifest; remove it so a full disk gets its space back.
-        var run = Run(ref fs, ref used, ref left, Seq1((FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(plan.Number))));
+        // As the shell: the half-written generation (and a new manifest naming it) is not in the store's manifest;
+        // remove it so a full disk gets its space back.
+        var run = Run(ref fs, ref used, ref left, CommitProtocol.Abandon(plan, sealBegun));
         return run.Killed ? Killed(fs, used) : new CommitOutcome(fs, used, false, Option<long>.None, error);
     }
 
-    private static Seq<FsEffect> Seq1(FsEffect e) => new[] { e }.ToSeq();
 
     private static (bool Killed, Option<Error> Error) Run(ref ModelFs fs, ref int used, ref int left, Seq<FsEffect> effects)
     {
