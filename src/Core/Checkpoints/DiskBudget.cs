@@ -58,7 +58,7 @@ public sealed record DiskBudgetDecision(
 /// The checkpoint store's budget against BOINC's disk limit. The client aborts a task whose slot (plus its output
 /// files) exceeds <c>rsc_disk_bound</c> ("Disk usage limit exceeded", checked every few minutes), and the store's
 /// generations live in the slot and count in full. The budget keeps the store's peak (the kept generations plus
-/// the one being staged, the temp manifest beside the manifest) within <c>rsc_disk_bound</c> minus a margin minus
+/// the one being staged, both manifest slots) within <c>rsc_disk_bound</c> minus a margin minus
 /// what the job itself uses. It retires older generations first; the newest committed generation is only ever
 /// retired after a newer one is sealed (by <see cref="CommitProtocol.Seal"/> or <see cref="Retire"/> once the
 /// commit returned), so a crash at any point leaves a committed generation to resume from. When even the newest

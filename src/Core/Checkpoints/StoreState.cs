@@ -3,7 +3,7 @@ using LanguageExt;
 namespace Boinc.Persist.Core.Checkpoints;
 
 /// <summary>
-/// What the shell saw of the store: whether its directory exists, the manifest and temp manifest texts (None
+/// What the shell saw of the store: whether its directory exists, the texts of the two manifest slots (None
 /// when absent or unreadable), and the generation directories present.
 /// </summary>
 public sealed record StoreState(bool StoreExists, Option<string> ManifestText, Option<string> TempManifestText, Seq<long> GenerationDirs)
