@@ -259,11 +259,21 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         var status = CurrentStatus();
         foreach (var c in ports.Client)
         {
-            var sent = c.TrySendStatus(status);
+            var sent = Sent(c.TrySendStatus(status), status);
+            // The channel still holds our last status unread. If that one already carries the final CPU and
+            // checkpoint CPU times (the exit's own status does: nothing changes them between it and the finish), the
+            // client credits exactly these on reading it: do not hold the finish up to a second for the rest (the
+            // fraction done and working set, which the client does not credit).
+            if (!sent && AlreadyPending(lastSent, status))
+            {
+                log.Debug("the final CPU times are in the status the client has not read yet");
+                continue;
+            }
+
             for (var i = 0; !sent && i < FinalStatusTries && !stopping.IsCancellationRequested; i++)
             {
                 Thread.Sleep(20);
-                sent = c.TrySendStatus(status);
+                sent = Sent(c.TrySendStatus(status), status);
             }
 
             if (!sent)
@@ -272,6 +282,22 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     }
 
     private const int FinalStatusTries = 150;
+
+    /// <summary>The last status the client's channel took (it may still be unread: the channel holds one).</summary>
+    private Option<AppStatus> lastSent;
+
+    private bool Sent(bool sent, AppStatus status)
+    {
+        if (sent) lastSent = status;
+        return sent;
+    }
+
+    /// <summary>
+    /// Whether the status waiting unread in the channel (<paramref name="pending"/>, the last one it took) already
+    /// reports <paramref name="final"/>'s CPU time and checkpoint CPU time, the figures the client credits.
+    /// </summary>
+    public static bool AlreadyPending(Option<AppStatus> pending, AppStatus final) =>
+        pending.Map(p => p.CurrentCpuTime == final.CurrentCpuTime && p.CheckpointCpuTime == final.CheckpointCpuTime).IfNone(false);
 
     private AppStatus CurrentStatus()
     {
@@ -296,7 +322,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
             maxWorkingSetBytes: memory.Map(m => (double)m.MaxWorkingSetBytes));
         foreach (var c in ports.Client)
         {
-            if (!c.TrySendStatus(status))
+            if (!Sent(c.TrySendStatus(status), status))
                 log.Debug("the client has not read the previous status yet");
             foreach (var g in pendingGraphics)
             {
