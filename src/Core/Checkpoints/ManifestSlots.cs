@@ -11,34 +11,31 @@ namespace Boinc.Persist.Core.Checkpoints;
 /// </summary>
 public static class ManifestSlots
 {
-    public static Seq<string> Paths { get; } = Seq(StoreLayout.ManifestPath, StoreLayout.TempManifestPath);
-
     /// <summary>
     /// The store's manifest and the slot it is in: among the valid ones, the one listing the newest generation;
     /// on a tie (a retirement rewrote the same newest generation with fewer beside it) the one listing fewer
     /// generations, the later write; then <see cref="StoreLayout.ManifestPath"/>. None when neither is valid.
     /// </summary>
-    public static Option<(string Path, Manifest Manifest)> Newest(StoreState store) =>
-        Newest(store.ManifestText, store.TempManifestText);
+    public static Option<(string Path, Manifest Manifest)> Newest(StoreState store) => Valid(store).HeadOrNone();
 
-    public static Option<(string Path, Manifest Manifest)> Newest(Option<string> first, Option<string> second)
-    {
-        var a = first.Bind(t => ManifestText.Parse(t).ToOption()).Map(m => (StoreLayout.ManifestPath, m));
-        var b = second.Bind(t => ManifestText.Parse(t).ToOption()).Map(m => (StoreLayout.TempManifestPath, m));
-        if (a.IsSome && b.IsSome)
-            return Newer(b.Map(x => x.m).IfNone(Manifest.Empty), a.Map(x => x.m).IfNone(Manifest.Empty)) ? b : a;
-        return a.IsSome ? a : b;
-    }
+    public static Option<(string Path, Manifest Manifest)> Newest(Option<string> first, Option<string> second) =>
+        Valid(first, second).HeadOrNone();
 
     /// <summary>The valid slots, the store's manifest (<see cref="Newest(StoreState)"/>) first.</summary>
-    public static Seq<(string Path, Manifest Manifest)> Valid(StoreState store)
+    public static Seq<(string Path, Manifest Manifest)> Valid(StoreState store) => Valid(store.ManifestText, store.TempManifestText);
+
+    public static Seq<(string Path, Manifest Manifest)> Valid(Option<string> first, Option<string> second)
     {
-        var newest = Newest(store);
-        var other = newest.Bind(n => Other(n.Path) == StoreLayout.ManifestPath
-            ? Newest(store.ManifestText, Option<string>.None)
-            : Newest(Option<string>.None, store.TempManifestText));
-        return newest.ToSeq().Then(other.ToSeq());
+        var valid = Parsed(StoreLayout.ManifestPath, first).Then(Parsed(StoreLayout.TempManifestPath, second));
+        return valid.Count == 2 && Newer(valid[1].Manifest, valid[0].Manifest) ? valid.Rev() : valid;
     }
+
+    /// <summary>The text a slot held when the store was observed.</summary>
+    public static Option<string> TextOf(StoreState store, string path) =>
+        path == StoreLayout.ManifestPath ? store.ManifestText : store.TempManifestText;
+
+    private static Seq<(string Path, Manifest Manifest)> Parsed(string path, Option<string> text) =>
+        text.Bind(t => ManifestText.Parse(t).ToOption()).Map(m => (path, m)).ToSeq();
 
     /// <summary>Whether <paramref name="m"/> is a later write than <paramref name="than"/> (see <see cref="Newest(StoreState)"/>).</summary>
     private static bool Newer(Manifest m, Manifest than)
@@ -52,6 +49,4 @@ public static class ManifestSlots
     public static string Other(Option<string> currentPath) =>
         currentPath.Map(p => p == StoreLayout.ManifestPath ? StoreLayout.TempManifestPath : StoreLayout.ManifestPath)
             .IfNone(StoreLayout.ManifestPath);
-
-    private static Seq<string> Seq(params string[] items) => items.ToSeq();
 }

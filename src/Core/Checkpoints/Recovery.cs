@@ -98,8 +98,7 @@ public static class Recovery
             }
 
             var other = ManifestSlots.Other(path);
-            var otherText = other == StoreLayout.ManifestPath ? store.ManifestText : store.TempManifestText;
-            otherText.Iter(t => ManifestText.Parse(t).IfFail(e => why.Add($"{other}: {e.Message}; {path} is the manifest (the next commit writes over {other})")));
+            ManifestSlots.TextOf(store, other).Iter(t => ManifestText.Parse(t).IfFail(e => why.Add($"{other}: {e.Message}; {path} is the manifest (the next commit writes over {other})")));
             return m;
         }
 

@@ -333,9 +333,11 @@ public sealed class CheckpointStore : IDisposable
         return new StoreState(true, ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath), gens);
     }
 
-    /// <summary>The store's manifest: of the two slots, the valid one listing the newest generation.</summary>
-    private Option<Manifest> ReadManifest() =>
-        ManifestSlots.Newest(ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath)).Map(n => n.Manifest);
+    /// <summary>The store's manifest and its slot: of the two slots, the valid one listing the newest generation.</summary>
+    public Option<(string Path, Manifest Manifest)> CurrentManifest() =>
+        ManifestSlots.Newest(ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath));
+
+    private Option<Manifest> ReadManifest() => CurrentManifest().Map(n => n.Manifest);
 
     private Option<string> ReadText(string relative)
     {

@@ -72,7 +72,7 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
         if (committed.IsFail) return committed;
 
         // After the seal: the newest is now the generation just committed, so the older ones may go.
-        var after = ReadManifest(slot);
+        var after = ReadManifest();
         after.Iter(current =>
         {
             var m = current.Manifest;
@@ -117,11 +117,11 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
         DiskBudget.Retire(manifest, manifestPath, numbers).Bind(r => DiskEffects.Run(slot, r.Effects));
 
     /// <summary>The store's manifest and its slot (<see cref="ManifestSlots.Newest(StoreState)"/>).</summary>
-    private static Option<(string Path, Manifest Manifest)> ReadManifest(ISlotFiles slot)
+    private Option<(string Path, Manifest Manifest)> ReadManifest()
     {
         try
         {
-            return ManifestSlots.Newest(ReadText(slot, StoreLayout.ManifestPath), ReadText(slot, StoreLayout.TempManifestPath));
+            return store.CurrentManifest();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
