@@ -73,6 +73,7 @@ public sealed partial class CheckpointWatcher : IDisposable
     private readonly int maxWatches;
     private readonly Dictionary<int, string> directories = new();
     private readonly CancellationTokenSource stop = new();
+    private readonly Host.Wakeable wake = new();
     private int fd = -1;
     private Thread? reader;
     private ITimer? scanTimer;
@@ -128,6 +129,10 @@ public sealed partial class CheckpointWatcher : IDisposable
     public void Dispose()
     {
         stop.Cancel();
+        wake.Wake();
+        // The reader disposes the wake-up on its way out; without a reader nobody waits on it.
+        if (reader is null)
+            wake.Dispose();
         reader?.Join(TimeSpan.FromSeconds(2));
         lock (gate)
         {
@@ -182,22 +187,32 @@ public sealed partial class CheckpointWatcher : IDisposable
 
     private void ReadEvents()
     {
-        var buffer = new byte[64 * 1024];
-        while (!stop.IsCancellationRequested)
+        try
         {
-            int descriptor;
-            lock (gate)
-                descriptor = fd;
-            if (descriptor < 0)
-                return;
-            var ready = Poll(descriptor, 250);
-            if (ready <= 0)
-                continue;
-            var n = Read(descriptor, buffer, buffer.Length);
-            if (n <= 0)
-                continue;
-            lock (gate)
-                Parse(buffer.AsSpan(0, (int)n));
+            var buffer = new byte[64 * 1024];
+            while (!stop.IsCancellationRequested)
+            {
+                int descriptor;
+                lock (gate)
+                    descriptor = fd;
+                if (descriptor < 0)
+                    return;
+                // Sleeps until an event or Dispose (no timeout: a sliced poll woke this thread four times a
+                // second for nothing). Only this thread closes the descriptor while it runs (Fallback from Parse),
+                // or Dispose after waking and joining it.
+                var ready = wake.Wait(descriptor);
+                if (ready <= 0)
+                    continue;
+                var n = Read(descriptor, buffer, buffer.Length);
+                if (n <= 0)
+                    continue;
+                lock (gate)
+                    Parse(buffer.AsSpan(0, (int)n));
+            }
+        }
+        finally
+        {
+            wake.Dispose();
         }
     }
 
@@ -362,14 +377,6 @@ public sealed partial class CheckpointWatcher : IDisposable
     private void Signal(CheckpointSignalKind kind, string why) =>
         channel.Writer.TryWrite(new CheckpointSignal(kind, time.GetUtcNow(), why));
 
-    private static unsafe int Poll(int descriptor, int timeoutMs)
-    {
-        var pfd = stackalloc int[2];
-        pfd[0] = descriptor;
-        pfd[1] = 1; // events = POLLIN, revents = 0
-        return PollNative(pfd, 1, timeoutMs);
-    }
-
     private static unsafe long Read(int descriptor, byte[] buffer, int count)
     {
         fixed (byte* p = buffer)
@@ -384,9 +391,6 @@ public sealed partial class CheckpointWatcher : IDisposable
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int PollNative(int* fds, ulong count, int timeoutMs);
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static unsafe partial nint ReadNative(int fd, byte* buffer, nuint count);

@@ -19,12 +19,11 @@ namespace Boinc.Persist.Shell.Engine;
 public sealed partial class ProcessExit : IDisposable
 {
     private const int PidfdOpenSyscall = 434; // the same number on every Linux architecture (new syscall table)
-    private const short PollIn = 0x1;
-    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
 
     private readonly int pidfd;
     private readonly CgroupCpu counter;
     private readonly TaskCompletionSource<Either<string, long>> final = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Host.Wakeable wake = new();
     private volatile bool disposed;
 
     private ProcessExit(int pid, int pidfd, CgroupCpu counter)
@@ -69,7 +68,9 @@ public sealed partial class ProcessExit : IDisposable
         {
             while (!disposed)
             {
-                var ready = PollOnce((int)PollSlice.TotalMilliseconds);
+                // Sleeps until the process ends or Dispose wakes it (no timeout: a sliced poll woke this thread
+                // four times a second for nothing).
+                var ready = wake.Wait(pidfd);
                 if (ready > 0)
                 {
                     final.TrySetResult(counter.Read());
@@ -97,31 +98,19 @@ public sealed partial class ProcessExit : IDisposable
         {
             counter.Dispose();
             Close(pidfd);
+            wake.Dispose();
         }
     }
 
-    private int PollOnce(int timeoutMs)
+    /// <summary>Stops the watch at once; <see cref="Final"/> then says it ended first (unless the process had).</summary>
+    public void Dispose()
     {
-        var p = new PollFd { Fd = pidfd, Events = PollIn };
-        return Poll(ref p, 1, timeoutMs);
-    }
-
-    /// <summary>Stops the watch (within one poll slice); <see cref="Final"/> then says it ended first.</summary>
-    public void Dispose() => disposed = true;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
+        disposed = true;
+        wake.Wake();
     }
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long PidfdOpen(long number, long pid, long flags);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static partial int Poll(ref PollFd fds, ulong count, int timeoutMs);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
