@@ -23,6 +23,8 @@ public sealed partial class DockerEngine : IEngine
     private readonly DockerClient client;
     private readonly EnginePolicy policy;
     private EngineTraits? traits;
+    // The last /version answer: Traits reads the product from it instead of asking again (the start asks both).
+    private VersionResponse? version;
 
     public DockerEngine(EngineEndpoint endpoint, EnginePolicy? policy = null)
     {
@@ -47,6 +49,7 @@ public sealed partial class DockerEngine : IEngine
         Call("version", ct, async t =>
         {
             var v = await client.System.GetVersionAsync(t).ConfigureAwait(false);
+            version = v;
             return new EngineVersion(v.Version ?? "", v.APIVersion ?? "", v.Os ?? "");
         });
 
@@ -87,7 +90,7 @@ public sealed partial class DockerEngine : IEngine
             return known;
         var r = await Call("info", ct, async t =>
         {
-            var v = await client.System.GetVersionAsync(t).ConfigureAwait(false);
+            var v = version ?? await client.System.GetVersionAsync(t).ConfigureAwait(false);
             var i = await client.System.GetSystemInfoAsync(t).ConfigureAwait(false);
             var kind = EngineDifferences.KindFrom(
                 v.Platform?.Name ?? "", (v.Components ?? new List<ComponentVersion>()).Select(c => c.Name ?? "").ToSeq().Strict());
