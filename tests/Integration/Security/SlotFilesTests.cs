@@ -32,6 +32,41 @@ public sealed class SlotFilesTests : IDisposable
 
     private static CheckpointConfig Files(params string[] patterns) => CheckpointConfig.Default with { Files = patterns.ToSeq() };
 
+    /// <summary>
+    /// The copy's buffer follows the file's size (issue 17: a small checkpoint no longer touches a whole MiB), so
+    /// sizes around every edge it has (4 KiB floor, the 1 MiB cap, the end-of-file read) must copy and hash whole.
+    /// On a file system with reflinks the copy is a clone and its hash is read back: the same assertions hold.
+    /// </summary>
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(4095L)]
+    [InlineData(4096L)]
+    [InlineData(4097L)]
+    [InlineData(SlotFiles.CopyBufferBytes - 1L)]
+    [InlineData((long)SlotFiles.CopyBufferBytes)]
+    [InlineData(SlotFiles.CopyBufferBytes + 1L)]
+    [InlineData(3L * SlotFiles.CopyBufferBytes + 5)]
+    public void A_copy_of_any_size_holds_the_whole_file_and_its_hash(long size)
+    {
+        var bytes = new byte[size];
+        new Random((int)size).NextBytes(bytes);
+        File.WriteAllBytes(Path.Combine(Slot, "state.bin"), bytes);
+        using var slot = SlotFiles.Open(Slot);
+
+        var r = slot.Copy("state.bin", "copy.bin");
+
+        Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(Slot, "copy.bin")));
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        r.Written.Match(
+            f =>
+            {
+                Assert.Equal(size, f.Size);
+                Assert.Equal(expected, f.Sha256);
+            },
+            () => Assert.True(r.Reflinked, "a plain copy must say what it wrote"));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
