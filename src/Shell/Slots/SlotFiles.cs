@@ -364,7 +364,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         {
             // No reflink here (ext4, tmpfs, another file system): copy through the handles already open, hashing
             // the bytes as they are written (what the destination holds, so it need not be read back).
-            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst.SafeFileHandle, BufferFor(before.Size)));
+            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst.SafeFileHandle));
         }
 
         return new CopyResult(before, src.Identity(), reflinked);
@@ -374,29 +374,21 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     public const int CopyBufferBytes = 1 << 20;
 
     /// <summary>
-    /// The buffer a copy of a <paramref name="size"/>-byte file rents: the whole file and one byte more (so the
-    /// read that finds the end is the second), at least 4 KiB, at most <see cref="CopyBufferBytes"/>. A small
-    /// checkpoint no longer makes the wrapper touch, and the pool keep, a whole MiB (bench item 7: a 2-byte
-    /// checkpoint cost 1 MB of peak RSS). The size is a hint: a file that grows meanwhile is still copied whole.
-    /// </summary>
-    public static int BufferFor(long size) => (int)Math.Clamp(size + 1, 4096, CopyBufferBytes);
-
-    /// <summary>
     /// Copy by pread/pwrite through one rented buffer, hashing each chunk after it is written and asking the kernel
     /// to start writing it back (so the disk works while the CPU hashes; the fsync that follows waits for less).
     /// Returns the size and SHA-256 of the bytes written, which are the destination's bytes: a fresh file only the
     /// wrapper writes (the store is hidden from the container).
     /// </summary>
-    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, int bufferBytes)
+    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bufferBytes);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try
         {
             using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
             var toFd = (int)to.DangerousGetHandle();
             long offset = 0;
             int n;
-            while ((n = RandomAccess.Read(from, buffer.AsSpan(0, bufferBytes), offset)) > 0)
+            while ((n = RandomAccess.Read(from, buffer.AsSpan(0, CopyBufferBytes), offset)) > 0)
             {
                 var chunk = buffer.AsSpan(0, n);
                 RandomAccess.Write(to, chunk, offset);

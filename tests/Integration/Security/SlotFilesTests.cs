@@ -33,9 +33,9 @@ public sealed class SlotFilesTests : IDisposable
     private static CheckpointConfig Files(params string[] patterns) => CheckpointConfig.Default with { Files = patterns.ToSeq() };
 
     /// <summary>
-    /// The copy's buffer follows the file's size (issue 17: a small checkpoint no longer touches a whole MiB), so
-    /// sizes around every edge it has (4 KiB floor, the 1 MiB cap, the end-of-file read) must copy and hash whole.
-    /// On a file system with reflinks the copy is a clone and its hash is read back: the same assertions hold.
+    /// A plain copy hashes what it writes, chunk by chunk through a 1 MiB buffer: sizes around every edge of it
+    /// (empty, one byte, pages, one chunk and one more byte, several chunks) must copy and hash whole. On a file
+    /// system with reflinks the copy is a clone whose hash is read back later: the bytes must still be whole.
     /// </summary>
     [Theory]
     [InlineData(0L)]
