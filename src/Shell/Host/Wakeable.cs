@@ -7,8 +7,8 @@ namespace Boinc.Persist.Shell.Host;
 /// <summary>
 /// Lets a dedicated thread sleep in poll(2) on one descriptor with no timeout and still be stopped: the poll
 /// also waits on an eventfd that <see cref="Wake"/> makes readable. Before, such threads polled in 250 ms
-/// slices only to look at a "stop" flag, eight wake-ups a second per wrapper that did nothing (bench item 1:
-/// each wake-up of a thread costs about 0.1 ms of CPU on the test machine, counted against the wrapper).
+/// slices only to look at a "stop" flag, eight wake-ups a second per wrapper that did nothing (a timed sleep
+/// and wake-up costs ~30 us of CPU on the test machine, counted against the wrapper in bench item 1).
 /// Where eventfd is refused (never on Linux 2.6.27 and later), <see cref="Wait"/> falls back to the slices.
 /// <see cref="Wake"/> may be called from any thread, any number of times, also after <see cref="Dispose"/> (then it
 /// does nothing: a closed descriptor's number is never written to). Dispose only once no thread waits (closing a
