@@ -179,16 +179,14 @@ public sealed partial class DockerEngine : IEngine
         var id = await ImageId(image, ct).ConfigureAwait(false);
         if (id.Case is EngineError ie)
             return ie;
-        var ids = ((Option<string>)id.Case!).Map(NormalId).ToSeq().Add(NormalId(image));
-        var name = EngineDifferences.ShortImageName(image);
+        var ids = ((Option<string>)id.Case!).ToSeq().Add(image);
+        var names = Seq1(EngineDifferences.ShortImageName(image));
         return await Call("list containers of " + image, ct, async t =>
             (await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, t).ConfigureAwait(false))
-            .Where(c => ids.Exists(i => i == NormalId(c.ImageID ?? "")) || EngineDifferences.ShortImageName(c.Image ?? "") == name)
             .Select(Listing)
+            .Where(c => ids.Exists(i => c.Uses(i, names)))
             .ToSeq().Strict()).ConfigureAwait(false);
     }
-
-    private static string NormalId(string id) => id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
 
     // RemoveImageIfUnused: in DockerEngine.Images.cs (imagegc: it takes the image's exclusive hold first).
 
@@ -230,6 +228,7 @@ public sealed partial class DockerEngine : IEngine
             (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>()))
         {
             Mounts = (c.Mounts ?? new List<MountPoint>()).Select(m => m.Source ?? "").Where(m => m.Length > 0).ToSeq().Strict(),
+            ImageId = ListedContainer.NormalId(c.ImageID ?? ""),
         };
 
     public Task<Either<EngineError, Seq<ListedImage>>> ListImages(string label, CancellationToken ct) =>

@@ -16,6 +16,20 @@ public sealed record EngineVersion(string Version, string ApiVersion, string Os)
 public sealed record ListedContainer(string Id, string Name, string State, string Image, IReadOnlyDictionary<string, string> Labels)
 {
     public Seq<string> Mounts { get; init; } = Seq<string>.Empty;
+
+    /// <summary>The id of the image it was created from, without <c>sha256:</c> ("" when the engine did not say).</summary>
+    public string ImageId { get; init; } = "";
+
+    /// <summary>
+    /// Whether it was created from the image with id <paramref name="imageId"/> (with or without <c>sha256:</c>)
+    /// or one of the short names in <paramref name="names"/>: by id or by name, as the engine lists it (Podman
+    /// 4.3's ancestor filter was seen to miss created containers, so users are matched here, not by the engine).
+    /// </summary>
+    public bool Uses(string imageId, Seq<string> names) =>
+        (ImageId.Length > 0 && ImageId == NormalId(imageId)) || names.Exists(n => n.Length > 0 && n == Image);
+
+    /// <summary>An image id without its <c>sha256:</c> prefix.</summary>
+    public static string NormalId(string id) => id.StartsWith("sha256:", System.StringComparison.Ordinal) ? id[7..] : id;
 }
 
 /// <summary>One of our images as listed by the engine.</summary>

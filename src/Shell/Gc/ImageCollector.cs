@@ -42,18 +42,20 @@ public static class ImageCollector
         else
             slots = slots.Then(((Seq<ListedContainer>)ours.Case!).Choose(c => c.Labels.TryGetValue(Labels.Slot, out var s) ? Option<string>.Some(s) : Option<string>.None));
 
+        // Every container, listed once for all images (users are matched here, by id or name): a collection asks
+        // the engine three things whatever the number of our images. (It asked an image id and a full container
+        // list per image: bench item 8 counted 61 calls per wrapper run with 10 of our images on the host, 21 with none.)
         var facts = new List<ImageFacts>();
         var byId = new Dictionary<string, StoredImage>(StringComparer.Ordinal);
+        if (images.IsEmpty)
+            return (Seq<ImageGcItem>.Empty, errors);
+        var everyContainer = await engine.AllContainers(ct).ConfigureAwait(false);
+        if (everyContainer.Case is EngineError ae)
+            return (Seq<ImageGcItem>.Empty, errors.Add(ae));
+        var containers = (Seq<ListedContainer>)everyContainer.Case!;
         foreach (var i in images)
         {
-            var f = await Facts(engine, i, slots, goneContainers, ct).ConfigureAwait(false);
-            if (f.Case is EngineError fe)
-            {
-                errors = errors.Add(fe);
-                continue;
-            }
-
-            facts.Add((ImageFacts)f.Case!);
+            facts.Add(Facts(containers, i, slots, goneContainers));
             byId[i.Id] = i;
         }
 
@@ -93,10 +95,10 @@ public static class ImageCollector
         if (hold.IsNone)
             return (new ImageGcItem(image.Id, verdict.Name, false, "held by a running wrapper (image lock)"), Option<EngineError>.None);
         using var held = hold.IfNone(() => throw new InvalidOperationException());
-        var again = await Facts(engine, image, slots, goneContainers, ct).ConfigureAwait(false);
-        if (again.Case is EngineError e)
+        var listedAgain = await engine.AllContainers(ct).ConfigureAwait(false);
+        if (listedAgain.Case is EngineError e)
             return (new ImageGcItem(image.Id, verdict.Name, false, "kept: its users could not be listed again"), Option<EngineError>.Some(e));
-        var now = (ImageFacts)again.Case!;
+        var now = Facts((Seq<ListedContainer>)listedAgain.Case!, image, slots, goneContainers);
         var changed = !now.Containers.IsEmpty || !now.Slots.IsEmpty || now.LastUsed != before.LastUsed;
         if (changed)
             return (new ImageGcItem(image.Id, verdict.Name, false, "kept: it was used while gc looked at it"), Option<EngineError>.None);
@@ -111,18 +113,17 @@ public static class ImageCollector
             err => (new ImageGcItem(image.Id, verdict.Name, false, "kept: the engine failed to remove it"), Option<EngineError>.Some(err)));
     }
 
-    private static async Task<Either<EngineError, ImageFacts>> Facts(IInventory engine, StoredImage i, Seq<string> slots, IReadOnlySet<string> goneContainers, CancellationToken ct)
+    /// <summary>The image's facts, its users taken from <paramref name="containers"/> (every container the engine listed).</summary>
+    private static ImageFacts Facts(Seq<ListedContainer> containers, StoredImage i, Seq<string> slots, IReadOnlySet<string> goneContainers)
     {
-        // By its one tag when it has one: Podman's ancestor filter does not match an image id.
-        var users = await engine.ContainersUsing(i.Tags.Count == 1 ? i.Tags.Head() : i.Id, ct).ConfigureAwait(false);
-        if (users.Case is EngineError e)
-            return e;
+        // By id or by any of its tags: a container created from a tag the image still has, or from its id.
+        var users = containers.Filter(c => c.Uses(i.Id, i.Tags));
         var refs = i.Tags.IsEmpty ? Seq1(i.Id) : i.Tags;
         var (lastUsed, recorded) = ImageUse.Recorded(refs);
         var naming = Seqs.Then(slots, recorded).Distinct()
             .Filter(s => JournalNames(s, i.Id, unreadableCounts: recorded.Contains(s))).ToSeq().Strict();
         return new ImageFacts(i.Id, i.Tags.HeadOrNone().IfNone(i.Id), true, i.SizeBytes, lastUsed,
-            ((Seq<ListedContainer>)users.Case!).Filter(c => !goneContainers.Contains(c.Id)).Map(c => c.Name).Strict(), naming, false);
+            users.Filter(c => !goneContainers.Contains(c.Id)).Map(c => c.Name).Strict(), naming, false);
     }
 
     /// <summary>

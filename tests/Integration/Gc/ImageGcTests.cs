@@ -153,6 +153,47 @@ public sealed class ImageGcTests(EngineFixture engine, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_collection_asks_the_engine_three_things_however_many_images_it_judges()
+    {
+        // It asked an image id and a full container list per image before (issue 17: bench item 8 counted 61
+        // engine calls per wrapper run with 10 of our images on the host, 21 with none).
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var ct = cts.Token;
+        var scope = (ScopeKey, Guid.NewGuid().ToString("N")[..10]);
+        var tags = new List<string>();
+        var containers = new List<string>();
+        using var gc = Adapter();
+        try
+        {
+            // Given three old images of ours in the scope, one of them used by a created container
+            for (var i = 0; i < 3; i++)
+                await Build(tags, scope, ours: true, ct);
+            var user = NewName(engine, "gc-user");
+            containers.Add(user);
+            Ok(await gc.Create(Container(engine, user, tags[0], scope), Sh("true"), ct));
+
+            // When a collection judges them (a dry run: it decides, removes nothing)
+            var before = EngineCallCounter.Total;
+            var report = await ImageCollector.Run(gc, Age, Option<long>.None, Seq<string>.Empty,
+                labels => labels.TryGetValue(scope.Item1, out var v) && v == scope.Item2,
+                new System.Collections.Generic.HashSet<string>(), Later, true, ct);
+            var calls = EngineCallCounter.Total - before;
+
+            // Then it judged all three with three engine calls (our images, our containers, every container),
+            // and the used one is kept for its container while the others would go
+            Assert.Empty(report.Errors);
+            Assert.Equal(3, report.Items.Count);
+            Assert.Equal(3, calls);
+            Assert.False(report.Items.Find(i => i.Name == tags[0]).Map(i => i.Removed).IfNone(true), Reason(report, tags[0]));
+            Assert.True(report.Items.Find(i => i.Name == tags[1]).Map(i => i.Removed).IfNone(false), Reason(report, tags[1]));
+        }
+        finally
+        {
+            await Cleanup(containers, tags);
+        }
+    }
+
+    [Fact]
     public async Task Inspecting_and_listing_while_another_client_removes_images_never_fails()
     {
         // Podman 4.3 answers an inspect or a listing with 500 "locating image with ID ...: image not known" when
