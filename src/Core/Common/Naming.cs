@@ -8,6 +8,16 @@ namespace Boinc.Persist.Core;
 /// <summary>Names that must agree with BOINC's and Docker's rules.</summary>
 public static class Naming
 {
+    /// <summary>An engine's image id without its <c>sha256:</c> prefix (engines list ids with and without it).</summary>
+    public static string BareImageId(string id) => id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
+
+    /// <summary>The first 12 characters of the bare id, as <c>docker images</c> shows it.</summary>
+    public static string ShortImageId(string id)
+    {
+        var bare = BareImageId(id);
+        return bare.Length > 12 ? bare[..12] : bare;
+    }
+
     /// <summary>The prefix BOINC gives its containers and images (<c>lib/util.cpp</c>).</summary>
     public const string BoincPrefix = "boinc__";
 

@@ -28,6 +28,15 @@ public sealed record AppStatus
 
     public double CurrentCpuTime { get; }
     public double CheckpointCpuTime { get; }
+
+    /// <summary>
+    /// Whether this status reports the same CPU time and checkpoint CPU time as <paramref name="final"/>: the
+    /// figures the client credits. The finish need not wait for the client to read <paramref name="final"/>
+    /// while an unread status that credits the same is still in the channel (the fraction done and working set
+    /// it would add are not credited).
+    /// </summary>
+    public bool CreditsAs(AppStatus final) =>
+        CurrentCpuTime == final.CurrentCpuTime && CheckpointCpuTime == final.CheckpointCpuTime;
     public double FractionDone { get; }
     public Option<double> WorkingSetBytes { get; }
 

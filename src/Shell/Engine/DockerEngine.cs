@@ -228,7 +228,7 @@ public sealed partial class DockerEngine : IEngine
             (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>()))
         {
             Mounts = (c.Mounts ?? new List<MountPoint>()).Select(m => m.Source ?? "").Where(m => m.Length > 0).ToSeq().Strict(),
-            ImageId = ListedContainer.NormalId(c.ImageID ?? ""),
+            ImageId = Core.Naming.BareImageId(c.ImageID ?? ""),
         };
 
     public Task<Either<EngineError, Seq<ListedImage>>> ListImages(string label, CancellationToken ct) =>

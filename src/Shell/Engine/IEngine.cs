@@ -26,10 +26,7 @@ public sealed record ListedContainer(string Id, string Name, string State, strin
     /// 4.3's ancestor filter was seen to miss created containers, so users are matched here, not by the engine).
     /// </summary>
     public bool Uses(string imageId, Seq<string> names) =>
-        (ImageId.Length > 0 && ImageId == NormalId(imageId)) || names.Exists(n => n.Length > 0 && n == Image);
-
-    /// <summary>An image id without its <c>sha256:</c> prefix.</summary>
-    public static string NormalId(string id) => id.StartsWith("sha256:", System.StringComparison.Ordinal) ? id[7..] : id;
+        (ImageId.Length > 0 && ImageId == Core.Naming.BareImageId(imageId)) || names.Exists(n => n.Length > 0 && n == Image);
 }
 
 /// <summary>One of our images as listed by the engine.</summary>

@@ -49,7 +49,7 @@ public static class GcCommand
         foreach (var item in report.Items)
         {
             var verb = item.Removed ? (dryRun ? "would remove" : "removed") : "kept";
-            stdout.WriteLine($"{verb} {item.Kind} {item.Name} ({Short(item.Id)}): {item.Reason}");
+            stdout.WriteLine($"{verb} {item.Kind} {item.Name} ({Core.Naming.ShortImageId(item.Id)}): {item.Reason}");
         }
 
         foreach (var e in report.Errors)
@@ -79,10 +79,4 @@ public static class GcCommand
             (printed), 2 bad arguments.
 
         """;
-
-    private static string Short(string id)
-    {
-        var bare = id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
-        return bare.Length > 12 ? bare[..12] : bare;
-    }
 }

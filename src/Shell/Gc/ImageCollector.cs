@@ -142,9 +142,7 @@ public static class ImageCollector
         return read.Journal.Exists(j => !j.Finished && j.Intent != Intent.Abort && j.ImageId.Exists(id => SameId(id, imageId)));
     }
 
-    public static bool SameId(string a, string b) => Bare(a) == Bare(b);
-
-    private static string Bare(string id) => id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
+    public static bool SameId(string a, string b) => Core.Naming.BareImageId(a) == Core.Naming.BareImageId(b);
 
     private static Seq<T> Seq1<T>(T x) => LanguageExt.Prelude.Seq1(x);
 }

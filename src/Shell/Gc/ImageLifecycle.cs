@@ -160,7 +160,7 @@ public sealed class ImageLifecycle : IAsyncDisposable
             var (items, errors) = await ImageCollector.Run(engine, policy.MaxAge, policy.MaxTotalBytes, SiblingSlots(slot),
                 _ => true, NoContainers, time.GetUtcNow(), false, limit.Token).ConfigureAwait(false);
             foreach (var i in items.Filter(i => i.Removed))
-                info($"image gc at {when}: removed image {i.Name} ({Short(i.Id)}): {i.Reason}");
+                info($"image gc at {when}: removed image {i.Name} ({Core.Naming.ShortImageId(i.Id)}): {i.Reason}");
             var kept = items.Filter(i => !i.Removed).Count;
             info($"image gc at {when}: {items.Filter(i => i.Removed).Count} removed, {kept} kept ({policy.Describe()})");
             foreach (var e in errors)
@@ -194,11 +194,5 @@ public sealed class ImageLifecycle : IAsyncDisposable
         {
             return Seq<string>.Empty;
         }
-    }
-
-    public static string Short(string id)
-    {
-        var bare = id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..] : id;
-        return bare.Length > 12 ? bare[..12] : bare;
     }
 }

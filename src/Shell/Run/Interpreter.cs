@@ -264,7 +264,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
             // checkpoint CPU times (the exit's own status does: nothing changes them between it and the finish), the
             // client credits exactly these on reading it: do not hold the finish up to a second for the rest (the
             // fraction done and working set, which the client does not credit).
-            if (!sent && AlreadyPending(lastSent, status))
+            if (!sent && lastSent.Exists(pending => pending.CreditsAs(status)))
             {
                 log.Debug("the final CPU times are in the status the client has not read yet");
                 continue;
@@ -291,13 +291,6 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         if (sent) lastSent = status;
         return sent;
     }
-
-    /// <summary>
-    /// Whether the status waiting unread in the channel (<paramref name="pending"/>, the last one it took) already
-    /// reports <paramref name="final"/>'s CPU time and checkpoint CPU time, the figures the client credits.
-    /// </summary>
-    public static bool AlreadyPending(Option<AppStatus> pending, AppStatus final) =>
-        pending.Map(p => p.CurrentCpuTime == final.CurrentCpuTime && p.CheckpointCpuTime == final.CheckpointCpuTime).IfNone(false);
 
     private AppStatus CurrentStatus()
     {

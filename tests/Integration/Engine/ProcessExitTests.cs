@@ -1,10 +1,9 @@
 using System;
 using System.Diagnostics;
-using System.IO;
+using System.IO.Pipes;
 using System.Threading.Tasks;
 using Boinc.Persist.Shell.Engine;
 using Boinc.Persist.Shell.Host;
-using Microsoft.Win32.SafeHandles;
 using Xunit;
 
 namespace Boinc.Persist.Integration.Engine;
@@ -60,40 +59,22 @@ public sealed class ProcessExitTests
     {
         using var wake = new Wakeable();
         Assert.True(wake.Untimed);
-        var (read, write) = Pipe();
-        using (read)
-        using (write)
-        {
-            var fd = (int)read.DangerousGetHandle();
+        using var pipe = new AnonymousPipeServerStream(PipeDirection.Out);
+        var fd = (int)pipe.ClientSafePipeHandle.DangerousGetHandle();
 
-            // A wait in progress, on a descriptor with nothing to read, returns 0 once woken
-            var waiting = Task.Factory.StartNew(() => wake.Wait(fd), TaskCreationOptions.LongRunning);
-            wake.Wake();
-            Assert.Equal(0, await waiting.WaitAsync(Hang));
-            // and the wake stays: a later wait returns at once
-            Assert.Equal(0, wake.Wait(fd));
+        // A wait in progress, on a descriptor with nothing to read, returns 0 once woken
+        var waiting = Task.Factory.StartNew(() => wake.Wait(fd), TaskCreationOptions.LongRunning);
+        wake.Wake();
+        Assert.Equal(0, await waiting.WaitAsync(Hang));
+        // and the wake stays: a later wait returns at once
+        Assert.Equal(0, wake.Wait(fd));
 
-            // A readable descriptor is reported as such even with the wake pending
-            write.Write(new byte[] { 1 });
-            write.Flush();
-            Assert.Equal(1, wake.Wait(fd));
-        }
+        // A readable descriptor is reported as such even with the wake pending
+        pipe.WriteByte(1);
+        Assert.Equal(1, wake.Wait(fd));
 
         wake.Dispose();
         wake.Wake(); // after the dispose: does nothing
         Assert.False(wake.Untimed);
-    }
-
-    private static (SafeFileHandle Read, FileStream Write) Pipe()
-    {
-        var dir = Directory.CreateTempSubdirectory("boinc-persist-wake-");
-        var path = Path.Combine(dir.FullName, "fifo");
-        using (var mk = Process.Start(new ProcessStartInfo("mkfifo", path))!)
-            mk.WaitForExit();
-        // O_RDWR on a FIFO opens without waiting for the other end (Linux).
-        var read = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-        var write = new FileStream(path, FileMode.Open, FileAccess.Write);
-        dir.Delete(true);
-        return (read, write);
     }
 }
