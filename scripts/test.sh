@@ -35,6 +35,9 @@ CONFORM_SEED=${CONFORM_SEED:-$(date +%s)}
 passed=0 failed=0 skipped=0
 status=0
 summary=()
+# Each failed test as `[pass] name: first line of its message`, printed just before the totals, so the tail of
+# a CI log (often all that is kept) names what failed.
+failures=()
 
 # The summary must be the last line whatever happens (even a failure in engine-up), so it is printed on EXIT.
 # shellcheck disable=SC2317  # invoked through the trap
@@ -47,6 +50,10 @@ finish() {
     kill "$pid" 2>/dev/null || true
   done
   [[ -n "${work:-}" ]] && rm -rf "$work"
+  if [[ ${#failures[@]} -gt 0 ]]; then
+    echo "test.sh: the ${#failures[@]} failed test(s):" >&2
+    printf 'test.sh:   %s\n' "${failures[@]}" >&2
+  fi
   echo "$passed passed, $failed failed, $skipped skipped"
   exit "$status"
 }
@@ -143,6 +150,10 @@ pass() {
     echo "test.sh: [$name] $(basename "${storage:-$trx}"): $p passed, $((f + e + t + a)) failed, $n skipped" >&2
     # An assembly whose every test was skipped proved nothing (a missing engine or client, a wrong filter).
     if [[ $p -eq 0 && $n -gt 0 ]]; then fail "[$name] $(basename "${storage:-$trx}"): all $n test(s) skipped"; fi
+    if [[ $((f + e + t + a)) -gt 0 ]]; then
+      local line
+      while IFS= read -r line; do failures+=("[$name] $line"); done < <(failed_tests "$trx")
+    fi
   done
   passed=$((passed + np)) failed=$((failed + nf)) skipped=$((skipped + ns))
   summary+=("$(printf '%-14s %4d passed, %3d failed, %3d skipped  (%d s)' "$name" "$np" "$nf" "$ns" $(( $(date +%s) - started )))")
@@ -158,6 +169,26 @@ pass() {
     || fail "[$name] $assemblies test assemblies ran but only ${#trx_files[@]} result files exist: counts are incomplete"
   [[ $nf -eq 0 ]] || fail "[$name] $nf test(s) failed"
   [[ $((np + nf + ns)) -gt 0 ]] || fail "[$name] no test ran (${#trx_files[@]} result file(s) found)"
+}
+
+# The tests of a TRX file whose outcome is not Passed or NotExecuted, a line each: `name (outcome): message`, the
+# message's first line cut at 300 characters (XML entities left as they are).
+failed_tests() {
+  awk '
+    /<UnitTestResult / {
+      if (name != "") print name
+      name = ""; want = 0
+      if ($0 ~ /outcome="(Passed|NotExecuted)"/) next
+      match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11)
+      match($0, /outcome="[^"]*"/); name = name " (" substr($0, RSTART + 9, RLENGTH - 10) ")"
+      want = 1
+    }
+    want && /<Message>/ {
+      sub(/.*<Message>/, ""); sub(/<\/Message>.*/, "")
+      print name ": " substr($0, 1, 300); name = ""; want = 0
+    }
+    END { if (name != "") print name }
+  ' "$1"
 }
 
 # The conformance oracle (docs/GUARANTEES.md) against a wrapper binary, on one engine: every guarantee counts
