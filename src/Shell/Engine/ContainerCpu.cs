@@ -191,7 +191,7 @@ public sealed class ContainerCpu : IDisposable
         exitWatch = Option<ProcessExit>.None;
         var armed = CgroupCpu.OpenCounter(at).Bind(c =>
         {
-            var w = ProcessExit.Arm(pid, c);
+            var w = ProcessExit.Arm(pid, c, PriorityRefused);
             if (w.IsLeft)
                 c.Dispose();
             return w;
@@ -205,6 +205,15 @@ public sealed class ContainerCpu : IDisposable
                 exitWatchWarned = true;
             });
     }
+
+    /// <summary>Said once per wrapper (from the watch's thread): the exit watch could not raise its priority.</summary>
+    private void PriorityRefused(string why)
+    {
+        if (Interlocked.Exchange(ref priorityNoted, 1) == 0)
+            info($"the watch that reads the CPU counter at the container's end runs at the wrapper's own priority ({why}): on a busy host the engine may delete the counter first, and the final CPU figure is then the last sample");
+    }
+
+    private int priorityNoted;
 
     public void Dispose()
     {
