@@ -18,11 +18,15 @@ namespace Boinc.Persist.Shell.Engine;
 /// <para>
 /// That read races the engine: the kernel wakes this thread and the shim (the process's parent) at the same
 /// moment, and the shim's reap, containerd's task delete and the cgroup's removal are a few context switches
-/// away. The BOINC client runs the wrapper at nice 19, and the engine runs at nice 0: on a host whose cores are
-/// busy (other BOINC tasks, a build) this thread would come last and find the counter gone. So the thread asks
-/// for the highest priority (nice -20) for itself alone (Linux nice is per thread) before it sleeps. It costs
-/// nothing while it sleeps, and once woken it does one read and ends. Without CAP_SYS_NICE (a rootless engine)
-/// the request is refused; the watch then runs at the wrapper's priority, and the note says so.
+/// away. On a busy host this thread can come too late and find the counter gone (CI: under the AOT build's
+/// load; a stress of the scenario under 8 busy loops lost 4 reads in 50). So the thread asks for nice -20 for
+/// itself alone (Linux nice is per thread) while it waits, and goes back to its old nice after its one read,
+/// before it completes any task (a thread-pool worker created from it would inherit the nice). Nice orders
+/// threads within one CPU cgroup: it wins over the other work beside the wrapper (the BOINC client runs its
+/// apps, the wrapper among them, at nice 19), not over the engine's processes in their own cgroups, which
+/// compete by cgroup weight. Only a wrapper with CAP_SYS_NICE (root on the host) may raise itself; otherwise
+/// (a client running as its own user, as Debian's does) the request is refused, the watch runs at the
+/// wrapper's priority, and the note says so once.
 /// </para>
 /// </summary>
 public sealed partial class ProcessExit : IDisposable
@@ -34,7 +38,8 @@ public sealed partial class ProcessExit : IDisposable
     private readonly TaskCompletionSource<Either<string, long>> final = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Host.Wakeable wake = new();
     private readonly Action<string>? note;
-    private readonly TaskCompletionSource<int> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile int threadId;
+    private volatile bool priorityAsked;
     private volatile bool disposed;
 
     private ProcessExit(int pid, int pidfd, CgroupCpu counter, Action<string>? note)
@@ -47,8 +52,11 @@ public sealed partial class ProcessExit : IDisposable
         thread.Start();
     }
 
-    /// <summary>The watching thread's id (its /proc/self/task entry), once it has asked for its priority.</summary>
-    public Task<int> Started => started.Task;
+    /// <summary>The watching thread's id (its /proc/self/task entry); 0 until it runs.</summary>
+    public int ThreadId => threadId;
+
+    /// <summary>Whether the watching thread has asked for its priority (and <see cref="ThreadId"/> is set).</summary>
+    public bool PriorityAsked => priorityAsked;
 
     /// <summary>The watched process (host pid).</summary>
     public int Pid { get; }
@@ -83,22 +91,30 @@ public sealed partial class ProcessExit : IDisposable
     /// <summary>The nice value the watching thread asks for (see the class remarks).</summary>
     public const int WatchNice = -20;
 
-    /// <summary>Raises the calling thread (only it) to <see cref="WatchNice"/>; null, or why not.</summary>
-    private static string? RaiseThisThread()
+    /// <summary>
+    /// Raises the calling thread (only it: <c>who</c> 0 with PRIO_PROCESS is the calling thread on Linux) to
+    /// <see cref="WatchNice"/>: the nice it had, or why not.
+    /// </summary>
+    private static Either<string, int> RaiseThisThread()
     {
-        var tid = GetTid();
-        if (SetPriority(PrioProcess, tid, WatchNice) == 0)
-            return null;
-        return $"setpriority(thread {tid}, {WatchNice}): {new Win32Exception(Marshal.GetLastPInvokeError()).Message}";
+        Marshal.SetLastPInvokeError(0);
+        var old = GetPriority(PrioProcess, 0);
+        if (old == -1 && Marshal.GetLastPInvokeError() != 0)
+            return $"getpriority: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}";
+        if (SetPriority(PrioProcess, 0, WatchNice) == 0)
+            return old;
+        return $"setpriority(this thread, {WatchNice}): {new Win32Exception(Marshal.GetLastPInvokeError()).Message}";
     }
 
     private void Watch()
     {
+        Either<string, long> answer = "the watch ended before the process did";
+        var restore = Option<int>.None;
         try
         {
-            if (RaiseThisThread() is { } refused)
-                note?.Invoke(refused);
-            started.TrySetResult(GetTid());
+            threadId = ThisThreadId();
+            RaiseThisThread().Match(old => restore = old, Note);
+            priorityAsked = true;
             while (!disposed)
             {
                 // Sleeps until the process ends or Dispose wakes it (no timeout: a sliced poll woke this thread
@@ -106,7 +122,7 @@ public sealed partial class ProcessExit : IDisposable
                 var ready = wake.Wait(pidfd);
                 if (ready > 0)
                 {
-                    final.TrySetResult(counter.Read());
+                    answer = counter.Read();
                     return;
                 }
 
@@ -115,24 +131,52 @@ public sealed partial class ProcessExit : IDisposable
                     var errno = Marshal.GetLastPInvokeError();
                     if (errno == 4) // EINTR
                         continue;
-                    final.TrySetResult($"poll on the pidfd of {Pid} failed: {new Win32Exception(errno).Message}");
+                    answer = $"poll on the pidfd of {Pid} failed: {new Win32Exception(errno).Message}";
                     return;
                 }
             }
-
-            final.TrySetResult("the watch ended before the process did");
         }
         catch (Exception e)
         {
             // A dedicated thread has no caller to throw to: the failure becomes the answer.
-            final.TrySetResult($"watching the pidfd of {Pid} failed: {e.Message}");
-            started.TrySetException(e);
+            answer = $"watching the pidfd of {Pid} failed: {e.Message}";
         }
         finally
         {
+            // Back to the old nice before completing the task (lowering one's priority is always allowed): a
+            // thread-pool worker that completion creates from this thread must not inherit -20.
+            foreach (var old in restore)
+                SetPriority(PrioProcess, 0, old);
             counter.Dispose();
             Close(pidfd);
             wake.Dispose();
+            final.TrySetResult(answer);
+        }
+    }
+
+    /// <summary>gettid(2) through glibc (2.30 and later); 0 where it is missing: only tests look at it.</summary>
+    private static int ThisThreadId()
+    {
+        try
+        {
+            return GetTid();
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The note is advisory: a failing note (its log unwritable) must not cost the watch its read.</summary>
+    private void Note(string why)
+    {
+        try
+        {
+            note?.Invoke(why);
+        }
+        catch (Exception)
+        {
+            // The log that would say this is the one that failed: nothing left to tell.
         }
     }
 
@@ -150,6 +194,9 @@ public sealed partial class ProcessExit : IDisposable
 
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetTid();
+
+    [LibraryImport("libc", EntryPoint = "getpriority", SetLastError = true)]
+    private static partial int GetPriority(int which, int who);
 
     [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static partial int SetPriority(int which, int who, int prio);

@@ -9,7 +9,7 @@ using LanguageExt;
 namespace Boinc.Persist.Shell.Run;
 
 /// <summary>
-/// What feeds the loop from outside: BOINC's control channel (looked at every 500 ms) and the 1-second tick, the
+/// What feeds the loop from outside: BOINC's control channel (looked at every 0.5 s, every 0.1 s for 10 s after a message) and the 1-second tick, the
 /// checkpoint watcher's signals, and SIGTERM/SIGINT/SIGHUP (handled as BOINC's quit). They only post.
 /// </summary>
 public sealed class Feeds : IDisposable
