@@ -42,6 +42,12 @@ public sealed class ContainerCpu : IDisposable
             warn("this engine adapter does not tell the container's process: CPU time comes from engine stats every second");
     }
 
+    /// <summary>
+    /// How the warning begins when the read at the container's end lost its race with the engine's removal of the
+    /// cgroup (<see cref="ProcessExit"/>): the figure is then the last sample.
+    /// </summary>
+    public const string LostAtEnd = "the container's CPU counter could not be read at its end";
+
     /// <summary>Where samples come from now: the counter file, engine stats, or nothing located yet.</summary>
     public string Source =>
         fallback ? "engine stats" : counter.Match(c => c.Counter.Path, () => "not located yet");
@@ -125,7 +131,7 @@ public sealed class ContainerCpu : IDisposable
                     return lastSample;
                 }
 
-                warn($"the container's CPU counter could not be read at its end ({final.LeftToSeq().Head()}): reporting the last sample, short by what ran after it");
+                warn($"{LostAtEnd} ({final.LeftToSeq().Head()}): reporting the last sample, short by what ran after it");
             }
             else
             {

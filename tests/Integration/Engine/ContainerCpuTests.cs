@@ -98,10 +98,12 @@ public sealed class ContainerCpuTests(EngineFixture engine) : IDisposable
             await Task.Delay(300, Ct);
             var again = Ok(await cpu.Sample(name, Ct));
 
-            // Then samples come from the cgroup file again, and nothing was said about falling back
+            // Then samples come from the cgroup file again, and nothing was said about falling back. (The read at
+            // the kill races the engine's removal of the cgroup, ProcessExit: on a loaded machine it can lose, which
+            // the wrapper says; that race is the next test's subject, not this one's.)
             Assert.True(again > 0);
             Assert.StartsWith("/", cpu.Source);
-            Assert.Empty(warnings);
+            Assert.All(warnings, w => Assert.StartsWith(ContainerCpu.LostAtEnd, w));
         }
         finally
         {
@@ -110,17 +112,41 @@ public sealed class ContainerCpuTests(EngineFixture engine) : IDisposable
     }
 
     /// <summary>
-    /// The issue-15 shortfall, made deterministic: the container burns CPU after its only sample and exits
-    /// before another, so the last sample misses the whole burn; the figure at exit must be the cgroup's own
-    /// counter at the container's end. The reference is read straight from the counter while the container, its
-    /// work done, waits on a FIFO (using no CPU); after that it only returns from read(2) and exits, a path of
-    /// microseconds, so the bound is one 10 ms scheduler tick (the counters count nanoseconds, v2 microseconds).
+    /// The issue-15 shortfall: the container burns CPU after its only sample and exits before another, so the
+    /// last sample misses the whole burn; the figure at exit must be the cgroup's own counter at the container's
+    /// end. The reference is read straight from the counter while the container, its work done, waits on a FIFO
+    /// (using no CPU); after that it only returns from read(2) and exits, a path of microseconds, so the bound is
+    /// one 10 ms scheduler tick (the counters count nanoseconds, v2 microseconds).
+    /// <para>
+    /// The read at the end races the engine's removal of the cgroup (ProcessExit; the watch's thread runs at nice
+    /// -20 to win it, but on a loaded 2-core machine the engine can still come first: in stop 27's CI it did, in
+    /// the test before this one). A lost race is said (<see cref="ContainerCpu.LostAtEnd"/>) and reports the last sample;
+    /// so the scenario is run up to <see cref="Attempts"/> times, each lost race must be said and report the
+    /// last sample, and at least one must read the counter at the end within the bound.
+    /// </para>
     /// </summary>
     [Fact]
     public async Task The_figure_at_exit_is_the_counters_value_at_the_containers_end_not_the_last_sample()
     {
+        var lost = new List<string>();
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            warnings.Clear();
+            if (await FigureAtExit(attempt))
+                return;
+            lost.Add(warnings[0]);
+        }
+
+        Assert.Fail($"the read at the container's end lost the race in all {Attempts} attempts: {string.Join(" | ", lost)}");
+    }
+
+    private const int Attempts = 5;
+
+    /// <summary>One run of the scenario: true when the counter was read at the end (and checked), false on a lost race.</summary>
+    private async Task<bool> FigureAtExit(int attempt)
+    {
         const long ExitPathNanos = 10_000_000;
-        var name = NewName(engine, "cgexit");
+        var name = NewName(engine, $"cgexit{attempt}");
         var dir = Directory.CreateTempSubdirectory("boinc-persist-cgexit-");
         using var cpu = new ContainerCpu(adapter, _ => { }, warnings.Add);
         try
@@ -147,15 +173,24 @@ public sealed class ContainerCpuTests(EngineFixture engine) : IDisposable
             await File.WriteAllTextAsync(Path.Combine(dir.FullName, "end"), "end\n", Ct);
             Assert.Equal(0, Ok(await adapter.WaitForExit(name, TimeSpan.FromSeconds(60), Ct)));
             var final = await cpu.AtExit(TimeSpan.FromSeconds(10), Ct);
-
-            // Then the figure is the counter at the end (the burn after the only sample included), read before
-            // the engine deleted the cgroup: a later read finds nothing
-            Assert.Empty(warnings);
             Assert.True(atEnd > first, $"the burn after the sample did not show in the counter: {first} -> {atEnd}");
             Assert.True(final.IsSome, "no figure at exit");
             var f = final.IfNone(0);
-            Assert.InRange(f, atEnd, atEnd + ExitPathNanos);
             Assert.True((await cpu.Sample(name, Ct)).IsLeft, "a stopped container still gave a sample");
+
+            // Then either the race was lost, said as such, and the figure is the last sample
+            if (warnings.Count > 0)
+            {
+                Assert.Single(warnings);
+                Assert.StartsWith(ContainerCpu.LostAtEnd, warnings[0]);
+                Assert.Equal(first, f);
+                return false;
+            }
+
+            // or the figure is the counter at the end (the burn after the only sample included), read before the
+            // engine deleted the cgroup: a later read finds nothing
+            Assert.InRange(f, atEnd, atEnd + ExitPathNanos);
+            return true;
         }
         finally
         {
