@@ -37,6 +37,7 @@ public sealed record AppStatus
     /// </summary>
     public bool CreditsAs(AppStatus final) =>
         CurrentCpuTime == final.CurrentCpuTime && CheckpointCpuTime == final.CheckpointCpuTime;
+
     public double FractionDone { get; }
     public Option<double> WorkingSetBytes { get; }
 

@@ -180,7 +180,7 @@ public sealed partial class DockerEngine : IEngine
         if (id.Case is EngineError ie)
             return ie;
         var ids = ((Option<string>)id.Case!).ToSeq().Add(image);
-        var names = Seq1(EngineDifferences.ShortImageName(image));
+        var names = Seq1(image);
         return await Call("list containers of " + image, ct, async t =>
             (await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, t).ConfigureAwait(false))
             .Select(Listing)

@@ -22,11 +22,13 @@ public sealed record ListedContainer(string Id, string Name, string State, strin
 
     /// <summary>
     /// Whether it was created from the image with id <paramref name="imageId"/> (with or without <c>sha256:</c>)
-    /// or one of the short names in <paramref name="names"/>: by id or by name, as the engine lists it (Podman
-    /// 4.3's ancestor filter was seen to miss created containers, so users are matched here, not by the engine).
+    /// or one of the names in <paramref name="names"/>, both sides short (<see cref="EngineDifferences.ShortImageName"/>:
+    /// Podman lists <c>localhost/x:t</c> where Docker lists <c>x:t</c>). By id or by name, as the engine lists it
+    /// (Podman 4.3's ancestor filter was seen to miss created containers, so users are matched here, not by the engine).
     /// </summary>
     public bool Uses(string imageId, Seq<string> names) =>
-        (ImageId.Length > 0 && ImageId == Core.Naming.BareImageId(imageId)) || names.Exists(n => n.Length > 0 && n == Image);
+        (ImageId.Length > 0 && ImageId == Core.Naming.BareImageId(imageId))
+        || (Image.Length > 0 && names.Exists(n => EngineDifferences.ShortImageName(n) == EngineDifferences.ShortImageName(Image)));
 }
 
 /// <summary>One of our images as listed by the engine.</summary>
