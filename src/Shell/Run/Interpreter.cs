@@ -41,6 +41,11 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     /// the run's end stops following the container at once but lets the relay finish (see <see cref="DrainOutput"/>).</summary>
     private Option<Task> relay;
     private Option<CancellationTokenSource> relaying;
+
+    /// <summary>Whether the followed container has ended (its wait returned, or the wrapper stopped or killed it): only
+    /// then does its output stream end by itself, so only then is there a rest of the output to wait for. A container
+    /// left running or paused (a quit, a temporary exit) is not waited for: the next wrapper re-attaches to it.</summary>
+    private volatile bool followedEnded;
     private Option<ITimer> graceTimer;
     private double lastCpuSeconds;
 
@@ -72,22 +77,35 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
     public async Task<Outcome> Execute(Effect effect)
     {
         var outcome = await Run(effect);
-        // The run ends here: the container's output still on its way to stderr.txt is relayed first (the
-        // engine's follow stream ends by itself once the container has stopped), bounded so an engine that keeps
-        // the stream open cannot hold the exit.
+        // The run ends here: when the container has ended, its output still on its way to stderr.txt is relayed
+        // first (the engine's follow stream ends by itself once the container has stopped), bounded so an engine
+        // that keeps the stream open cannot hold the exit. A container left running or paused is not waited for.
         if (outcome.Exit.IsSome)
-            await DrainOutput(OutputDrainLimit);
+            await DrainOrStop();
         return outcome;
     }
 
     /// <summary>How long the end of the run waits for the container's last output.</summary>
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(10);
 
+    /// <summary>The container's remaining output, when it has ended; else the relay stops now.</summary>
+    private async Task DrainOrStop()
+    {
+        if (followedEnded)
+            await DrainOutput(OutputDrainLimit);
+        else
+            StopRelay();
+    }
+
     private async Task DrainOutput(TimeSpan limit)
     {
         if (relay.Case is not Task task || task.IsCompleted)
             return;
-        if (await Task.WhenAny(task, Task.Delay(limit, time)) != task)
+        using var giveUp = new CancellationTokenSource();
+        var bound = Task.Delay(limit, time, giveUp.Token);
+        var first = await Task.WhenAny(task, bound);
+        giveUp.Cancel();
+        if (first != task)
         {
             log.Warn($"the container's output was still being relayed {limit.TotalSeconds:0} s after the end: the rest is not in stderr.txt");
             StopRelay();
@@ -166,10 +184,16 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
 
             case Effect.KillContainer:
                 StopFollowing();
-                Complain(await engine.Kill(name, stopping), "kill the container");
+                var killed = await engine.Kill(name, stopping);
+                Complain(killed, "kill the container");
+                followedEnded |= killed.IsRight;
                 return Nothing;
 
             case Effect.RemoveContainer:
+                // The container's last output first: once it is removed, the engine has no log left to read
+                // (Podman's follow stream can end before the end of the output, and the relay then reads the
+                // stopped container's log once more).
+                await DrainOrStop();
                 StopFollowing();
                 Complain(await engine.Remove(name, stopping), "remove the container");
                 return Nothing;
@@ -556,6 +580,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         var stopped = await ports.Engine.Stop(context.Name, grace, stopping);
         if (stopped.Case is EngineError e)
             return EngineFailure(e, "stop the container");
+        followedEnded = true;
         var observed = await ports.Engine.Inspect(context.Name, stopping);
         return observed.Match(
             o => Outcome.Then(new Command.ContainerEnded(o)),
@@ -572,6 +597,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         following = Option<CancellationTokenSource>.Some(cts);
         var relayCts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         relaying = Option<CancellationTokenSource>.Some(relayCts);
+        followedEnded = false;
         var name = context.Name;
         var engine = ports.Engine;
         relay = Task.Run(async () =>
@@ -588,6 +614,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
                     return;
                 if (waited.IsRight || waited.LeftToSeq().Head() is EngineError.NotFound)
                 {
+                    followedEnded = true;
                     var observed = await engine.Inspect(name, cts.Token);
                     if (cts.IsCancellationRequested)
                         return;

@@ -131,6 +131,9 @@ public sealed class SimWorld
 
     private static string Name => PlanOf.Value.Container.Name;
 
+    /// <summary>The container's name in every simulated world.</summary>
+    public static string ContainerName => Name;
+
     // ---- the oracle ----
 
     public List<string> Violations { get; } = new();
@@ -197,6 +200,7 @@ public sealed class SimWorld
             Aborted = Aborted,
             Starts = Starts,
             bootCount = bootCount + 1,
+            Log = Log,
         };
         foreach (var (k, v) in stepOfCpuMs) next.stepOfCpuMs[k] = v;
         // A container that finished on its own and is restored by the engine still says so; one that is gone does not.
@@ -224,6 +228,7 @@ public sealed class SimWorld
             Aborted = Aborted,
             Starts = Starts,
             bootCount = bootCount,
+            Log = Log,
             Finished = Finished,
             Step = Step,
             stepAtStart = stepAtStart,
@@ -312,6 +317,9 @@ public sealed class SimWorld
 
     public bool Alive => wrapper is not null;
 
+    /// <summary>Where the wrappers of this world write their log (stderr.txt in the binary); nowhere unless a test looks.</summary>
+    public TextWriter Log { get; set; } = TextWriter.Null;
+
     public async Task StartWrapper()
     {
         if (wrapper is not null || Crashing) return;
@@ -327,7 +335,7 @@ public sealed class SimWorld
         };
         var context = new RunContext(plan.Container, Option<string>.Some("FROM scratch\n"), facts, "simulated engine");
         var cts = new CancellationTokenSource();
-        var loop = new JobLoop(context, ports, new WrapperLog(TextWriter.Null, Time, false), Time, cts.Token, r => new CrashBefore(r, this));
+        var loop = new JobLoop(context, ports, new WrapperLog(Log, Time, false), Time, cts.Token, r => new CrashBefore(r, this));
         wrapper = (loop, loop.Run(cts.Token), cts);
         await Settle(0);
     }

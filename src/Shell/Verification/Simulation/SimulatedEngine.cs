@@ -203,8 +203,54 @@ public sealed class SimulatedEngine(DateTimeOffset boot) : IJobEngine
 
     public Task<Either<EngineError, long>> CpuNanos(string name, CancellationToken ct) => Call("stats", () => 0L);
 
-    public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since) =>
-        Call("logs", () => Unit.Default);
+    /// <summary>
+    /// How long after a container's end its last output reaches a follower: a real engine sends the log after the
+    /// process wrote it, and once the container is removed there is no log left to send. Zero: at once (still on
+    /// another task than the end).
+    /// </summary>
+    public TimeSpan OutputLag { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The line a simulated container's output ends with: its name and exit status.</summary>
+    public static string LastWords(string name, int code) => $"{name} ends with status {code}";
+
+    /// <summary>
+    /// The container's output: one line, <see cref="LastWords"/>, sent <see cref="OutputLag"/> after the container
+    /// ends, and only if the container (the same one) still exists then.
+    /// </summary>
+    public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since)
+    {
+        string id;
+        Task<int>? ended;
+        lock (gate)
+        {
+            if (!Reachable) return new EngineError.Unreachable("logs", "simulated engine down");
+            if (!containers.TryGetValue(name, out var c)) return new EngineError.NotFound("logs", name);
+            id = c.Id;
+            ended = c.Status is "running" or "paused" && exits.TryGetValue(name, out var e) ? e.Task
+                : c.Status is "exited" ? Task.FromResult(c.Code)
+                : null;
+        }
+
+        if (ended is null)
+            return Unit.Default; // created, never started: no output
+        try
+        {
+            await ended.WaitAsync(ct).ConfigureAwait(false);
+            await Task.Delay(OutputLag, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return Unit.Default; // the wrapper stopped following
+        }
+
+        lock (gate)
+        {
+            if (containers.TryGetValue(name, out var c) && c.Id == id)
+                sink.WriteLine(prefix + LastWords(name, c.Code));
+        }
+
+        return Unit.Default;
+    }
 
     private Container Existing(string op, string name) =>
         containers.TryGetValue(name, out var c) ? c : throw new SimulatedEngineError(new EngineError.NotFound(op, name));
