@@ -5,9 +5,8 @@ using System.Runtime.InteropServices;
 namespace Boinc.Persist.Shell.Host;
 
 /// <summary>
-/// The few POSIX calls .NET does not expose faithfully: rename(2) that fails across devices instead of
-/// copying, fsync of a directory, fcntl record locks (BOINC's lockfile; .NET's FileShare uses flock, which
-/// does not interlock with fcntl), and kill(pid, 0). Linux only (x86-64 and arm64 share these constants).
+/// The few POSIX calls .NET does not expose faithfully: open(2) of the host-wide lock files, fcntl record locks
+/// (BOINC's lockfile; .NET's FileShare uses flock, which does not interlock with fcntl), and kill(pid, 0). Linux only (x86-64 and arm64 share these constants).
 /// </summary>
 public static partial class Libc
 {
@@ -16,9 +15,6 @@ public static partial class Libc
     public const int ORdWr = 0x2;
     public const int OCreat = 0x40;
     public const int OCloexec = 0x80000;
-
-    // O_DIRECTORY differs between architectures.
-    public static int ODirectory => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
 
     public const int ENoEnt = 2;
     public const int ESrch = 3;
@@ -51,12 +47,6 @@ public static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseNative(int fd);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int FsyncNative(int fd);
-
-    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int RenameNative(string from, string to);
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int FcntlLock(int fd, int cmd, ref Flock lk);
@@ -105,40 +95,6 @@ public static partial class Libc
     }
 
     public static void Close(int fd) => _ = CloseNative(fd);
-
-    /// <summary>fsync(2) on an open descriptor.</summary>
-    public static void Fsync(int fd, string pathForErrors)
-    {
-        if (FsyncNative(fd) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new ErrnoException($"cannot fsync {pathForErrors}: {Describe(errno)}", errno);
-        }
-    }
-
-    /// <summary>fsync a directory, making the names created, renamed or deleted in it durable.</summary>
-    public static void FsyncDirectory(string directory)
-    {
-        var fd = Open(directory, ORdOnly | ODirectory);
-        try
-        {
-            Fsync(fd, directory);
-        }
-        finally
-        {
-            Close(fd);
-        }
-    }
-
-    /// <summary>rename(2): atomic within one file system, an <see cref="ErrnoException"/> (EXDEV) across two.</summary>
-    public static void Rename(string from, string to)
-    {
-        if (RenameNative(from, to) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new ErrnoException($"cannot rename {from} to {to}: {Describe(errno)}", errno);
-        }
-    }
 
     /// <summary>
     /// Try to take a whole-file fcntl write lock on <paramref name="fd"/> without waiting. False when another
