@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using Boinc.Persist.Shell.Host;
 using LanguageExt;
 using Microsoft.Win32.SafeHandles;
@@ -364,23 +365,31 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         {
             // No reflink here (ext4, tmpfs, another file system): copy through the handles already open, hashing
             // the bytes as they are written (what the destination holds, so it need not be read back).
-            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst.SafeFileHandle));
+            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst.SafeFileHandle, before.Size));
         }
 
         return new CopyResult(before, src.Identity(), reflinked);
     }
 
-    /// <summary>The copy buffer (rented per copy): large enough that a read, a hash and a write each cost one call per MiB.</summary>
+    /// <summary>The largest copy chunk (buffers are rented per copy): a read, a write and a hash each cost one call per chunk.</summary>
     public const int CopyBufferBytes = 1 << 20;
 
+    /// <summary>A file larger than this is hashed on a thread of the copy's own while the next chunk is read and
+    /// written; a smaller one in line (below it, starting a thread cost more than the overlap saved: measured, 1 MB
+    /// commits took 2.9 ms instead of 2.5 with 256 KiB chunks on a thread).</summary>
+    public const int PipelineFromBytes = 4 * CopyBufferBytes;
+
     /// <summary>
-    /// Copy by pread/pwrite through one rented buffer, hashing each chunk after it is written and asking the kernel
-    /// to start writing it back (so the disk works while the CPU hashes; the fsync that follows waits for less).
-    /// Returns the size and SHA-256 of the bytes written, which are the destination's bytes: a fresh file only the
-    /// wrapper writes (the store is hidden from the container).
+    /// Copy by pread/pwrite, asking the kernel to start writing each chunk back as soon as it is written (so the
+    /// disk works while the CPU goes on; the fsync that follows waits for less), and hashing each chunk after it is
+    /// written: in line for a small file, else on a thread of the copy's own (<see cref="HashingCopy"/>), so reading,
+    /// writing and hashing overlap on two cores. Returns the size and SHA-256 of the bytes written, which are the
+    /// destination's bytes: a fresh file only the wrapper writes (the store is hidden from the container).
     /// </summary>
-    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to)
+    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, long sizeHint)
     {
+        if (sizeHint > PipelineFromBytes)
+            return HashingCopy.Run(from, to, CopyBufferBytes);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try
         {
@@ -402,6 +411,109 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// A copy whose hashing runs on a thread of its own, one chunk behind the copy: two buffers take turns, the
+    /// copier reads and writes chunk k into one while the hasher hashes chunk k-1 from the other, in order. A
+    /// dedicated thread (not the thread pool, where a commit waiting on a queued hash could wait for the pool to
+    /// grow). A zero-length chunk ends the hasher; every path out of the copy, a failed read or write included,
+    /// sends it and joins the thread before the buffers go back.
+    /// </summary>
+    private sealed class HashingCopy
+    {
+        private readonly byte[][] buffers;
+        private readonly int[] lengths = new int[2];
+        private readonly SemaphoreSlim toHash = new(0, 2);
+        private readonly SemaphoreSlim free = new(2, 2);
+        private readonly System.Security.Cryptography.IncrementalHash sha =
+            System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        private Exception? failure;
+
+        private HashingCopy(int chunk)
+        {
+            buffers = new[] { System.Buffers.ArrayPool<byte>.Shared.Rent(chunk), System.Buffers.ArrayPool<byte>.Shared.Rent(chunk) };
+        }
+
+        public static Core.Checkpoints.FileFacts Run(SafeFileHandle from, SafeFileHandle to, int chunk)
+        {
+            var copy = new HashingCopy(chunk);
+            var hasher = new Thread(copy.Hash, 256 * 1024) { IsBackground = true, Name = "copy hash" };
+            hasher.Start();
+            var toFd = (int)to.DangerousGetHandle();
+            long offset = 0;
+            var k = 0;
+            var holding = false;
+            try
+            {
+                while (true)
+                {
+                    copy.free.Wait();
+                    holding = true;
+                    var buffer = copy.buffers[k % 2];
+                    var n = RandomAccess.Read(from, buffer.AsSpan(0, chunk), offset);
+                    if (n > 0)
+                    {
+                        RandomAccess.Write(to, buffer.AsSpan(0, n), offset);
+                        _ = StartWriteback(toFd, offset, n); // a hint only: see StartWriteback
+                    }
+
+                    copy.Send(k++, n);
+                    holding = false;
+                    if (n == 0)
+                        break;
+                    offset += n;
+                }
+
+                hasher.Join();
+                if (copy.failure is { } e)
+                    throw new IOException($"hashing the copy failed: {e.Message}", e);
+                return new Core.Checkpoints.FileFacts(offset, Convert.ToHexStringLower(copy.sha.GetHashAndReset()));
+            }
+            finally
+            {
+                if (hasher.IsAlive)
+                {
+                    // A read or write failed: end the hasher (in its turn) before its buffers go back.
+                    if (!holding)
+                        copy.free.Wait();
+                    copy.Send(k, 0);
+                    hasher.Join();
+                }
+
+                copy.sha.Dispose();
+                foreach (var b in copy.buffers)
+                    System.Buffers.ArrayPool<byte>.Shared.Return(b);
+            }
+        }
+
+        private void Send(int k, int length)
+        {
+            lengths[k % 2] = length;
+            toHash.Release();
+        }
+
+        private void Hash()
+        {
+            for (var i = 0; ; i++)
+            {
+                toHash.Wait();
+                var n = lengths[i % 2];
+                if (n == 0)
+                    return;
+                try
+                {
+                    if (failure is null)
+                        sha.AppendData(buffers[i % 2], 0, n);
+                }
+                catch (Exception e)
+                {
+                    failure = e; // reported by the copier once the thread is joined
+                }
+
+                free.Release();
+            }
         }
     }
 

@@ -10,28 +10,34 @@ using Xunit;
 
 namespace Boinc.Persist.Integration.Checkpoints;
 
-/// <summary>A commit on a full file system (a 2 MiB tmpfs): a clear ENOSPC error, the previous generation intact.</summary>
+/// <summary>
+/// A commit on a full file system (a small tmpfs): a clear ENOSPC error, the previous generation intact. Twice:
+/// a copy hashed in line, and one larger than <see cref="Boinc.Persist.Shell.Slots.SlotFiles.PipelineFromBytes"/>,
+/// hashed on a thread of its own, whose write fails with chunks in flight (it must end that thread, not hang).
+/// </summary>
 public class DiskFullTests
 {
-    [Fact]
-    public void A_commit_that_fills_the_disk_reports_ENOSPC_and_keeps_the_previous_generation()
+    [Theory]
+    [InlineData(2, 600 * 1024, 900 * 1024)]
+    [InlineData(16, 6 << 20, 9 << 20)]
+    public void A_commit_that_fills_the_disk_reports_ENOSPC_and_keeps_the_previous_generation(int fsMiB, int firstBytes, int secondBytes)
     {
         using var root = new CheckpointSlot("diskfull");
         var slot = Path.Combine(root.Root, "slot");
         Directory.CreateDirectory(slot);
-        Run("mount", "-t", "tmpfs", "-o", "size=2m", "boinc-persist-test", slot);
+        Run("mount", "-t", "tmpfs", "-o", $"size={fsMiB}m", "boinc-persist-test", slot);
         try
         {
-            // Given a committed 600 KB checkpoint on a 2 MiB file system
+            // Given a committed checkpoint that leaves no room for the next one's copy
             var config = CheckpointConfig.Default with { Files = new[] { "state.bin" }.ToSeq() };
             var store = CheckpointStore.Open(slot, config, TimeProvider.System);
-            var first = Bytes(600 * 1024, 1);
+            var first = Bytes(firstBytes, 1);
             File.WriteAllBytes(Path.Combine(slot, "state.bin"), first);
             var g1 = store.Commit(100, 0.1, "test");
             Assert.True(g1.IsSucc, g1.ToString());
 
-            // When the app writes 900 KB and the commit needs room for another copy
-            File.WriteAllBytes(Path.Combine(slot, "state.bin"), Bytes(900 * 1024, 2));
+            // When the app writes a larger one and the commit needs room for another copy
+            File.WriteAllBytes(Path.Combine(slot, "state.bin"), Bytes(secondBytes, 2));
             var g2 = store.Commit(200, 0.2, "test");
 
             // Then the error says ENOSPC and names the file, and generation 1 is intact and recoverable

@@ -33,9 +33,11 @@ public sealed class SlotFilesTests : IDisposable
     private static CheckpointConfig Files(params string[] patterns) => CheckpointConfig.Default with { Files = patterns.ToSeq() };
 
     /// <summary>
-    /// A plain copy hashes what it writes, chunk by chunk through a 1 MiB buffer: sizes around every edge of it
-    /// (empty, one byte, pages, one chunk and one more byte, several chunks) must copy and hash whole. On a file
-    /// system with reflinks the copy is a clone whose hash is read back later: the bytes must still be whole.
+    /// A plain copy hashes what it writes, 1 MiB chunk by chunk: in line up to
+    /// <see cref="SlotFiles.PipelineFromBytes"/>, on a thread of its own through two buffers beyond. Sizes around
+    /// every edge (empty, one byte, pages, the pipeline's threshold, one chunk and one more byte, several chunks)
+    /// must copy and hash whole. On a file system with reflinks the copy is a clone whose hash is read back later:
+    /// the bytes must still be whole.
     /// </summary>
     [Theory]
     [InlineData(0L)]
@@ -47,6 +49,10 @@ public sealed class SlotFilesTests : IDisposable
     [InlineData((long)SlotFiles.CopyBufferBytes)]
     [InlineData(SlotFiles.CopyBufferBytes + 1L)]
     [InlineData(3L * SlotFiles.CopyBufferBytes + 5)]
+    [InlineData((long)SlotFiles.PipelineFromBytes)]
+    [InlineData(SlotFiles.PipelineFromBytes + 1L)]
+    [InlineData(SlotFiles.PipelineFromBytes + SlotFiles.CopyBufferBytes)]
+    [InlineData(9L * SlotFiles.CopyBufferBytes + 4095)]
     public void A_copy_of_any_size_holds_the_whole_file_and_its_hash(long size)
     {
         var bytes = new byte[size];
