@@ -70,7 +70,9 @@ public static class ExitTexts
             b.Append(c is >= ' ' and <= '~' ? c : c is '\n' or '\r' or '\t' ? ' ' : '?');
         var s = b.ToString().Trim();
         if (s.Length == 0) s = "temporary exit";
-        return s.Length > MaxReasonBytes - 1 ? s[..(MaxReasonBytes - 1)] : s;
+        // Cut, then trimmed again: a cut that ends on a space would leave a reason the client (which strips the
+        // line) reads back shorter than what was written (found by the reads-back property, one seed in ~500).
+        return s.Length > MaxReasonBytes - 1 ? s[..(MaxReasonBytes - 1)].TrimEnd() : s;
     }
 
     /// <summary>The delay the client takes from a temporary-exit text (its fscanf rule), for the fake client.</summary>

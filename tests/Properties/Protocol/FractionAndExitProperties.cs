@@ -61,6 +61,17 @@ public class FractionAndExitProperties
             .And((text.Split('\n')[1].Length is > 0 and < ExitTexts.MaxReasonBytes).Label("reason fits fgets(256)"));
     }
 
+    /// <summary>The case the property found once in ~500 (fresh-clone run at 14f7f27): a reason cut at 254
+    /// characters right after a space.</summary>
+    [Fact]
+    public void A_reason_cut_after_a_space_reads_back_as_written()
+    {
+        var reason = new string('x', ExitTexts.MaxReasonBytes - 2) + " tail";
+        var text = ExitTexts.TemporaryExit(60, reason);
+        Assert.Equal(Option<string>.Some(ExitTexts.OneLine(reason)), ExitTexts.ClientReason(text));
+        Assert.False(ExitTexts.OneLine(reason).EndsWith(' '));
+    }
+
     [Property]
     public bool Finish_status_reads_back(int status) => ExitTexts.ClientFinishStatus(ExitTexts.Finish(status)) == status;
 
