@@ -224,21 +224,17 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
     }
 
     /// <summary>The checkpoint CPU time (seconds) of the newest generation the store's manifest lists.</summary>
-    private static double NewestGenerationCpuSeconds(JobSlot slot)
-    {
-        Option<string> Text(string path) => File.Exists(Path.Combine(slot.SlotDir, path))
-            ? Option<string>.Some(File.ReadAllText(Path.Combine(slot.SlotDir, path))) : Option<string>.None;
-        return ManifestSlots.Newest(Text(StoreLayout.ManifestPath), Text(StoreLayout.TempManifestPath))
-            .Match(n => n.Manifest.Generations.Last().CpuNanos / 1e9, () => throw new InvalidOperationException("no valid manifest"));
-    }
+    private static double NewestGenerationCpuSeconds(JobSlot slot) => StoreManifest(slot).Generations.Last().CpuNanos / 1e9;
 
-    private static int Listed(JobSlot slot)
+    private static int Listed(JobSlot slot) => StoreManifest(slot).Generations.Count;
+
+    /// <summary>The store's manifest: of the two slots, the valid one listing the newest generation.</summary>
+    private static Manifest StoreManifest(JobSlot slot)
     {
-        // The store's manifest: of the two slots, the valid one listing the newest generation.
         Option<string> Text(string path) => File.Exists(Path.Combine(slot.SlotDir, path))
             ? Option<string>.Some(File.ReadAllText(Path.Combine(slot.SlotDir, path))) : Option<string>.None;
         return ManifestSlots.Newest(Text(StoreLayout.ManifestPath), Text(StoreLayout.TempManifestPath))
-            .Match(n => n.Manifest.Generations.Count, () => throw new InvalidOperationException("no valid manifest"));
+            .Match(n => n.Manifest, () => throw new InvalidOperationException("no valid manifest"));
     }
 
     private static string[] Lines(JobSlot slot, string name)
