@@ -1,95 +1,143 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Text.Json;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Planning;
-using Docker.DotNet.Models;
+using LanguageExt;
 using ContainerSpec = Boinc.Persist.Core.Planning.ContainerSpec;
-using Ulimit = Docker.DotNet.Models.Ulimit;
 
 namespace Boinc.Persist.Shell.Engine;
 
 /// <summary>
-/// The one place where a <see cref="ContainerSpec"/> becomes Docker Engine API models. Nothing here decides:
-/// every value comes from the plan.
+/// The one place where a <see cref="ContainerSpec"/> becomes the body of the engine's create request (Docker
+/// Engine API <c>POST /containers/create</c>; Podman serves the same). Nothing here decides: every value comes from
+/// the plan. Field names are the API's (the tests read this body back into Docker.DotNet's models, which carry the
+/// API's names, so a misspelt field shows there).
 /// </summary>
 public static class ContainerSpecConverter
 {
-    public static CreateContainerParameters ToCreateParameters(ContainerSpec spec, string imageReference) =>
-        ToCreateParameters(spec, imageReference, EngineCreateOptions.None);
+    public static byte[] ToCreateBody(ContainerSpec spec, string imageReference) =>
+        ToCreateBody(spec, imageReference, EngineCreateOptions.None, Seq<string>.Empty);
 
     /// <summary>
     /// With the engine's own create options (<see cref="EngineDifferences.Adapt"/>): the log driver and the
-    /// user namespace mode, which only Podman needs.
+    /// user namespace mode, which only Podman needs; and the command, when the job gives one.
     /// </summary>
-    public static CreateContainerParameters ToCreateParameters(ContainerSpec spec, string imageReference, EngineCreateOptions engine)
+    public static byte[] ToCreateBody(ContainerSpec spec, string imageReference, EngineCreateOptions engine, Seq<string> command)
     {
-        var host = new HostConfig
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            Mounts = spec.Mounts.Filter(m => m.Relabel == Relabel.None).Map(ToMount).ToList(),
-            Binds = spec.Mounts.Filter(m => m.Relabel != Relabel.None).Map(ToBind).ToList(),
-            Tmpfs = spec.Tmpfs.ToDictionary(
-                t => t.Target,
-                t => string.Join(',', new[] { t.ReadOnly ? "ro" : "rw", "nosuid", "nodev", $"size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}" }
-                    .Concat(engine.TmpfsOptions))),
-            NetworkMode = spec.Network switch
+            w.WriteStartObject();
+            w.WriteString("Hostname", spec.Hostname.IfNone(""));
+            w.WriteString("User", spec.User.IfNone(""));
+            Strings(w, "Env", spec.Env.Map(e => $"{e.Key}={e.Value}"));
+            if (!command.IsEmpty)
+                Strings(w, "Cmd", command);
+            w.WriteString("Image", imageReference);
+            w.WriteString("WorkingDir", spec.WorkingDir);
+            spec.Entrypoint.Iter(e => Strings(w, "Entrypoint", LanguageExt.Prelude.Seq1(e)));
+            Map(w, "Labels", spec.Labels.GroupBy(l => l.Key).Select(g => (g.Key, g.Last().Value)));
+            w.WriteString("StopSignal", spec.StopSignal.IfNone(""));
+            spec.StopTimeoutSeconds.Iter(s => w.WriteNumber("StopTimeout", s));
+            w.WriteStartObject("ExposedPorts");
+            foreach (var key in ExposedPorts(spec))
             {
-                NetworkMode.Bridge => "bridge",
-                NetworkMode.Host => "host",
-                _ => "none",
-            },
-            ReadonlyRootfs = spec.ReadOnlyRootfs,
-            SecurityOpt = spec.NoNewPrivileges ? new List<string> { "no-new-privileges:true" } : new List<string>(),
-            CapDrop = ContainerSpec.CapDrop.ToList(),
-            CapAdd = spec.CapAdd.ToList(),
-            NanoCPUs = spec.NanoCpus,
-            Memory = spec.MemoryBytes.IfNone(0),
-            // Swap would let a job use more than BOINC's memory bound; the same value for both forbids it.
-            MemorySwap = spec.MemoryBytes.IfNone(0),
-            PidsLimit = spec.PidsLimit,
-            Ulimits = spec.Ulimits.Map(u => new Ulimit { Name = u.Name, Soft = u.Soft, Hard = u.Hard }).ToList(),
-            ShmSize = spec.ShmSizeBytes.IfNone(0),
-            Init = spec.Init ? true : null,
-            PortBindings = PortBindings(spec),
-            DeviceRequests = spec.Gpus
-                ? new List<DeviceRequest> { new() { Count = -1, Capabilities = new List<IList<string>> { new List<string> { "gpu" } } } }
-                : new List<DeviceRequest>(),
-            RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
-        };
-        host.LogConfig = DockerEngine.LogConfigFor(engine.LogDriver);
-        engine.UsernsMode.Iter(u => host.UsernsMode = u);
+                w.WriteStartObject(key);
+                w.WriteEndObject();
+            }
 
-        var parameters = new CreateContainerParameters
-        {
-            Name = spec.Name,
-            Image = imageReference,
-            User = spec.User.IfNone(""),
-            WorkingDir = spec.WorkingDir,
-            Env = spec.Env.Map(e => $"{e.Key}={e.Value}").ToList(),
-            Labels = spec.Labels.GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value),
-            Hostname = spec.Hostname.IfNone(""),
-            StopSignal = spec.StopSignal.IfNone(""),
-            // Not Match: LanguageExt's Match throws ResultIsNullException when a branch returns null, which made
-            // every plan without a stop timeout (the default) fail to convert.
-            StopTimeout = spec.StopTimeoutSeconds.IsSome
-                ? System.TimeSpan.FromSeconds(spec.StopTimeoutSeconds.IfNone(0))
-                : null,
-            ExposedPorts = ExposedPorts(spec),
-            HostConfig = host,
-        };
-        spec.Entrypoint.Iter(e => parameters.Entrypoint = new List<string> { e });
-        if (spec.Network == NetworkMode.None) parameters.NetworkDisabled = true;
-        return parameters;
+            w.WriteEndObject();
+            if (spec.Network == NetworkMode.None)
+                w.WriteBoolean("NetworkDisabled", true);
+            w.WritePropertyName("HostConfig");
+            HostConfig(w, spec, engine);
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
-    private static Mount ToMount(PlannedMount m) => new()
+    private static void HostConfig(Utf8JsonWriter w, ContainerSpec spec, EngineCreateOptions engine)
     {
-        Type = "bind",
-        Source = Host.MountSources.Verified(m.Source),
-        Target = m.Target,
-        ReadOnly = m.ReadOnly,
-        BindOptions = new BindOptions { Propagation = "rprivate" },
-    };
+        w.WriteStartObject();
+        w.WriteStartArray("Mounts");
+        foreach (var m in spec.Mounts.Filter(m => m.Relabel == Relabel.None))
+        {
+            w.WriteStartObject();
+            w.WriteString("Type", "bind");
+            w.WriteString("Source", Host.MountSources.Verified(m.Source));
+            w.WriteString("Target", m.Target);
+            w.WriteBoolean("ReadOnly", m.ReadOnly);
+            w.WriteStartObject("BindOptions");
+            w.WriteString("Propagation", "rprivate");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        Strings(w, "Binds", spec.Mounts.Filter(m => m.Relabel != Relabel.None).Map(ToBind));
+        Map(w, "Tmpfs", spec.Tmpfs.Map(t => (t.Target, string.Join(',',
+            new[] { t.ReadOnly ? "ro" : "rw", "nosuid", "nodev", $"size={t.SizeBytes.ToString(CultureInfo.InvariantCulture)}" }
+                .Concat(engine.TmpfsOptions)))));
+        w.WriteString("NetworkMode", spec.Network switch
+        {
+            NetworkMode.Bridge => "bridge",
+            NetworkMode.Host => "host",
+            _ => "none",
+        });
+        w.WriteBoolean("ReadonlyRootfs", spec.ReadOnlyRootfs);
+        Strings(w, "SecurityOpt", spec.NoNewPrivileges ? LanguageExt.Prelude.Seq1("no-new-privileges:true") : Seq<string>.Empty);
+        Strings(w, "CapDrop", ContainerSpec.CapDrop);
+        Strings(w, "CapAdd", spec.CapAdd);
+        w.WriteNumber("NanoCpus", spec.NanoCpus);
+        w.WriteNumber("Memory", spec.MemoryBytes.IfNone(0));
+        // Swap would let a job use more than BOINC's memory bound; the same value for both forbids it.
+        w.WriteNumber("MemorySwap", spec.MemoryBytes.IfNone(0));
+        w.WriteNumber("PidsLimit", spec.PidsLimit);
+        w.WriteStartArray("Ulimits");
+        foreach (var u in spec.Ulimits)
+        {
+            w.WriteStartObject();
+            w.WriteString("Name", u.Name);
+            w.WriteNumber("Soft", u.Soft);
+            w.WriteNumber("Hard", u.Hard);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("ShmSize", spec.ShmSizeBytes.IfNone(0));
+        if (spec.Init)
+            w.WriteBoolean("Init", true);
+        PortBindings(w, spec);
+        w.WriteStartArray("DeviceRequests");
+        if (spec.Gpus)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("Count", -1);
+            w.WriteStartArray("Capabilities");
+            w.WriteStartArray();
+            w.WriteStringValue("gpu");
+            w.WriteEndArray();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("RestartPolicy");
+        w.WriteString("Name", "no");
+        w.WriteEndObject();
+        var (logType, logOptions) = DockerEngine.LogConfigFor(engine.LogDriver);
+        w.WriteStartObject("LogConfig");
+        w.WriteString("Type", logType);
+        Map(w, "Config", logOptions);
+        w.WriteEndObject();
+        engine.UsernsMode.Iter(u => w.WriteString("UsernsMode", u));
+        w.WriteEndObject();
+    }
 
     // Relabelling (:z/:Z) exists only in the Binds syntax. Sources with ':' cannot be expressed there; the
     // planner's paths come from BOINC's slot layout, which has none.
@@ -99,28 +147,55 @@ public static class ContainerSpecConverter
         return $"{Host.MountSources.Verified(m.Source)}:{m.Target}:{string.Join(',', opts)}";
     }
 
-    private static IDictionary<string, EmptyStruct> ExposedPorts(ContainerSpec spec)
-    {
-        var d = new Dictionary<string, EmptyStruct>();
-        foreach (var p in spec.Ports) d[PortKey(p.ContainerPort, p.Protocol)] = default;
-        spec.WebGraphicsGuestPort.Iter(p => d[PortKey(p, PortProtocol.Tcp)] = default);
-        return d;
-    }
+    private static IEnumerable<string> ExposedPorts(ContainerSpec spec) =>
+        spec.Ports.Map(p => PortKey(p.ContainerPort, p.Protocol))
+            .Then(spec.WebGraphicsGuestPort.Map(p => PortKey(p, PortProtocol.Tcp)).ToSeq())
+            .Distinct();
 
-    private static IDictionary<string, IList<PortBinding>> PortBindings(ContainerSpec spec)
+    private static void PortBindings(Utf8JsonWriter w, ContainerSpec spec)
     {
-        var d = new Dictionary<string, IList<PortBinding>>();
+        var d = new Dictionary<string, List<(string HostIp, string HostPort)>>();
         foreach (var p in spec.Ports)
         {
             var key = PortKey(p.ContainerPort, p.Protocol);
-            if (!d.TryGetValue(key, out var list)) d[key] = list = new List<PortBinding>();
-            list.Add(new PortBinding { HostIP = p.HostIp, HostPort = p.HostPort.ToString(CultureInfo.InvariantCulture) });
+            if (!d.TryGetValue(key, out var list)) d[key] = list = new();
+            list.Add((p.HostIp, p.HostPort.ToString(CultureInfo.InvariantCulture)));
         }
 
         // Web graphics: the engine picks a free host port on loopback; the wrapper reads it back and tells BOINC.
-        spec.WebGraphicsGuestPort.Iter(p =>
-            d[PortKey(p, PortProtocol.Tcp)] = new List<PortBinding> { new() { HostIP = "127.0.0.1", HostPort = "" } });
-        return d;
+        spec.WebGraphicsGuestPort.Iter(p => d[PortKey(p, PortProtocol.Tcp)] = new() { ("127.0.0.1", "") });
+        w.WriteStartObject("PortBindings");
+        foreach (var (key, bindings) in d)
+        {
+            w.WriteStartArray(key);
+            foreach (var (ip, port) in bindings)
+            {
+                w.WriteStartObject();
+                w.WriteString("HostIp", ip);
+                w.WriteString("HostPort", port);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+            w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    private static void Map(Utf8JsonWriter w, string name, IEnumerable<(string Key, string Value)> entries)
+    {
+        w.WriteStartObject(name);
+        foreach (var (k, v) in entries)
+            w.WriteString(k, v);
+        w.WriteEndObject();
     }
 
     private static string PortKey(int port, PortProtocol protocol) =>

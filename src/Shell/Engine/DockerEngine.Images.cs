@@ -9,7 +9,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core;
 using Boinc.Persist.Core.Planning;
-using Docker.DotNet.Models;
+using System.Net.Http;
+using System.Text.Json;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
@@ -30,9 +31,8 @@ public sealed partial class DockerEngine
     {
         var r = await Call("inspect image " + tag, ct, async t =>
         {
-            var i = await client.Images.InspectImageAsync(tag, t).ConfigureAwait(false);
-            var labels = i.Config?.Labels;
-            return labels is not null && labels.TryGetValue(Labels.Owner, out var v) && v == Labels.OwnerValue;
+            using var doc = await InspectImageJson(tag, t).ConfigureAwait(false);
+            return doc.RootElement.Get("Config").StringMap("Labels").TryGetValue(Labels.Owner, out var v) && v == Labels.OwnerValue;
         }).ConfigureAwait(false);
         return Recover(r, e => e is EngineError.NotFound, false);
     }
@@ -212,11 +212,7 @@ public sealed partial class DockerEngine
             return users.Map(_ => false);
         if (users.Exists(list => !list.IsEmpty))
             return false;
-        var removed = await Call("remove image " + tag, ct, async t =>
-        {
-            await client.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = false }, t).ConfigureAwait(false);
-            return true;
-        }).ConfigureAwait(false);
+        var removed = await Call("remove image " + tag, ct, t => DeleteImageCall(tag, t)).ConfigureAwait(false);
         // Absent already, or a container started using it meanwhile (409): not removed, not an error.
         var r = Recover(removed, e => e is EngineError.NotFound or EngineError.Conflict, false);
         if (r.Exists(x => x))
@@ -226,73 +222,105 @@ public sealed partial class DockerEngine
 
     public Task<Either<EngineError, Seq<StoredImage>>> StoredImages(string label, CancellationToken ct) =>
         Call("list images", ct, async t =>
-            (await client.Images.ListImagesAsync(
-                new ImagesListParameters { All = false, Filters = Filter("label", label) }, t).ConfigureAwait(false))
-            .Select(i => new StoredImage(
-                i.ID,
-                (i.RepoTags ?? new List<string>()).Where(x => x != "<none>:<none>").Select(EngineDifferences.ShortImageName).ToSeq().Strict(),
-                i.Size,
-                (IReadOnlyDictionary<string, string>)(i.Labels ?? new Dictionary<string, string>())))
-            .ToSeq().Strict());
+            (await ImageList(label, t).ConfigureAwait(false))
+            .Map(i => new StoredImage(
+                i.Str("Id"),
+                i.Strings("RepoTags").Filter(x => x != "<none>:<none>").Map(EngineDifferences.ShortImageName).Strict(),
+                i.Long("Size"),
+                i.StringMap("Labels"))));
 
     public async Task<Either<EngineError, bool>> DeleteImage(string id, CancellationToken ct)
     {
-        var r = await Call("remove image " + id, ct, async t =>
-        {
-            await client.Images.DeleteImageAsync(id, new ImageDeleteParameters { Force = false }, t).ConfigureAwait(false);
-            return true;
-        }).ConfigureAwait(false);
+        var r = await Call("remove image " + id, ct, t => DeleteImageCall(id, t)).ConfigureAwait(false);
         return Recover(r, e => e is EngineError.NotFound or EngineError.Conflict, false);
     }
+
+    private async Task<bool> DeleteImageCall(string name, CancellationToken ct)
+    {
+        await api.Call(HttpMethod.Delete, EngineApi.Query($"/images/{EngineApi.Segment(name)}", ("force", "0")), ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private Task<JsonDocument> InspectImageJson(string tag, CancellationToken ct) =>
+        api.Json(HttpMethod.Get, $"/images/{EngineApi.Segment(tag)}/json", ct);
 
     private static Seq<string> Seq1(string x) => LanguageExt.Prelude.Seq1(x);
 
     private async Task<Either<EngineError, Option<string>>> ImageId(string tag, CancellationToken ct)
     {
-        var r = await Call("inspect image " + tag, ct, t => client.Images.InspectImageAsync(tag, t)).ConfigureAwait(false);
+        var r = await Call("inspect image " + tag, ct, async t =>
+        {
+            using var doc = await InspectImageJson(tag, t).ConfigureAwait(false);
+            return doc.RootElement.Str("Id");
+        }).ConfigureAwait(false);
         return r.Match<Either<EngineError, Option<string>>>(
-            i => Option<string>.Some(i.ID),
+            id => Option<string>.Some(id),
             e => e is EngineError.NotFound ? Option<string>.None : e);
     }
 
     private async Task<Either<EngineError, Unit>> Build(ImagePlan image, string dockerfile, TextWriter log, CancellationToken ct)
     {
         var op = "build " + image.Tag;
-        var parameters = new ImageBuildParameters
-        {
-            Dockerfile = "Dockerfile",
-            Tags = new List<string> { image.Tag },
-            Labels = image.Labels.Then(image.Build.Labels).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Last().Value),
-            BuildArgs = image.Build.BuildArgs.ToDictionary(a => a.Key, a => a.Value),
-            NoCache = image.Build.NoCache,
-            Remove = true,
-            ForceRemove = true,
-        };
-        image.Build.Target.Iter(t => parameters.Target = t);
-        image.Build.Platform.Iter(p => parameters.Platform = p);
+        var path = EngineApi.Query(
+            "/build",
+            ("t", image.Tag),
+            ("dockerfile", "Dockerfile"),
+            ("labels", EngineApi.StringMap(image.Labels.Then(image.Build.Labels).GroupBy(l => l.Key)
+                .Select(g => new KeyValuePair<string, string>(g.Key, g.Last().Value)))),
+            ("buildargs", EngineApi.StringMap(image.Build.BuildArgs.Map(a => new KeyValuePair<string, string>(a.Key, a.Value)))),
+            ("nocache", image.Build.NoCache ? "1" : "0"),
+            ("rm", "1"),
+            ("forcerm", "1"),
+            ("target", image.Build.Target.MatchUnsafe(t => t, () => null)),
+            ("platform", image.Build.Platform.MatchUnsafe(p => p, () => null)));
 
         string? failure = null;
-        var progress = new JsonProgress(m =>
-        {
-            if (!string.IsNullOrEmpty(m.Stream))
-                log.Write(m.Stream);
-            var error = m.Error?.Message;
-            if (!string.IsNullOrEmpty(error))
-            {
-                failure = error;
-                log.WriteLine("build error: " + error);
-            }
-        });
-
         var r = await EngineCalls.Run(op, policy, policy.BuildLimit, ct, async t =>
         {
-            using var context = EmptyContext(dockerfile);
-            await client.Images.BuildImageFromDockerfileAsync(
-                parameters, context, Array.Empty<AuthConfig>(), new Dictionary<string, string>(), progress, t).ConfigureAwait(false);
+            failure = null; // a retried attempt reports its own outcome
+            using var context = new StreamContent(EmptyContext(dockerfile));
+            context.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
+            using var response = await api.Send(HttpMethod.Post, path, context, streamed: true, t).ConfigureAwait(false);
+            await using var progress = await response.Content.ReadAsStreamAsync(t).ConfigureAwait(false);
+            using var lines = new StreamReader(progress, Encoding.UTF8);
+            // The engine reports the build as JSON messages, one a line: the build's output, or its error.
+            while (await lines.ReadLineAsync(t).ConfigureAwait(false) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line))
+                    continue;
+                var (output, error) = BuildMessage(line);
+                if (output.Length > 0)
+                    log.Write(output);
+                if (error.Length > 0)
+                {
+                    failure = error;
+                    log.WriteLine("build error: " + error);
+                }
+            }
+
             return Unit.Default;
         }).ConfigureAwait(false);
         await log.FlushAsync(ct).ConfigureAwait(false);
         return r.Bind<Unit>(u => failure is null ? u : new EngineError.Failed(op, failure));
+    }
+
+    /// <summary>
+    /// One line of the engine's build progress: its output (<c>stream</c>) and its error (<c>errorDetail.message</c>,
+    /// else <c>error</c>). A line that is not such a message is output as it came, so nothing the engine said is lost.
+    /// </summary>
+    public static (string Output, string Error) BuildMessage(string line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var m = doc.RootElement;
+            var detail = m.Get("errorDetail").Str("message");
+            return (m.Str("stream"), detail.Length > 0 ? detail : m.Str("error"));
+        }
+        catch (JsonException)
+        {
+            return (line + "\n", "");
+        }
     }
 
     /// <summary>A tar holding only the Dockerfile: nothing on the host can reach the build.</summary>
@@ -312,10 +340,5 @@ public sealed partial class DockerEngine
 
         tar.Position = 0;
         return tar;
-    }
-
-    private sealed class JsonProgress(Action<JSONMessage> report) : IProgress<JSONMessage>
-    {
-        public void Report(JSONMessage value) => report(value);
     }
 }

@@ -4,8 +4,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
-using Docker.DotNet;
-using Docker.DotNet.Models;
+using System.Net.Http;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
@@ -62,40 +61,38 @@ public sealed partial class DockerEngine
     private async Task<Either<EngineError, Unit>> Relay(
         string name, bool follow, DateTimeOffset? since, LineSplitter lines, TextWriter sink, long[] relayed, CancellationToken ct)
     {
-        var opened = await Call("logs " + name, ct, t => client.Containers.GetContainerLogsAsync(
-            name,
-            new ContainerLogsParameters
-            {
-                ShowStdout = true,
-                ShowStderr = true,
-                Follow = follow,
-                Timestamps = false,
-                // Re-attached: only what is new, so stderr.txt does not get the old output twice.
-                Since = since is { } at ? UnixSeconds(at) : null,
-            },
-            t)).ConfigureAwait(false);
-        if (opened.Case is not MultiplexedStream stream)
+        var path = EngineApi.Query(
+            $"/containers/{EngineApi.Segment(name)}/logs",
+            ("stdout", "1"),
+            ("stderr", "1"),
+            ("follow", follow ? "1" : "0"),
+            ("timestamps", "0"),
+            // Re-attached: only what is new, so stderr.txt does not get the old output twice.
+            ("since", since is { } at ? UnixSeconds(at) : null));
+        var opened = await Call("logs " + name, ct, t => api.Send(HttpMethod.Get, path, null, streamed: true, t)).ConfigureAwait(false);
+        if (opened.Case is not HttpResponseMessage response)
             return opened.Map(_ => Unit.Default);
 
-        using (stream)
+        using (response)
         {
             var buffer = new byte[16 * 1024];
             var seen = new long[2];
             try
             {
+                await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                var frames = new LogFrames(body, Multiplexed(response));
                 while (true)
                 {
-                    var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false);
-                    if (read.EOF)
+                    var (count, err) = await frames.Read(buffer, ct).ConfigureAwait(false);
+                    if (count == 0)
                         return Unit.Default;
-                    var err = read.Target == MultiplexedStream.TargetStream.StandardError;
                     var which = err ? 1 : 0;
-                    var from = (int)Math.Clamp(relayed[which] - seen[which], 0, read.Count);
-                    seen[which] += read.Count;
-                    if (from == read.Count)
+                    var from = (int)Math.Clamp(relayed[which] - seen[which], 0, count);
+                    seen[which] += count;
+                    if (from == count)
                         continue;
-                    relayed[which] += read.Count - from;
-                    lines.Add(err, buffer.AsSpan(from, read.Count - from));
+                    relayed[which] += count - from;
+                    lines.Add(err, buffer.AsSpan(from, count - from));
                     await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }
@@ -111,6 +108,61 @@ public sealed partial class DockerEngine
         }
     }
 
+    /// <summary>
+    /// Whether the log answer is multiplexed (an 8-byte header before each piece: which stream, how long), as
+    /// for every container without a terminal, ours included; the engines name a terminal's raw stream
+    /// <c>application/vnd.docker.raw-stream</c>, which is all stdout.
+    /// </summary>
+    private static bool Multiplexed(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType != "application/vnd.docker.raw-stream";
+
+    /// <summary>
+    /// Reads the engine's log stream as pieces of stdout or stderr. A multiplexed stream's header is
+    /// <c>[kind, 0, 0, 0, size (4 bytes, big-endian)]</c> (kind 1 stdout, 2 stderr; 0, stdin, is not sent for logs
+    /// and is read as stdout); a piece larger than the buffer comes in several reads.
+    /// </summary>
+    private sealed class LogFrames(Stream body, bool multiplexed)
+    {
+        private readonly byte[] header = new byte[8];
+        private long left;
+        private bool stderr;
+
+        /// <summary>The next bytes into <paramref name="buffer"/>: how many (0 at the end) and whether stderr's.</summary>
+        public async Task<(int Count, bool Stderr)> Read(byte[] buffer, CancellationToken ct)
+        {
+            if (!multiplexed)
+                return (await body.ReadAsync(buffer, ct).ConfigureAwait(false), false);
+            while (left == 0)
+            {
+                if (!await Fill(header, ct).ConfigureAwait(false))
+                    return (0, false);
+                stderr = header[0] == 2;
+                left = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
+            }
+
+            var n = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), ct).ConfigureAwait(false);
+            if (n == 0)
+                throw new IOException("the engine's log stream ended inside a piece of output");
+            left -= n;
+            return (n, stderr);
+        }
+
+        /// <summary>A whole header, or false at a clean end of the stream (before its first byte).</summary>
+        private async Task<bool> Fill(byte[] into, CancellationToken ct)
+        {
+            var got = 0;
+            while (got < into.Length)
+            {
+                var n = await body.ReadAsync(into.AsMemory(got), ct).ConfigureAwait(false);
+                if (n == 0)
+                    return got == 0 ? false : throw new IOException("the engine's log stream ended inside a header");
+                got += n;
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Size of one engine log file of a container, and how many the engine keeps (json-file, local).</summary>
     public const string LogMaxSize = "10m";
     public const string LogMaxFiles = "2";
@@ -121,21 +173,15 @@ public sealed partial class DockerEngine
     /// max-file; Podman's k8s-file with max-size (it keeps one file and truncates it). The relay to stderr.txt
     /// follows the stream across rotations.
     /// </summary>
-    public static LogConfig LogConfigFor(Option<string> driver)
+    public static (string Type, Seq<(string Key, string Value)> Options) LogConfigFor(Option<string> driver)
     {
         var type = driver.IfNone("json-file");
-        var options = new System.Collections.Generic.Dictionary<string, string>();
-        if (type is "json-file" or "local")
+        return type switch
         {
-            options["max-size"] = LogMaxSize;
-            options["max-file"] = LogMaxFiles;
-        }
-        else if (type == "k8s-file")
-        {
-            options["max-size"] = LogMaxSize;
-        }
-
-        return new LogConfig { Type = type, Config = options };
+            "json-file" or "local" => (type, LanguageExt.Prelude.Seq(("max-size", LogMaxSize), ("max-file", LogMaxFiles))),
+            "k8s-file" => (type, LanguageExt.Prelude.Seq1(("max-size", LogMaxSize))),
+            _ => (type, Seq<(string, string)>.Empty),
+        };
     }
 
     private static string UnixSeconds(DateTimeOffset at)

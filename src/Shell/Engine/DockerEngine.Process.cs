@@ -10,7 +10,9 @@ public sealed partial class DockerEngine : IContainerProcess
     public Task<Either<EngineError, ContainerProcess>> MainProcess(string name, CancellationToken ct) =>
         Call("inspect " + name, ct, async t =>
         {
-            var c = await client.Containers.InspectContainerAsync(name, t).ConfigureAwait(false);
-            return new ContainerProcess(c.ID, c.State?.Running == true ? (int)c.State.Pid : 0);
+            using var doc = await InspectJson(name, t).ConfigureAwait(false);
+            var c = doc.RootElement;
+            var state = c.Get("State");
+            return new ContainerProcess(c.Str("Id"), state.Bool("Running") ? (int)state.Long("Pid") : 0);
         });
 }

@@ -7,30 +7,30 @@ using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Slots;
-using Docker.DotNet;
-using Docker.DotNet.Models;
+using System.Net;
+using System.Net.Http;
+using System.Text.Json;
 using LanguageExt;
 using ContainerSpec = Boinc.Persist.Core.Planning.ContainerSpec;
 
 namespace Boinc.Persist.Shell.Engine;
 
 /// <summary>
-/// <see cref="IEngine"/> over Docker.DotNet (Docker Engine API, also served by Podman). Unversioned requests, so
-/// Docker 20.10 (API 1.41) and Podman work as well as current engines.
+/// <see cref="IEngine"/> over the Docker Engine API (also served by Podman), through <see cref="EngineApi"/>.
 /// </summary>
 public sealed partial class DockerEngine : IEngine
 {
-    private readonly DockerClient client;
+    private readonly EngineApi api;
     private readonly EnginePolicy policy;
     private EngineTraits? traits;
     // The last /version answer: Traits reads the product from it instead of asking again (the start asks both).
-    private VersionResponse? version;
+    private VersionFacts? version;
 
     public DockerEngine(EngineEndpoint endpoint, EnginePolicy? policy = null)
     {
         Endpoint = endpoint;
         this.policy = policy ?? EnginePolicy.Default;
-        client = new DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
+        api = new EngineApi(endpoint.Uri);
     }
 
     public EngineEndpoint Endpoint { get; }
@@ -48,17 +48,38 @@ public sealed partial class DockerEngine : IEngine
     public Task<Either<EngineError, EngineVersion>> Version(CancellationToken ct) =>
         Call("version", ct, async t =>
         {
-            var v = await client.System.GetVersionAsync(t).ConfigureAwait(false);
+            var v = await AskVersion(t).ConfigureAwait(false);
             version = v;
-            return new EngineVersion(v.Version ?? "", v.APIVersion ?? "", v.Os ?? "");
+            return v.Version;
         });
+
+    /// <summary>What <c>/version</c> says: the version triple, and the product's platform and component names.</summary>
+    private sealed record VersionFacts(EngineVersion Version, string Platform, Seq<string> Components);
+
+    private async Task<VersionFacts> AskVersion(CancellationToken ct)
+    {
+        using var doc = await api.Json(HttpMethod.Get, "/version", ct).ConfigureAwait(false);
+        var v = doc.RootElement;
+        return new VersionFacts(
+            new EngineVersion(v.Str("Version"), v.Str("ApiVersion"), v.Str("Os")),
+            v.Get("Platform").Str("Name"),
+            v.Get("Components").Items().Select(c => c.Str("Name")).ToSeq().Strict());
+    }
+
+    /// <summary>A container's inspect answer (the caller disposes it).</summary>
+    private Task<JsonDocument> InspectJson(string name, CancellationToken ct) =>
+        api.Json(HttpMethod.Get, $"/containers/{EngineApi.Segment(name)}/json", ct);
 
     public async Task<Either<EngineError, Observation>> Inspect(string name, CancellationToken ct)
     {
-        var r = await Call("inspect " + name, ct, t => client.Containers.InspectContainerAsync(name, t)).ConfigureAwait(false);
-        return r.Match<Either<EngineError, Observation>>(
-            c => Observation.From(c.ID, c.State?.Status ?? "", (int)(c.State?.ExitCode ?? 0), RunFactsOf(c.State)),
-            e => e is EngineError.NotFound ? new Observation.Absent() : e);
+        var r = await Call("inspect " + name, ct, async t =>
+        {
+            using var doc = await InspectJson(name, t).ConfigureAwait(false);
+            var c = doc.RootElement;
+            var state = c.Get("State");
+            return Observation.From(c.Str("Id"), state.Str("Status"), (int)state.Long("ExitCode"), RunFactsOf(state));
+        }).ConfigureAwait(false);
+        return r.Match<Either<EngineError, Observation>>(o => o, e => e is EngineError.NotFound ? new Observation.Absent() : e);
     }
 
     public async Task<Either<EngineError, string>> Create(ContainerSpec spec, IReadOnlyList<string> command, CancellationToken ct)
@@ -67,14 +88,18 @@ public sealed partial class DockerEngine : IEngine
         if (known.Case is EngineError failed)
             return failed;
         var (adapted, options) = EngineDifferences.Adapt(spec, known.RightToSeq().Head());
-        var parameters = ContainerSpecConverter.ToCreateParameters(adapted, spec.Image.Tag, options);
-        if (command.Count > 0)
-            parameters.Cmd = command.ToList();
-        var created = PodmanConflict(await Call("create " + spec.Name, ct, t => client.Containers.CreateContainerAsync(parameters, t))
-            .ConfigureAwait(false));
+        var body = ContainerSpecConverter.ToCreateBody(adapted, spec.Image.Tag, options, command.ToSeq().Strict());
+        var created = PodmanConflict(await Call("create " + spec.Name, ct, async t =>
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var doc = await api.Json(HttpMethod.Post, EngineApi.Query("/containers/create", ("name", spec.Name)), t, content)
+                .ConfigureAwait(false);
+            return doc.RootElement.Str("Id");
+        }).ConfigureAwait(false));
         // Idempotent by name: a container of that name exists already (we created it before being killed).
         return await created.MatchAsync<Either<EngineError, string>>(
-            r => r.ID,
+            id => id,
             async e => e is EngineError.Conflict
                 ? (await Inspect(spec.Name, ct).ConfigureAwait(false)).Bind<string>(o => IdOf(o) is { } id ? id : e)
                 : e).ConfigureAwait(false);
@@ -90,14 +115,14 @@ public sealed partial class DockerEngine : IEngine
             return known;
         var r = await Call("info", ct, async t =>
         {
-            var v = version ?? await client.System.GetVersionAsync(t).ConfigureAwait(false);
-            var i = await client.System.GetSystemInfoAsync(t).ConfigureAwait(false);
-            var kind = EngineDifferences.KindFrom(
-                v.Platform?.Name ?? "", (v.Components ?? new List<ComponentVersion>()).Select(c => c.Name ?? "").ToSeq().Strict());
-            var cgroup = int.TryParse(i.CgroupVersion, out var n) ? n : PodmanHostFacts.HostCgroupVersion();
+            var v = version ?? await AskVersion(t).ConfigureAwait(false);
+            using var info = await api.Json(HttpMethod.Get, "/info", t).ConfigureAwait(false);
+            var i = info.RootElement;
+            var kind = EngineDifferences.KindFrom(v.Platform, v.Components);
+            var cgroup = int.TryParse(i.Str("CgroupVersion"), out var n) ? n : PodmanHostFacts.HostCgroupVersion();
             return new EngineTraits(
                 kind,
-                EngineDifferences.RootlessFrom((i.SecurityOptions ?? new List<string>()).ToSeq().Strict())
+                EngineDifferences.RootlessFrom(i.Strings("SecurityOptions"))
                 || (kind == EngineKind.Podman && PodmanHostFacts.SocketOwnedByUser(Endpoint.Uri)),
                 PodmanHostFacts.SelinuxEnforcing(),
                 cgroup,
@@ -113,22 +138,22 @@ public sealed partial class DockerEngine : IEngine
     public Task<Either<EngineError, Unit>> Start(string name, CancellationToken ct) =>
         Call("start " + name, ct, async t =>
         {
-            // false = 304: already running.
-            await client.Containers.StartContainerAsync(name, new ContainerStartParameters(), t).ConfigureAwait(false);
+            // 304: already running.
+            await api.Call(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/start", t, HttpStatusCode.NotModified).ConfigureAwait(false);
             return Unit.Default;
         });
 
     public Task<Either<EngineError, Unit>> Pause(string name, CancellationToken ct) =>
         AlreadyIsOk(Call("pause " + name, ct, async t =>
         {
-            await client.Containers.PauseContainerAsync(name, t).ConfigureAwait(false);
+            await api.Call(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/pause", t).ConfigureAwait(false);
             return Unit.Default;
         }), "is already paused");
 
     public Task<Either<EngineError, Unit>> Unpause(string name, CancellationToken ct) =>
         AlreadyIsOk(Call("unpause " + name, ct, async t =>
         {
-            await client.Containers.UnpauseContainerAsync(name, t).ConfigureAwait(false);
+            await api.Call(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/unpause", t).ConfigureAwait(false);
             return Unit.Default;
         }), "is not paused");
 
@@ -138,7 +163,8 @@ public sealed partial class DockerEngine : IEngine
         var r = await EngineCalls.Run("stop " + name, policy, grace + policy.CallLimit, ct, async t =>
         {
             var seconds = (uint)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
-            await client.Containers.StopContainerAsync(name, new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, t)
+            // 304: stopped already.
+            await api.Call(HttpMethod.Post, EngineApi.Query($"/containers/{EngineApi.Segment(name)}/stop", ("t", Num(seconds))), t, HttpStatusCode.NotModified)
                 .ConfigureAwait(false);
             return Unit.Default;
         }).ConfigureAwait(false);
@@ -150,7 +176,7 @@ public sealed partial class DockerEngine : IEngine
     {
         var r = await AlreadyIsOk(Call("kill " + name, ct, async t =>
         {
-            await client.Containers.KillContainerAsync(name, new ContainerKillParameters { Signal = "KILL" }, t)
+            await api.Call(HttpMethod.Post, EngineApi.Query($"/containers/{EngineApi.Segment(name)}/kill", ("signal", "KILL")), t)
                 .ConfigureAwait(false);
             return Unit.Default;
         }), "is not running", "can only kill running containers").ConfigureAwait(false);
@@ -161,7 +187,7 @@ public sealed partial class DockerEngine : IEngine
     {
         var r = await Call("remove " + name, ct, async t =>
         {
-            await client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, t)
+            await api.Call(HttpMethod.Delete, EngineApi.Query($"/containers/{EngineApi.Segment(name)}", ("force", "1"), ("v", "1")), t)
                 .ConfigureAwait(false);
             return Unit.Default;
         }).ConfigureAwait(false);
@@ -182,70 +208,75 @@ public sealed partial class DockerEngine : IEngine
         var ids = ((Option<string>)id.Case!).ToSeq().Add(image);
         var names = Seq1(image);
         return await Call("list containers of " + image, ct, async t =>
-            (await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, t).ConfigureAwait(false))
-            .Select(Listing)
-            .Where(c => ids.Exists(i => c.Uses(i, names)))
-            .ToSeq().Strict()).ConfigureAwait(false);
+            (await ContainerList(null, t).ConfigureAwait(false))
+            .Filter(c => ids.Exists(i => c.Uses(i, names)))).ConfigureAwait(false);
     }
 
     // RemoveImageIfUnused: in DockerEngine.Images.cs (imagegc: it takes the image's exclusive hold first).
 
     public Task<Either<EngineError, int>> WaitForExit(string name, TimeSpan limit, CancellationToken ct) =>
         EngineCalls.Run("wait " + name, policy, limit, ct, async t =>
-            (int)(await client.Containers.WaitContainerAsync(name, t).ConfigureAwait(false)).StatusCode);
+        {
+            using var doc = await api.Json(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/wait", t).ConfigureAwait(false);
+            return (int)doc.RootElement.Long("StatusCode");
+        });
 
     public Task<Either<EngineError, long>> CpuNanos(string name, CancellationToken ct) =>
         Call("stats " + name, ct, async t =>
         {
-            ContainerStatsResponse? last = null;
-            await client.Containers.GetContainerStatsAsync(
-                name,
-                new ContainerStatsParameters { Stream = false, OneShot = true },
-                new Progress(r => last = r),
-                t).ConfigureAwait(false);
-            return (long)(last?.CPUStats?.CPUUsage?.TotalUsage ?? 0);
+            using var doc = await api.Json(
+                HttpMethod.Get, EngineApi.Query($"/containers/{EngineApi.Segment(name)}/stats", ("stream", "0"), ("one-shot", "1")), t)
+                .ConfigureAwait(false);
+            return doc.RootElement.Get("cpu_stats").Get("cpu_usage").Long("total_usage");
         });
 
     public Task<Either<EngineError, Seq<ListedContainer>>> ListContainers(string label, CancellationToken ct) =>
-        Listed("list containers", Filter("label", label), ct);
+        Call("list containers", ct, t => ContainerList(EngineApi.Filter("label", label), t));
 
     public Task<Either<EngineError, Seq<ListedContainer>>> AllContainers(CancellationToken ct) =>
-        Listed("list containers", new Dictionary<string, IDictionary<string, bool>>(), ct);
+        Call("list containers", ct, t => ContainerList(null, t));
 
-    private Task<Either<EngineError, Seq<ListedContainer>>> Listed(
-        string op, IDictionary<string, IDictionary<string, bool>> filter, CancellationToken ct) =>
-        Call(op, ct, async t =>
-            (await client.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = filter }, t).ConfigureAwait(false))
-            .Select(Listing)
-            .ToSeq().Strict());
+    /// <summary>Every container in any state (<c>all</c>), with the engine filter when one is given.</summary>
+    private async Task<Seq<ListedContainer>> ContainerList(string? filter, CancellationToken ct)
+    {
+        using var doc = await api.Json(HttpMethod.Get, EngineApi.Query("/containers/json", ("all", "1"), ("filters", filter)), ct)
+            .ConfigureAwait(false);
+        return doc.RootElement.Items().Select(Listing).ToSeq().Strict();
+    }
 
-    private static ListedContainer Listing(ContainerListResponse c) =>
-        new(c.ID,
-            c.Names?.FirstOrDefault()?.TrimStart('/') ?? "",
-            c.State ?? "",
-            EngineDifferences.ShortImageName(c.Image ?? ""),
-            (IReadOnlyDictionary<string, string>)(c.Labels ?? new Dictionary<string, string>()))
+    private static ListedContainer Listing(JsonElement c) =>
+        new(c.Str("Id"),
+            c.Strings("Names").HeadOrNone().IfNone("").TrimStart('/'),
+            c.Str("State"),
+            EngineDifferences.ShortImageName(c.Str("Image")),
+            c.StringMap("Labels"))
         {
-            Mounts = (c.Mounts ?? new List<MountPoint>()).Select(m => m.Source ?? "").Where(m => m.Length > 0).ToSeq().Strict(),
-            ImageId = Core.Naming.BareImageId(c.ImageID ?? ""),
+            Mounts = c.Get("Mounts").Items().Select(m => m.Str("Source")).Where(m => m.Length > 0).ToSeq().Strict(),
+            ImageId = Core.Naming.BareImageId(c.Str("ImageID")),
         };
 
     public Task<Either<EngineError, Seq<ListedImage>>> ListImages(string label, CancellationToken ct) =>
         Call("list images", ct, async t =>
-            (await client.Images.ListImagesAsync(
-                new ImagesListParameters { All = false, Filters = Filter("label", label) }, t).ConfigureAwait(false))
-            .Select(i => new ListedImage(
-                i.ID,
+            (await ImageList(label, t).ConfigureAwait(false))
+            .Map(i => new ListedImage(
+                i.Str("Id"),
                 // Podman lists localhost/NAME for the NAME we built: report the name we gave.
-                (i.RepoTags ?? new List<string>()).Select(EngineDifferences.ShortImageName).ToSeq().Strict(),
-                (IReadOnlyDictionary<string, string>)(i.Labels ?? new Dictionary<string, string>())))
-            .ToSeq().Strict());
+                i.Strings("RepoTags").Map(EngineDifferences.ShortImageName).Strict(),
+                i.StringMap("Labels"))));
+
+    /// <summary>The images with <paramref name="label"/>, as the engine lists them (a copy of each, so no document outlives the call).</summary>
+    private async Task<Seq<JsonElement>> ImageList(string label, CancellationToken ct)
+    {
+        using var doc = await api.Json(
+            HttpMethod.Get, EngineApi.Query("/images/json", ("all", "0"), ("filters", EngineApi.Filter("label", label))), ct)
+            .ConfigureAwait(false);
+        return doc.RootElement.Items().Select(i => i.Clone()).ToSeq().Strict();
+    }
 
     public void Dispose()
     {
         ReleaseImageHolds(); // imagegc: this wrapper no longer uses its image (DockerEngine.Images.cs)
-        client.Dispose();
+        api.Dispose();
     }
 
     private async Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>
@@ -281,13 +312,15 @@ public sealed partial class DockerEngine : IEngine
         r.Match(v => Either<EngineError, T>.Right(v), e => already(e) ? Either<EngineError, T>.Right(value) : Either<EngineError, T>.Left(e));
 
     /// <summary>StartedAt, FinishedAt (None for the engines' zero time) and OOMKilled, for the exit rule.</summary>
-    private static RunFacts RunFactsOf(State? state)
+    private static RunFacts RunFactsOf(JsonElement state)
     {
         static Option<DateTimeOffset> Time(string? text) =>
             DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1970
                 ? t
                 : Option<DateTimeOffset>.None;
-        return state is null ? RunFacts.Unknown : new RunFacts(Time(state.StartedAt), Time(state.FinishedAt), state.OOMKilled);
+        return state.ValueKind != JsonValueKind.Object
+            ? RunFacts.Unknown
+            : new RunFacts(Time(state.Str("StartedAt")), Time(state.Str("FinishedAt")), state.Bool("OOMKilled"));
     }
 
     private static string? IdOf(Observation o) => o switch
@@ -301,11 +334,5 @@ public sealed partial class DockerEngine : IEngine
         _ => null,
     };
 
-    private static IDictionary<string, IDictionary<string, bool>> Filter(string key, string value) =>
-        new Dictionary<string, IDictionary<string, bool>> { [key] = new Dictionary<string, bool> { [value] = true } };
-
-    private sealed class Progress(Action<ContainerStatsResponse> report) : IProgress<ContainerStatsResponse>
-    {
-        public void Report(ContainerStatsResponse value) => report(value);
-    }
+    private static string Num(long n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -5,7 +5,6 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
-using Docker.DotNet;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
@@ -71,8 +70,12 @@ public static class EngineCalls
     /// again; a missing image is a 404 (<see cref="EngineError.NotFound"/>) and is never retried.
     /// </summary>
     public static bool IsStoreRace(Exception e) =>
-        e is DockerApiException { StatusCode: HttpStatusCode.InternalServerError } api
-        && api.ResponseBody is { } body
+        e is EngineApiException api && IsStoreRace(api.StatusCode, api.ResponseBody);
+
+    /// <summary>The same test on a status and body (a test's own engine client reads them from its exception).</summary>
+    public static bool IsStoreRace(HttpStatusCode status, string? body) =>
+        status == HttpStatusCode.InternalServerError
+        && body is not null
         && (body.Contains("locating image with ID", StringComparison.Ordinal)
             || body.Contains("layer not known", StringComparison.Ordinal));
 
@@ -80,14 +83,14 @@ public static class EngineCalls
     {
         switch (e)
         {
-            case DockerContainerNotFoundException or DockerImageNotFoundException:
-                return new EngineError.NotFound(op, Message(e));
-            case DockerApiException api when api.StatusCode == HttpStatusCode.NotFound:
-                return new EngineError.NotFound(op, Message(e));
-            case DockerApiException api when api.StatusCode == HttpStatusCode.Conflict:
-                return new EngineError.Conflict(op, Message(e));
-            case DockerApiException api:
-                return new EngineError.Failed(op, $"{(int)api.StatusCode} {Message(e)}");
+            case EngineApiException { StatusCode: HttpStatusCode.NotFound } api:
+                return new EngineError.NotFound(op, api.Message);
+            case EngineApiException { StatusCode: HttpStatusCode.Conflict } api:
+                return new EngineError.Conflict(op, api.Message);
+            case EngineApiException api:
+                return new EngineError.Failed(op, $"{(int)api.StatusCode} {api.Message}");
+            case NotSupportedException unsupported:
+                return new EngineError.Failed(op, unsupported.Message);
         }
 
         for (var inner = e; inner is not null; inner = inner.InnerException)
@@ -102,8 +105,4 @@ public static class EngineCalls
             return new EngineError.Unreachable(op, $"{e.GetType().Name}: {e.Message}");
         return new EngineError.Failed(op, $"{e.GetType().Name}: {e.Message}");
     }
-
-    /// <summary>The engine's own message (its JSON body carries it) without the library's boilerplate.</summary>
-    private static string Message(Exception e) =>
-        e is DockerApiException api && !string.IsNullOrWhiteSpace(api.ResponseBody) ? api.ResponseBody.Trim() : e.Message;
 }

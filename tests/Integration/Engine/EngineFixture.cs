@@ -144,7 +144,7 @@ public sealed class EngineFixture : IAsyncLifetime
             {
                 throw new TimeoutException($"Docker engine at {Endpoint} did not complete `{what}` within {limit}.");
             }
-            catch (DockerApiException e) when (attempt < 10 && EngineCalls.IsStoreRace(e))
+            catch (DockerApiException e) when (attempt < 10 && EngineCalls.IsStoreRace(e.StatusCode, e.ResponseBody))
             {
                 await Task.Delay(100 * attempt, cts.Token);
             }

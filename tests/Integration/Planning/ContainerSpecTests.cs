@@ -218,7 +218,7 @@ public sealed class ContainerSpecTests(EngineFixture engine)
             Boinc.Persist.Shell.Engine.EngineEndpoint.FromUri(engine.Endpoint.ToString()));
         var traits = (await adapter.Traits(default)).Match(t => t, e => throw new InvalidOperationException(e.ToString()));
         var (spec, options) = Boinc.Persist.Shell.Engine.EngineDifferences.Adapt(plan.Container, traits);
-        var parameters = ContainerSpecConverter.ToCreateParameters(spec, engine.BaseImage, options);
+        var parameters = Boinc.Persist.TestSupport.CreateBodies.Parameters(spec, engine.BaseImage, options);
         parameters.Labels ??= new Dictionary<string, string>();
         foreach (var (key, value) in engine.TestLabels) parameters.Labels[key] = value;
         parameters.Cmd = ["/bin/sh", "-c", script];

@@ -95,7 +95,7 @@ public sealed class InputMountContainerTests(EngineFixture engine)
 
     private async Task<long> Run(Plan plan, string script)
     {
-        var parameters = ContainerSpecConverter.ToCreateParameters(plan.Container, engine.BaseImage);
+        var parameters = Boinc.Persist.TestSupport.CreateBodies.Parameters(plan.Container, engine.BaseImage);
         parameters.Labels ??= new Dictionary<string, string>();
         foreach (var (key, value) in engine.TestLabels) parameters.Labels[key] = value;
         parameters.Cmd = ["/bin/sh", "-c", script];

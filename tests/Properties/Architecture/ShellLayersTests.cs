@@ -87,14 +87,18 @@ public sealed class ShellLayersTests
     }
 
     [Fact]
-    public void Docker_DotNet_is_referenced_only_by_the_engine_adapter()
+    public void The_engine_is_spoken_to_only_by_the_engine_adapter_and_without_Docker_DotNet()
     {
+        // Issue 17: the wrapper's own engine client (Engine/EngineApi.cs) replaced Docker.DotNet, which the tests
+        // alone still use to look at containers from outside.
+        var shell = typeof(Boinc.Persist.Shell.Program).Assembly;
+        Assert.DoesNotContain(shell.GetReferencedAssemblies(), a => a.Name!.StartsWith("Docker.DotNet", StringComparison.Ordinal));
         var users = Sources()
-            .Where(s => File.ReadAllText(Path.Combine(Shell, s.File)).Contains("Docker.DotNet", StringComparison.Ordinal))
+            .Where(s => File.ReadAllText(Path.Combine(Shell, s.File)).Contains("using System.Net.Http;", StringComparison.Ordinal))
             .ToArray();
-        Assert.Contains(users, u => u.File == "Engine/DockerEngine.cs");
+        Assert.Contains(users, u => u.File == "Engine/EngineApi.cs");
         var outside = users.Where(u => u.Folder != "Engine").Select(u => u.File).ToArray();
-        Assert.True(outside.Length == 0, "Docker.DotNet outside src/Shell/Engine/: " + string.Join(", ", outside));
+        Assert.True(outside.Length == 0, "HTTP outside src/Shell/Engine/: " + string.Join(", ", outside));
     }
 
     [Fact]

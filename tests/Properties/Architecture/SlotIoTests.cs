@@ -28,6 +28,7 @@ public class SlotIoTests
         ["Engine/CgroupPaths.cs"] = "/proc/PID/cgroup and /proc/self/mountinfo, read once per container start",
         ["Engine/EngineProbe.cs"] = "engine sockets and config",
         ["Engine/HostLock.cs"] = "the host-wide lock directory",
+        ["Engine/DockerEngine.Images.cs"] = "the engine's build progress, read from its HTTP answer",
         ["Engine/PodmanHostFacts.cs"] = "/sys and /proc facts",
         ["Engine/PodmanService.cs"] = "the private Podman service's socket and run directory",
         ["Doctor/DoctorCommand.cs"] = "/etc/subuid and /etc/subgid",

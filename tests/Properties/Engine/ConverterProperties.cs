@@ -19,7 +19,7 @@ public class ConverterProperties
         Prop.ForAll(Arb.From(Generators.ValidPlanInputGen()), input =>
         {
             var spec = Planner.Make(input).Value.Map(p => p.Container).IfNone(() => throw new System.Exception("invalid plan"));
-            var p = ContainerSpecConverter.ToCreateParameters(spec, "img:1");
+            var p = Boinc.Persist.TestSupport.CreateBodies.Parameters(spec, "img:1");
             var h = p.HostConfig!;
             var mountTargets = h.Mounts!.Select(m => m.Target!).Concat(h.Binds!.Select(b => b.Split(':')[1])).OrderBy(t => t);
             return (p.Name == spec.Name

@@ -3,7 +3,6 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Shell.Engine;
-using Docker.DotNet;
 using LanguageExt;
 using Xunit;
 
@@ -39,7 +38,7 @@ public class EngineCallsTests
         {
             calls++;
             return calls <= failures
-                ? Task.FromException<string>(new DockerApiException(status, body))
+                ? Task.FromException<string>(new EngineApiException(status, body))
                 : Task.FromResult("sha256:cbdf");
         });
         return (r, calls);
@@ -77,6 +76,6 @@ public class EngineCallsTests
 
         Assert.True(r.IsLeft);
         Assert.Equal(1, calls);
-        Assert.False(EngineCalls.IsStoreRace(new DockerApiException(status, body)));
+        Assert.False(EngineCalls.IsStoreRace(new EngineApiException(status, body)));
     }
 }

@@ -80,7 +80,7 @@ public class PodmanDifferencesProperties
         {
             var (input, traits) = t;
             var (adapted, options) = EngineDifferences.Adapt(SpecOf(input), traits);
-            var p = ContainerSpecConverter.ToCreateParameters(adapted, "img:1", options);
+            var p = Boinc.Persist.TestSupport.CreateBodies.Parameters(adapted, "img:1", options);
             var h = p.HostConfig!;
             var podman = traits.Kind == EngineKind.Podman;
             var relabelled = h.Binds!.Count == adapted.Mounts.Count(m => m.Relabel != Relabel.None)
