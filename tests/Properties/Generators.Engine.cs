@@ -28,4 +28,22 @@ public static partial class Generators
         from repo in Gen.Elements("busybox", "boinc-persist/job", "boinc-persist/busybox", "my-project/app", "a")
         from tag in Gen.Elements("", ":1", ":latest", ":0123456789abcdef0123456789abcdef")
         select repo + tag;
+
+    /// <summary>
+    /// A container's log as the engine multiplexes it: pieces of stdout (kind 1) or stderr (kind 2), empty ones
+    /// included (an engine may send a header with size 0), some larger than a reader's buffer.
+    /// </summary>
+    public static Gen<Seq<(bool Stderr, byte[] Bytes)>> LogPiecesGen() =>
+        (from stderr in ArbMap.Default.GeneratorFor<bool>()
+         from size in Gen.Frequency((6, Gen.Choose(0, 64)), (3, Gen.Choose(65, 5000)), (1, Gen.Choose(16_000, 70_000)))
+         from seed in Gen.Choose(0, int.MaxValue)
+         select (stderr, Bytes(size, seed)))
+        .ListOf().Select(l => l.ToSeq().Strict());
+
+    private static byte[] Bytes(int size, int seed)
+    {
+        var b = new byte[size];
+        new System.Random(seed).NextBytes(b);
+        return b;
+    }
 }
