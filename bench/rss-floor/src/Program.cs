@@ -27,6 +27,9 @@ public static class Program
 #if F_SHA
         summary.Append(" sha=").Append(ShaWork.Run());
 #endif
+#if F_LIBCRYPTO
+        summary.Append(" sha-libcrypto=").Append(ShaLibcryptoWork.Run());
+#endif
 #if F_HTTP
         summary.Append(" http=").Append(HttpWork.Run("/var/run/docker.sock").GetAwaiter().GetResult());
 #endif

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
+using Boinc.Persist.Core.Hashing;
 using LanguageExt;
 using LanguageExt.Common;
 
@@ -40,7 +40,7 @@ public static class ManifestText
         }
 
         var body = b.ToString();
-        return body + "checksum " + Sha256Hex(body) + "\n";
+        return body + "checksum " + Sha256.HexOfText(body) + "\n";
     }
 
     public static Fin<Manifest> Parse(string text)
@@ -50,7 +50,7 @@ public static class ManifestText
             return Bad("no checksum line at the end (torn or truncated)");
         var body = text[..at];
         var sum = text[(at + "checksum ".Length)..^1];
-        if (sum != Sha256Hex(body))
+        if (sum != Sha256.HexOfText(body))
             return Bad("checksum does not match the content (torn or garbled)");
 
         var lines = body.Split('\n');
@@ -93,8 +93,6 @@ public static class ManifestText
             return Bad("trailing text after the last record");
         return new Manifest(gens.ToSeq());
     }
-
-    public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>A name or identity on one line: control characters become '?'.</summary>
     public static string OneLine(string s)

@@ -2,8 +2,8 @@ using Boinc.Persist.Core.Diagnostics;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
+using Boinc.Persist.Core.Hashing;
 using LanguageExt;
 using LanguageExt.Common;
 
@@ -112,8 +112,7 @@ public static class JournalText
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static string Hash(string text) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    private static string Hash(string text) => Sha256.HexOfText(text);
 
     private static Option<string> NonEmpty(string s) => s.Length == 0 ? Option<string>.None : s;
 

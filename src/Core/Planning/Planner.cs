@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Diagnostics;
+using Boinc.Persist.Core.Hashing;
 using LanguageExt;
 
 namespace Boinc.Persist.Core.Planning;
@@ -305,7 +305,7 @@ public static class Planner
         var canonical = new StringBuilder();
         canonical.Append("boinc-persist image v1\0dockerfile\0").Append(dockerfileText.Length).Append('\0').Append(dockerfileText);
         canonical.Append("\0build\0").Append(CreateArgs.FormatBuild(build));
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+        return Sha256.HexOfText(canonical.ToString());
     }
 
     private static Seq<Relaxation> RelaxationsOf(JobConfig c, Option<string> user)

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using Boinc.Persist.Core.Checkpoints;
 using Boinc.Persist.Shell.Host;
@@ -117,8 +116,7 @@ public static class DiskEffects
     public static FileFacts Facts(ISlotFiles slot, string relative)
     {
         using var f = slot.OpenRead(relative);
-        var hash = SHA256.HashData(f.Content);
-        return new FileFacts(f.Identity().Size, Convert.ToHexStringLower(hash));
+        return new FileFacts(f.Identity().Size, Sha256Files.HexOf(f.Content));
     }
 
     /// <summary>.NET puts the raw errno in HResult for I/O errors on Unix; ENOSPC also shows in the message.</summary>

@@ -119,6 +119,9 @@ public static class DoctorCommand
         lines.Add(("selinux", PodmanHostFacts.SelinuxState() + (PodmanHostFacts.SelinuxEnforcing() ? ": bind mounts are relabelled (:z)" : ": no relabelling")));
         var limits = PodmanHostFacts.Limits();
         lines.Add(("limits", $"nofile hard {limits.NofileHard.Map(n => n.ToString()).IfNone("unlimited")}, nproc hard {limits.NprocHard.Map(n => n.ToString()).IfNone("unlimited")}"));
+        lines.Add(("sha-256", Host.Sha256Files.Implementation));
+        if (!Host.Sha256Files.Native)
+            missing.Add("libcrypto.so.3 (Debian package libssl3, libssl3t64 from Debian 13) for checkpoint hashing at OpenSSL's speed; the managed SHA-256 in use is several times slower on large checkpoints");
 
         if (!facts.IsRoot && PodmanService.Executable() is not null && !HasSubordinateIds(Environment.UserName))
             missing.Add($"subordinate ids for {Environment.UserName} in /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {Environment.UserName})");

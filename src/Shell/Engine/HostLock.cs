@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -56,7 +55,7 @@ public sealed class HostLock : IDisposable
 
     /// <summary>The lock file's name for <paramref name="key"/> (the same in every directory).</summary>
     public static string FileName(string key) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32] + ".lock";
+        Core.Hashing.Sha256.HexOfText(key)[..32] + ".lock";
 
     public static string LockPath(string key)
     {

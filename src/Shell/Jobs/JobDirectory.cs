@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Security;
-using System.Security.Cryptography;
 using System.Text;
 using Boinc.Persist.Core;
 using Boinc.Persist.Core.Checkpoints;
@@ -10,6 +9,7 @@ using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Confinement;
 using Boinc.Persist.Core.Diagnostics;
 using Boinc.Persist.Core.Dockerfiles;
+using Boinc.Persist.Core.Hashing;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Slots;
 using Boinc.Persist.Shell.Host;
@@ -338,7 +338,7 @@ public static class JobDirectory
 
     /// <summary>SHA-256 of a configuration file's text as read, None when it is absent (or could not be read).</summary>
     private static Option<string> HashOf(Checked<Option<string>> text) =>
-        text.Value.Bind(t => t).Map(t => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(t))));
+        text.Value.Bind(t => t).Map(Sha256.HexOfText);
 
     /// <summary>
     /// The first start of a task pins its configuration (<see cref="ConfigPins"/>); every later start compares.

@@ -393,7 +393,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try
         {
-            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var sha = Sha256Files.Start();
             var toFd = (int)to.DangerousGetHandle();
             long offset = 0;
             int n;
@@ -402,11 +402,11 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 var chunk = buffer.AsSpan(0, n);
                 RandomAccess.Write(to, chunk, offset);
                 _ = StartWriteback(toFd, offset, n); // a hint only: see StartWriteback
-                sha.AppendData(chunk);
+                sha.Append(chunk);
                 offset += n;
             }
 
-            return new Core.Checkpoints.FileFacts(offset, Convert.ToHexStringLower(sha.GetHashAndReset()));
+            return new Core.Checkpoints.FileFacts(offset, Convert.ToHexStringLower(sha.Finish()));
         }
         finally
         {
@@ -427,8 +427,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         private readonly int[] lengths = new int[2];
         private readonly SemaphoreSlim toHash = new(0, 2);
         private readonly SemaphoreSlim free = new(2, 2);
-        private readonly System.Security.Cryptography.IncrementalHash sha =
-            System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        private readonly Sha256Files sha = Sha256Files.Start();
         private Exception? failure;
 
         private HashingCopy(int chunk)
@@ -469,7 +468,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 hasher.Join();
                 if (copy.failure is { } e)
                     throw new IOException($"hashing the copy failed: {e.Message}", e);
-                return new Core.Checkpoints.FileFacts(offset, Convert.ToHexStringLower(copy.sha.GetHashAndReset()));
+                return new Core.Checkpoints.FileFacts(offset, Convert.ToHexStringLower(copy.sha.Finish()));
             }
             finally
             {
@@ -505,7 +504,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 try
                 {
                     if (failure is null)
-                        sha.AppendData(buffers[i % 2], 0, n);
+                        sha.Append(buffers[i % 2].AsSpan(0, n));
                 }
                 catch (Exception e)
                 {

@@ -4,10 +4,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 using Boinc.Persist.Core;
 using Boinc.Persist.Core.Checkpoints;
+using Boinc.Persist.Core.Hashing;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Verification;
@@ -233,7 +233,7 @@ public static class CrashExploreCommand
         private static Seq<string> WorkFiles(DiskView v) =>
             v.Names.Keys.Where(n => !StoreLayout.IsWrapperPath(n) && Globs.MatchesAny(Patterns, n)).OrderBy(n => n, StringComparer.Ordinal).ToSeq();
 
-        private static FileFacts FactsOf(byte[] b) => new(b.Length, Convert.ToHexStringLower(SHA256.HashData(b)));
+        private static FileFacts FactsOf(byte[] b) => new(b.Length, Sha256.HexOf(b));
 
         private static StoreState StoreStateOf(DiskView v)
         {
@@ -326,7 +326,7 @@ public static class CrashExploreCommand
                     }
 
                     lines.Add(contiguous
-                        ? $"write {w.Path} {data.Count} bytes sha256:{Convert.ToHexStringLower(SHA256.HashData(data.ToArray()))[..16]}"
+                        ? $"write {w.Path} {data.Count} bytes sha256:{Sha256.HexOf(data.ToArray())[..16]}"
                         : $"write {w.Path} NON-SEQUENTIAL ({j - i} writes)");
                     i = j - 1;
                     continue;
@@ -466,7 +466,7 @@ public static class CrashExploreCommand
         /// </summary>
         private static string Outside(DiskView v) =>
             string.Join("; ", v.Names.Where(n => !StoreLayout.IsWrapperPath(n.Key) && !Globs.MatchesAny(Patterns, n.Key) && !IsRestoreTemp(n.Key))
-                .Select(n => $"{n.Key}={Convert.ToHexStringLower(SHA256.HashData(v.Data.GetValueOrDefault(n.Value, Array.Empty<byte>())))[..12]}")
+                .Select(n => $"{n.Key}={Sha256.HexOf(v.Data.GetValueOrDefault(n.Value, Array.Empty<byte>()))[..12]}")
                 .Concat(v.Dirs.Where(d => !StoreLayout.IsWrapperPath(d)).Select(d => d + "/")));
 
         private static bool IsRestoreTemp(string name) =>

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
+using Boinc.Persist.Core.Hashing;
 
 namespace Boinc.Persist.Shell.Verification;
 
@@ -46,7 +46,7 @@ public sealed class DiskView
         var b = new StringBuilder();
         foreach (var d in Dirs) b.Append("D ").Append(d).Append('\n');
         foreach (var (n, i) in Names)
-            b.Append("F ").Append(n).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(Data.GetValueOrDefault(i, Array.Empty<byte>())))).Append('\n');
+            b.Append("F ").Append(n).Append(' ').Append(Sha256.HexOf(Data.GetValueOrDefault(i, Array.Empty<byte>()))).Append('\n');
         return b.ToString();
     }
 

@@ -1,5 +1,6 @@
 using Boinc.Persist.Core.Checkpoints;
 using System.Linq;
+using Boinc.Persist.Core.Hashing;
 using LanguageExt;
 using LanguageExt.Common;
 
@@ -102,7 +103,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         return new StoreState(v.DirExists(StoreLayout.StoreDir), v.Read(StoreLayout.ManifestPath), v.Read(StoreLayout.TempManifestPath), gens);
     }
 
-    public static FileFacts Facts(string content) => new(content.Length, ManifestText.Sha256Hex(content));
+    public static FileFacts Facts(string content) => new(content.Length, Sha256.HexOfText(content));
 
     private static CommitOutcome Killed(ModelFs fs, int used) => new(fs, used, true, Option<long>.None, Option<Error>.None);
 

@@ -52,7 +52,9 @@ public static class ConformCommand
             return Program.Errors;
         }
 
-        var suiteMark = "cf" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+        // Names this run's containers, images and files apart from another run's on the same engine: it needs to
+        // differ between runs, not to be unguessable.
+        var suiteMark = "cf" + Random.Shared.Next(1 << 24).ToString("x6", System.Globalization.CultureInfo.InvariantCulture);
         var root = options.WorkRoot.IfNone(() => Path.Combine(Path.GetTempPath(), "boinc-persist-conform-" + suiteMark));
         Directory.CreateDirectory(root);
         root = Path.GetFullPath(root);

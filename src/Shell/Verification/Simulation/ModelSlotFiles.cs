@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Boinc.Persist.Core.Checkpoints;
+using Boinc.Persist.Core.Hashing;
 using Boinc.Persist.Core.Verification.Model;
 using Boinc.Persist.Shell.Host;
 using Boinc.Persist.Shell.Slots;
@@ -105,7 +106,7 @@ public sealed class ModelSlotFiles(ModelFs fs, int budget) : ISlotFiles
         Write(to, content);
         // As the real accessor's plain copy: the size and SHA-256 of the bytes written, hashed while copying.
         var bytes = Encoding.Latin1.GetBytes(content);
-        var written = new FileFacts(bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        var written = new FileFacts(bytes.Length, Sha256.HexOf(bytes));
         return new CopyResult(before, Identity(from).IfNone(default(FileIdentity)), Reflinked: false, written);
     }
 
