@@ -37,13 +37,6 @@ public static partial class Generators
         (from stderr in ArbMap.Default.GeneratorFor<bool>()
          from size in Gen.Frequency((6, Gen.Choose(0, 64)), (3, Gen.Choose(65, 5000)), (1, Gen.Choose(16_000, 70_000)))
          from seed in Gen.Choose(0, int.MaxValue)
-         select (stderr, Bytes(size, seed)))
+         select (stderr, Bytes(seed, size)))
         .ListOf().Select(l => l.ToSeq().Strict());
-
-    private static byte[] Bytes(int size, int seed)
-    {
-        var b = new byte[size];
-        new System.Random(seed).NextBytes(b);
-        return b;
-    }
 }
