@@ -104,8 +104,13 @@ public static partial class Generators
     /// <summary>What the client writes besides the fields SlotContexts reads: project preferences (the project's
     /// own XML, copied verbatim), global preferences, app files.</summary>
     private static Gen<string> ClientExtras =>
-        from prefs in Gen.Frequency((1, Gen.Constant("")), (1, XmlContent(3).Select(c => $"<project_preferences>\n{c}</project_preferences>\n")))
-        from global in Gen.Elements("", "<global_preferences>\n   <mod_time>1700000000.000000</mod_time>\n   <run_on_batteries>1</run_on_batteries>\n   <day_prefs>\n      <day_of_week>1</day_of_week>\n      <start_hour>0.000000</start_hour>\n   </day_prefs>\n</global_preferences>\n")
+        from prefs in Gen.Frequency(
+            (1, Gen.Constant("")),
+            (1, XmlContent(3).Select(c => $"<project_preferences>\n{c}</project_preferences>\n")))
+        from global in Gen.Elements("",
+            "<global_preferences>\n   <mod_time>1700000000.000000</mod_time>\n   <run_on_batteries>1</run_on_batteries>\n" +
+            "   <day_prefs>\n      <day_of_week>1</day_of_week>\n      <start_hour>0.000000</start_hour>\n   </day_prefs>\n" +
+            "</global_preferences>\n")
         from files in Gen.Elements("", "<app_file>docker_wrapper_22_x86_64-pc-linux-gnu</app_file>\n<app_file>job_1.toml</app_file>\n")
         select prefs + global + files;
 
