@@ -14,8 +14,9 @@ root="${RSS_FLOOR_WORK:-/tmp/boinc-persist-rss-floor}"
 export RSS_FLOOR_WORK="$root"
 mkdir -p "$root/logs" "$root/out"
 cp -r "$here/src" "$here/common" "$here/data" "$here/variants" "$here/breakdown.sh" "$root/"
+mkdir -p "$root/core" && cp "$here/../../src/Core/Slots/XmlText.cs" "$here/../../src/Core/Slots/XmlNode.cs" "$root/core/"
 cd "$root"
-ALL=(a b c d e e_nodehyd_nopie f g h h_nodehyd_nopie i x_toml x_xml x_sha x_sha_libcrypto x_http)
+ALL=(a b c d d_xmltext e e_nodehyd_nopie f g h h_nodehyd_nopie i x_toml x_xml x_xmltext x_sha x_sha_libcrypto x_http)
 RUNS=${RUNS:-5}
 mode=${1:-all}; shift || true
 variants=("$@"); ((${#variants[@]})) || variants=("${ALL[@]}")

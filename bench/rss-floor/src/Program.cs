@@ -24,6 +24,9 @@ public static class Program
 #if F_XML
         summary.Append(" xml=").Append(XmlWork.Run(Path.Combine(dataDir, "init_data.xml")));
 #endif
+#if F_XMLTEXT
+        summary.Append(" xmltext=").Append(XmlTextWork.Run(Path.Combine(dataDir, "init_data.xml")));
+#endif
 #if F_SHA
         summary.Append(" sha=").Append(ShaWork.Run());
 #endif

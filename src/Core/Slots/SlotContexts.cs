@@ -1,8 +1,6 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
-using System.Xml;
-using System.Xml.Linq;
 using Boinc.Persist.Core.Diagnostics;
 using LanguageExt;
 
@@ -10,40 +8,22 @@ namespace Boinc.Persist.Core.Slots;
 
 /// <summary>
 /// Reads the text of <c>init_data.xml</c> (as written by the client's <c>write_init_data_file</c>) into a
-/// <see cref="SlotContext"/>. Unknown elements are ignored; when an element repeats, the last one wins (as in
-/// the client's parser). Numbers are parsed in invariant notation (the client writes <c>%d</c>, <c>%f</c>).
+/// <see cref="SlotContext"/>, through <see cref="XmlText"/> (the job can rewrite its slot, so the text is hostile).
+/// Unknown elements are ignored; when an element repeats, the last one wins (as in the client's parser). Numbers
+/// are parsed in invariant notation (the client writes <c>%d</c>, <c>%f</c>).
 /// </summary>
 public static class SlotContexts
 {
-    public static Checked<SlotContext> Parse(string fileName, string xml)
-    {
-        if (xml.Contains("<!DOCTYPE", StringComparison.Ordinal))
-            return Checked<SlotContext>.Fail(Diagnostic.Error(
-                DiagnosticCodes.InitDataMalformed,
-                Location.At(fileName, LineOf(xml, xml.IndexOf("<!DOCTYPE", StringComparison.Ordinal))),
-                "init_data.xml must not contain a DOCTYPE; the BOINC client never writes one."));
+    private const string RootName = "app_init_data";
 
-        XDocument doc;
-        try
-        {
-            doc = XDocument.Parse(xml, LoadOptions.SetLineInfo);
-        }
-        catch (XmlException e)
-        {
-            var where = e.LineNumber > 0 ? Location.At(fileName, e.LineNumber) : Location.InFile(fileName);
-            return Checked<SlotContext>.Fail(Diagnostic.Error(
-                DiagnosticCodes.InitDataMalformed, where, $"init_data.xml is not well-formed XML: {e.Message}"));
-        }
-
-        var root = doc.Root!;
-        if (root.Name.LocalName != "app_init_data" || root.Name.Namespace != XNamespace.None)
-            return Checked<SlotContext>.Fail(Diagnostic.Error(
-                DiagnosticCodes.InitDataWrongRoot,
-                Location.AtKey(fileName, LineOf(root), root.Name.LocalName),
-                $"the root element is <{root.Name.LocalName}>, expected <app_init_data>."));
-
-        return new Reader(fileName, root).Context();
-    }
+    public static Checked<SlotContext> Parse(string fileName, string xml) =>
+        XmlText.Parse(xml).Match(
+            Right: root => root.Name == RootName
+                ? new Reader(fileName, root).Context()
+                : Checked<SlotContext>.Fail(Diagnostic.Error(
+                    DiagnosticCodes.InitDataWrongRoot, Location.AtKey(fileName, root.Line, root.Name),
+                    $"the root element is <{root.Name}>, expected <{RootName}>.")),
+            Left: error => Checked<SlotContext>.Fail(Refused(fileName, error)));
 
     /// <summary>The last segment of a project directory path, ignoring trailing slashes.</summary>
     public static string LastSegment(string projectDir)
@@ -53,24 +33,45 @@ public static class SlotContexts
         return slash < 0 ? trimmed : trimmed.Substring(slash + 1);
     }
 
-    private static int LineOf(XObject x) => ((IXmlLineInfo)x).HasLineInfo() ? ((IXmlLineInfo)x).LineNumber : 1;
+    private static Diagnostic Refused(string fileName, XmlError error) => error switch
+    {
+        XmlError.Doctype d => Diagnostic.Error(
+            DiagnosticCodes.InitDataMalformed, Location.At(fileName, d.Line),
+            "init_data.xml must not contain a DOCTYPE; the BOINC client never writes one."),
+        // A root in a namespace is not the client's <app_init_data>, whatever its local name (as XDocument saw it).
+        XmlError.UsesNamespace { OnRoot: true } n => Diagnostic.Error(
+            DiagnosticCodes.InitDataWrongRoot, Location.AtKey(fileName, n.Line, LocalName(n.ElementName)),
+            $"the root element <{n.ElementName}> uses an XML namespace, expected a plain <{RootName}>."),
+        XmlError.UsesNamespace n => Diagnostic.Error(
+            DiagnosticCodes.InitDataMalformed, Location.At(fileName, n.Line),
+            $"<{n.ElementName}> uses an XML namespace, which the BOINC client never writes."),
+        XmlError.Malformed m => Diagnostic.Error(
+            DiagnosticCodes.InitDataMalformed, Location.At(fileName, m.Line),
+            $"init_data.xml is not well-formed XML: {m.Reason}."),
+        _ => throw new InvalidOperationException($"unknown XML error {error}"),
+    };
 
-    private static int LineOf(string text, int index) => 1 + text.Take(Math.Max(index, 0)).Count(c => c == '\n');
+    private static string LocalName(string name) => name.Substring(name.LastIndexOf(':') + 1);
 
     /// <summary>Reads one parent element's children, collecting findings as it goes.</summary>
     private sealed class Reader
     {
         private readonly string _file;
-        private readonly XElement _parent;
+        private readonly XmlNode.Element _parent;
         private Seq<Diagnostic> _findings = Seq<Diagnostic>.Empty;
 
-        public Reader(string file, XElement parent)
+        /// <summary>The last child of each name, found in one pass: a hostile file may hold a million children.</summary>
+        private readonly Dictionary<string, XmlNode.Element> _last = new(StringComparer.Ordinal);
+
+        public Reader(string file, XmlNode.Element parent)
         {
             _file = file;
             _parent = parent;
+            foreach (var child in parent.Children)
+                _last[child.Name] = child;
         }
 
-        private Reader Child(XElement e) => new(_file, e);
+        private Reader Child(XmlNode.Element e) => new(_file, e);
 
         public Checked<SlotContext> Context()
         {
@@ -155,14 +156,14 @@ public static class SlotContexts
             return p;
         }
 
-        private Option<XElement> Last(string name) =>
-            Optional(_parent.Elements(name).LastOrDefault());
+        private Option<XmlNode.Element> Last(string name) =>
+            _last.TryGetValue(name, out var e) ? Option<XmlNode.Element>.Some(e) : Option<XmlNode.Element>.None;
 
         private Location Where(string name) =>
-            Location.AtKey(_file, Last(name).Match(LineOf, () => LineOf(_parent)), Path(name));
+            Location.AtKey(_file, Last(name).Match(e => e.Line, () => _parent.Line), Path(name));
 
         private string Path(string name) =>
-            _parent.Name.LocalName == "app_init_data" ? name : $"{_parent.Name.LocalName}/{name}";
+            _parent.Name == RootName ? name : $"{_parent.Name}/{name}";
 
         private Option<string> OptStr(string name) =>
             Last(name).Map(e => e.Value.Trim()).Filter(s => s.Length > 0);
@@ -170,7 +171,7 @@ public static class SlotContexts
         private string Str(string name) => OptStr(name).IfNone("");
 
         /// <summary>A string the client wrote through <c>xml_escape</c>, which escapes each byte above 127 on
-        /// its own (<c>&amp;#195;&amp;#169;</c> for é); the XML parser gives back Latin-1 characters, so
+        /// its own (<c>&amp;#195;&amp;#169;</c> for é); the XML reader gives back Latin-1 characters, so
         /// they are reassembled into UTF-8 here.</summary>
         private string Escaped(string name) => BoincText.ReassembleUtf8(Str(name));
 
@@ -211,12 +212,9 @@ public static class SlotContexts
             },
             () => dflt);
 
-        private void BadNumber(XElement e, string name, string text, string expected) =>
+        private void BadNumber(XmlNode.Element e, string name, string text, string expected) =>
             _findings = _findings.Add(Diagnostic.Error(
-                DiagnosticCodes.InitDataBadNumber, Location.AtKey(_file, LineOf(e), Path(name)),
+                DiagnosticCodes.InitDataBadNumber, Location.AtKey(_file, e.Line, Path(name)),
                 $"<{Path(name)}> holds '{text}', expected {expected} such as the client writes."));
-
-        private static Option<XElement> Optional(XElement? e) =>
-            e is null ? Option<XElement>.None : Option<XElement>.Some(e);
     }
 }

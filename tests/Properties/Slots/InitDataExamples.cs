@@ -215,4 +215,80 @@ public class InitDataExamples
         var xml = Client720.Replace("<ncpus>2.000000</ncpus>", "<ncpus> 1.5e0 </ncpus>");
         Assert.Equal(1.5, Parse(xml).Ncpus);
     }
+
+    [Fact]
+    public void A_DOCTYPE_keeps_its_own_message_and_its_line()
+    {
+        var r = SlotContexts.Parse("init_data.xml", "<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]>\n<app_init_data/>");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal(DiagnosticCodes.InitDataMalformed, e.Code);
+        Assert.Equal(Option<int>.Some(2), e.Where.Line);
+        Assert.Equal("init_data.xml must not contain a DOCTYPE; the BOINC client never writes one.", e.Message);
+    }
+
+    [Theory]
+    [InlineData("<app_init_data xmlns=\"http://boinc.berkeley.edu/\"><project_dir>/p/x</project_dir></app_init_data>", 1)]
+    [InlineData("<?xml version=\"1.0\"?>\n<b:app_init_data xmlns:b=\"u\"><project_dir>/p/x</project_dir></b:app_init_data>", 2)]
+    [InlineData("\n\n<b:app_init_data><project_dir>/p/x</project_dir></b:app_init_data>", 3)]
+    [InlineData("<app_init_data xmlns:b=\"u\"/>", 1)]
+    public void A_root_with_a_namespace_is_not_the_clients_root(string xml, int line)
+    {
+        var e = Assert.Single(SlotContexts.Parse("init_data.xml", xml).Errors);
+        Assert.Equal(DiagnosticCodes.InitDataWrongRoot, e.Code);
+        Assert.Equal(Option<int>.Some(line), e.Where.Line);
+        Assert.Equal(Option<string>.Some("app_init_data"), e.Where.Key);
+    }
+
+    [Fact]
+    public void A_namespace_below_the_root_is_malformed_at_its_line()
+    {
+        var lines = Client720.Split('\n');
+        var index = System.Array.IndexOf(lines, "<host_info>");
+        lines[index] = "<host_info xmlns=\"urn:x\">";
+        var e = Assert.Single(SlotContexts.Parse("init_data.xml", string.Join("\n", lines)).Errors);
+        Assert.Equal(DiagnosticCodes.InitDataMalformed, e.Code);
+        Assert.Equal(Option<int>.Some(index + 1), e.Where.Line);
+    }
+
+    [Fact]
+    public void The_last_of_repeated_elements_wins_and_unknown_or_nested_elements_are_ignored()
+    {
+        var xml = Client720.Replace("</app_init_data>",
+            "<slot>7</slot>\n<unknown><slot>9</slot><wu_name>other</wu_name></unknown>\n" +
+            "<host_info>\n<domain_name>second</domain_name>\n</host_info>\n</app_init_data>");
+        var c = Parse(xml);
+        Assert.Equal(7, c.Slot);
+        Assert.Equal("wu_docker_1_1700000000", c.WuName);
+        Assert.Equal(HostInfo.Empty with { Hostname = "second" }, c.HostInfo);
+        Assert.Equal(XDocumentOracle.ParseInitData("init_data.xml", xml), SlotContexts.Parse("init_data.xml", xml));
+    }
+
+    [Fact]
+    public void A_value_split_by_comments_CDATA_and_references_reads_whole()
+    {
+        var xml = Client720.Replace("<project_dir>/var/lib/boinc-client/projects/127.0.0.1_1_test</project_dir>",
+            "<project_dir>\n  /var/lib/<!-- c -->boinc-client/<![CDATA[projects]]>/&#49;27.0.0.1_1_test<?p?>\n</project_dir>");
+        Assert.Equal("/var/lib/boinc-client/projects/127.0.0.1_1_test", Parse(xml).ProjectDir);
+    }
+
+    [Fact]
+    public void Project_preferences_nested_deeper_than_64_levels_are_refused_at_the_line_of_the_65th()
+    {
+        var lines = Client720.Split('\n');
+        var first = System.Array.IndexOf(lines, "<color_scheme>Tahiti Sunset</color_scheme>");
+        lines[first] = string.Concat(Enumerable.Repeat("<e>\n", 100_000));
+        var e = Assert.Single(SlotContexts.Parse("init_data.xml", string.Join("\n", lines)).Errors);
+        Assert.Equal(DiagnosticCodes.InitDataMalformed, e.Code);
+        // app_init_data and project_preferences are levels 1 and 2: the 63rd <e> is the 65th level.
+        Assert.Equal(Option<int>.Some(first + 63), e.Where.Line);
+    }
+
+    [Fact]
+    public void Megabytes_of_project_preferences_are_read_past()
+    {
+        var prefs = string.Concat(Enumerable.Repeat("<pref n=\"1\">value &amp; more<![CDATA[ ]]></pref>\n", 90_000));
+        var xml = Client720.Replace("<color_scheme>Tahiti Sunset</color_scheme>", prefs);
+        Assert.True(xml.Length > 4_000_000);
+        Assert.Equal(Parse(Client720), Parse(xml));
+    }
 }
