@@ -9,7 +9,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core;
 using Boinc.Persist.Core.Planning;
-using System.Net.Http;
 using System.Text.Json;
 using LanguageExt;
 
@@ -237,12 +236,12 @@ public sealed partial class DockerEngine
 
     private async Task<bool> DeleteImageCall(string name, CancellationToken ct)
     {
-        await api.Call(HttpMethod.Delete, EngineApi.Query($"/images/{EngineApi.Segment(name)}", ("force", "0")), ct).ConfigureAwait(false);
+        await api.Call("DELETE", EngineApi.Query($"/images/{EngineApi.Segment(name)}", ("force", "0")), ct).ConfigureAwait(false);
         return true;
     }
 
     private Task<JsonDocument> InspectImageJson(string tag, CancellationToken ct) =>
-        api.Json(HttpMethod.Get, $"/images/{EngineApi.Segment(tag)}/json", ct);
+        api.Json("GET", $"/images/{EngineApi.Segment(tag)}/json", ct);
 
     private static Seq<string> Seq1(string x) => LanguageExt.Prelude.Seq1(x);
 
@@ -278,11 +277,9 @@ public sealed partial class DockerEngine
         var r = await EngineCalls.Run(op, policy, policy.BuildLimit, ct, async t =>
         {
             failure = null; // a retried attempt reports its own outcome
-            using var context = new StreamContent(EmptyContext(dockerfile));
-            context.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
-            using var response = await api.Send(HttpMethod.Post, path, context, streamed: true, t).ConfigureAwait(false);
-            await using var progress = await response.Content.ReadAsStreamAsync(t).ConfigureAwait(false);
-            using var lines = new StreamReader(progress, Encoding.UTF8);
+            using var response = await api.Send("POST", path, new EngineBody(EmptyContext(dockerfile).ToArray(), "application/x-tar"), t)
+                .ConfigureAwait(false);
+            using var lines = new StreamReader(response.Body, Encoding.UTF8);
             // The engine reports the build as JSON messages, one a line: the build's output, or its error.
             while (await lines.ReadLineAsync(t).ConfigureAwait(false) is { } line)
             {

@@ -4,7 +4,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
-using System.Net.Http;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
@@ -69,8 +68,8 @@ public sealed partial class DockerEngine
             ("timestamps", "0"),
             // Re-attached: only what is new, so stderr.txt does not get the old output twice.
             ("since", since is { } at ? UnixSeconds(at) : null));
-        var opened = await Call("logs " + name, ct, t => api.Send(HttpMethod.Get, path, null, streamed: true, t)).ConfigureAwait(false);
-        if (opened.Case is not HttpResponseMessage response)
+        var opened = await Call("logs " + name, ct, t => api.Send("GET", path, null, t)).ConfigureAwait(false);
+        if (opened.Case is not EngineResponse response)
             return opened.Map(_ => Unit.Default);
 
         using (response)
@@ -79,8 +78,7 @@ public sealed partial class DockerEngine
             var seen = new long[2];
             try
             {
-                await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                var frames = new LogFrames(body, Multiplexed(response));
+                var frames = new LogFrames(response.Body, Multiplexed(response));
                 while (true)
                 {
                     var (count, err) = await frames.Read(buffer, ct).ConfigureAwait(false);
@@ -113,8 +111,8 @@ public sealed partial class DockerEngine
     /// for every container without a terminal, ours included; the engines name a terminal's raw stream
     /// <c>application/vnd.docker.raw-stream</c>, which is all stdout.
     /// </summary>
-    private static bool Multiplexed(HttpResponseMessage response) =>
-        response.Content.Headers.ContentType?.MediaType != "application/vnd.docker.raw-stream";
+    private static bool Multiplexed(EngineResponse response) =>
+        response.ContentType != "application/vnd.docker.raw-stream";
 
     /// <summary>Size of one engine log file of a container, and how many the engine keeps (json-file, local).</summary>
     public const string LogMaxSize = "10m";

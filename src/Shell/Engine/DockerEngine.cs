@@ -8,7 +8,6 @@ using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Core.Planning;
 using Boinc.Persist.Core.Slots;
 using System.Net;
-using System.Net.Http;
 using System.Text.Json;
 using LanguageExt;
 using ContainerSpec = Boinc.Persist.Core.Planning.ContainerSpec;
@@ -58,7 +57,7 @@ public sealed partial class DockerEngine : IEngine
 
     private async Task<VersionFacts> AskVersion(CancellationToken ct)
     {
-        using var doc = await api.Json(HttpMethod.Get, "/version", ct).ConfigureAwait(false);
+        using var doc = await api.Json("GET", "/version", ct).ConfigureAwait(false);
         var v = doc.RootElement;
         return new VersionFacts(
             new EngineVersion(v.Str("Version"), v.Str("ApiVersion"), v.Str("Os")),
@@ -68,7 +67,7 @@ public sealed partial class DockerEngine : IEngine
 
     /// <summary>A container's inspect answer (the caller disposes it).</summary>
     private Task<JsonDocument> InspectJson(string name, CancellationToken ct) =>
-        api.Json(HttpMethod.Get, $"/containers/{EngineApi.Segment(name)}/json", ct);
+        api.Json("GET", $"/containers/{EngineApi.Segment(name)}/json", ct);
 
     public async Task<Either<EngineError, Observation>> Inspect(string name, CancellationToken ct)
     {
@@ -91,9 +90,7 @@ public sealed partial class DockerEngine : IEngine
         var body = ContainerSpecConverter.ToCreateBody(adapted, spec.Image.Tag, options, command.ToSeq().Strict());
         var created = PodmanConflict(await Call("create " + spec.Name, ct, async t =>
         {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            using var doc = await api.Json(HttpMethod.Post, EngineApi.Query("/containers/create", ("name", spec.Name)), t, content)
+            using var doc = await api.Json("POST", EngineApi.Query("/containers/create", ("name", spec.Name)), t, new EngineBody(body, "application/json"))
                 .ConfigureAwait(false);
             return doc.RootElement.Str("Id");
         }).ConfigureAwait(false));
@@ -116,7 +113,7 @@ public sealed partial class DockerEngine : IEngine
         var r = await Call("info", ct, async t =>
         {
             var v = version ?? await AskVersion(t).ConfigureAwait(false);
-            using var info = await api.Json(HttpMethod.Get, "/info", t).ConfigureAwait(false);
+            using var info = await api.Json("GET", "/info", t).ConfigureAwait(false);
             var i = info.RootElement;
             var kind = EngineDifferences.KindFrom(v.Platform, v.Components);
             var cgroup = int.TryParse(i.Str("CgroupVersion"), out var n) ? n : PodmanHostFacts.HostCgroupVersion();
@@ -139,21 +136,21 @@ public sealed partial class DockerEngine : IEngine
         Call("start " + name, ct, async t =>
         {
             // 304: already running.
-            await api.Call(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/start", t, HttpStatusCode.NotModified).ConfigureAwait(false);
+            await api.Call("POST", $"/containers/{EngineApi.Segment(name)}/start", t, HttpStatusCode.NotModified).ConfigureAwait(false);
             return Unit.Default;
         });
 
     public Task<Either<EngineError, Unit>> Pause(string name, CancellationToken ct) =>
         AlreadyIsOk(Call("pause " + name, ct, async t =>
         {
-            await api.Call(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/pause", t).ConfigureAwait(false);
+            await api.Call("POST", $"/containers/{EngineApi.Segment(name)}/pause", t).ConfigureAwait(false);
             return Unit.Default;
         }), "is already paused");
 
     public Task<Either<EngineError, Unit>> Unpause(string name, CancellationToken ct) =>
         AlreadyIsOk(Call("unpause " + name, ct, async t =>
         {
-            await api.Call(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/unpause", t).ConfigureAwait(false);
+            await api.Call("POST", $"/containers/{EngineApi.Segment(name)}/unpause", t).ConfigureAwait(false);
             return Unit.Default;
         }), "is not paused");
 
@@ -164,7 +161,7 @@ public sealed partial class DockerEngine : IEngine
         {
             var seconds = (uint)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
             // 304: stopped already.
-            await api.Call(HttpMethod.Post, EngineApi.Query($"/containers/{EngineApi.Segment(name)}/stop", ("t", Num(seconds))), t, HttpStatusCode.NotModified)
+            await api.Call("POST", EngineApi.Query($"/containers/{EngineApi.Segment(name)}/stop", ("t", Num(seconds))), t, HttpStatusCode.NotModified)
                 .ConfigureAwait(false);
             return Unit.Default;
         }).ConfigureAwait(false);
@@ -176,7 +173,7 @@ public sealed partial class DockerEngine : IEngine
     {
         var r = await AlreadyIsOk(Call("kill " + name, ct, async t =>
         {
-            await api.Call(HttpMethod.Post, EngineApi.Query($"/containers/{EngineApi.Segment(name)}/kill", ("signal", "KILL")), t)
+            await api.Call("POST", EngineApi.Query($"/containers/{EngineApi.Segment(name)}/kill", ("signal", "KILL")), t)
                 .ConfigureAwait(false);
             return Unit.Default;
         }), "is not running", "can only kill running containers").ConfigureAwait(false);
@@ -187,7 +184,7 @@ public sealed partial class DockerEngine : IEngine
     {
         var r = await Call("remove " + name, ct, async t =>
         {
-            await api.Call(HttpMethod.Delete, EngineApi.Query($"/containers/{EngineApi.Segment(name)}", ("force", "1"), ("v", "1")), t)
+            await api.Call("DELETE", EngineApi.Query($"/containers/{EngineApi.Segment(name)}", ("force", "1"), ("v", "1")), t)
                 .ConfigureAwait(false);
             return Unit.Default;
         }).ConfigureAwait(false);
@@ -217,7 +214,7 @@ public sealed partial class DockerEngine : IEngine
     public Task<Either<EngineError, int>> WaitForExit(string name, TimeSpan limit, CancellationToken ct) =>
         EngineCalls.Run("wait " + name, policy, limit, ct, async t =>
         {
-            using var doc = await api.Json(HttpMethod.Post, $"/containers/{EngineApi.Segment(name)}/wait", t).ConfigureAwait(false);
+            using var doc = await api.Json("POST", $"/containers/{EngineApi.Segment(name)}/wait", t).ConfigureAwait(false);
             return (int)doc.RootElement.Long("StatusCode");
         });
 
@@ -225,7 +222,7 @@ public sealed partial class DockerEngine : IEngine
         Call("stats " + name, ct, async t =>
         {
             using var doc = await api.Json(
-                HttpMethod.Get, EngineApi.Query($"/containers/{EngineApi.Segment(name)}/stats", ("stream", "0"), ("one-shot", "1")), t)
+                "GET", EngineApi.Query($"/containers/{EngineApi.Segment(name)}/stats", ("stream", "0"), ("one-shot", "1")), t)
                 .ConfigureAwait(false);
             return doc.RootElement.Get("cpu_stats").Get("cpu_usage").Long("total_usage");
         });
@@ -239,7 +236,7 @@ public sealed partial class DockerEngine : IEngine
     /// <summary>Every container in any state (<c>all</c>), with the engine filter when one is given.</summary>
     private async Task<Seq<ListedContainer>> ContainerList(string? filter, CancellationToken ct)
     {
-        using var doc = await api.Json(HttpMethod.Get, EngineApi.Query("/containers/json", ("all", "1"), ("filters", filter)), ct)
+        using var doc = await api.Json("GET", EngineApi.Query("/containers/json", ("all", "1"), ("filters", filter)), ct)
             .ConfigureAwait(false);
         return doc.RootElement.Items().Select(Listing).ToSeq().Strict();
     }
@@ -268,7 +265,7 @@ public sealed partial class DockerEngine : IEngine
     private async Task<Seq<JsonElement>> ImageList(string label, CancellationToken ct)
     {
         using var doc = await api.Json(
-            HttpMethod.Get, EngineApi.Query("/images/json", ("all", "0"), ("filters", EngineApi.Filter("label", label))), ct)
+            "GET", EngineApi.Query("/images/json", ("all", "0"), ("filters", EngineApi.Filter("label", label))), ct)
             .ConfigureAwait(false);
         return doc.RootElement.Items().Select(i => i.Clone()).ToSeq().Strict();
     }

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
-using System.Net.Http;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -16,92 +15,103 @@ namespace Boinc.Persist.Shell.Engine;
 /// <summary>
 /// The engine's HTTP API (the Docker Engine API, which Podman also serves) over its socket: requests, status
 /// codes, JSON bodies and streams, and nothing else. Our own instead of Docker.DotNet (issue 17): that library,
-/// with the serializer models it brings, cost 8.7 MB of peak RSS over this (docs/MEMORY.md, bench/rss-floor (f)
-/// against (g)). Requests are unversioned, as Docker.DotNet sent them, so Docker 20.10 (API 1.41) and Podman
-/// answer the same as current engines. No call here has a limit of its own: <see cref="EngineCalls.Run{T}"/>
-/// gives each one its limit and the caller's token.
+/// with the serializer models it brings, cost 8.7 MB of peak RSS over a small client (docs/MEMORY.md,
+/// bench/rss-floor (f) against (g)); and HTTP/1.1 by hand (<see cref="EngineHttp"/>) instead of HttpClient, whose
+/// TLS, HTTP/2 and HTTP/3 code a unix socket never uses but the binary carried (about 2 MB of it). Requests are
+/// unversioned, as Docker.DotNet sent them, so Docker 20.10 (API 1.41) and Podman answer the same as current
+/// engines. No call here has a limit of its own: <see cref="EngineCalls.Run{T}"/> gives each one its limit and
+/// the caller's token.
 /// </summary>
 public sealed class EngineApi : IDisposable
 {
-    private readonly HttpClient? http;
+    private readonly EndPoint? endpoint;
+    private readonly string host = "localhost";
     private readonly string? unsupported;
 
     public EngineApi(Uri endpoint)
     {
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            // A follow stream or a wait holds its connection for as long as the job runs; the others are reused.
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        };
-        Uri baseAddress;
         switch (endpoint.Scheme)
         {
             case "unix":
-                var socket = endpoint.LocalPath;
-                handler.ConnectCallback = (_, ct) => ConnectUnix(socket, ct);
-                baseAddress = new Uri("http://localhost/");
+                this.endpoint = new UnixDomainSocketEndPoint(endpoint.LocalPath);
                 break;
             case "tcp" or "http":
-                baseAddress = new UriBuilder("http", endpoint.Host, endpoint.Port).Uri;
+                this.endpoint = new DnsEndPoint(endpoint.Host, endpoint.Port < 0 ? 2375 : endpoint.Port);
+                host = endpoint.Authority;
                 break;
             default:
                 // Said on every call (an engine error naming the endpoint), not thrown here: the wrapper reports it
                 // as it reports an engine that does not answer.
                 unsupported = $"engine endpoint {endpoint}: only unix:// sockets and tcp:// (plain HTTP) are supported";
-                handler.Dispose();
-                return;
+                break;
         }
-
-        http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>
-    /// Sends one request; a status outside 2xx (and <paramref name="alsoFine"/>) becomes an
-    /// <see cref="EngineApiException"/> carrying the engine's own message. With <paramref name="streamed"/> the
-    /// answer is returned once its headers are in, for the caller to read (and dispose).
+    /// Sends one request on a connection of its own; a status outside 2xx (and <paramref name="alsoFine"/>)
+    /// becomes an <see cref="EngineApiException"/> carrying the engine's own message. The answer's body is the
+    /// caller's to read and dispose (with the connection).
     /// </summary>
-    public async Task<HttpResponseMessage> Send(
-        HttpMethod method, string pathAndQuery, HttpContent? body, bool streamed, CancellationToken ct, params HttpStatusCode[] alsoFine)
+    public async Task<EngineResponse> Send(
+        string method, string pathAndQuery, EngineBody? body, CancellationToken ct, params HttpStatusCode[] alsoFine)
     {
-        if (http is null)
+        if (endpoint is null)
             throw new NotSupportedException(unsupported);
-        using var request = new HttpRequestMessage(method, pathAndQuery) { Content = body };
-        var response = await http.SendAsync(
-            request, streamed ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-        if (response.IsSuccessStatusCode || alsoFine.Contains(response.StatusCode))
-            return response;
-        using (response)
+        var socket = new Socket(endpoint.AddressFamily == AddressFamily.Unix ? AddressFamily.Unix : AddressFamily.Unspecified,
+            SocketType.Stream, endpoint.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        NetworkStream? stream = null;
+        try
         {
-            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            throw new EngineApiException(response.StatusCode, text);
+            await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+            stream = new NetworkStream(socket, ownsSocket: true);
+            var response = await EngineHttp.Exchange(stream, method, pathAndQuery, host, body, ct).ConfigureAwait(false);
+            if ((int)response.Status is >= 200 and < 300 || alsoFine.Contains(response.Status))
+                return response;
+            using (response)
+            {
+                var text = await response.Text(ErrorBodyLimit, ct).ConfigureAwait(false);
+                throw new EngineApiException(response.Status, text);
+            }
+        }
+        catch
+        {
+            if (stream is null)
+                socket.Dispose();
+            else
+                await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
     /// <summary>A request whose answer is only its status (start, stop, pause, remove...).</summary>
-    public async Task Call(HttpMethod method, string pathAndQuery, CancellationToken ct, params HttpStatusCode[] alsoFine)
+    public async Task Call(string method, string pathAndQuery, CancellationToken ct, params HttpStatusCode[] alsoFine)
     {
-        using var _ = await Send(method, pathAndQuery, null, streamed: false, ct, alsoFine).ConfigureAwait(false);
+        using var _ = await Send(method, pathAndQuery, null, ct, alsoFine).ConfigureAwait(false);
     }
 
     /// <summary>A request whose answer is one JSON document (the caller disposes it).</summary>
-    public async Task<JsonDocument> Json(HttpMethod method, string pathAndQuery, CancellationToken ct, HttpContent? body = null)
+    public async Task<JsonDocument> Json(string method, string pathAndQuery, CancellationToken ct, EngineBody? body = null)
     {
-        using var response = await Send(method, pathAndQuery, body, streamed: false, ct).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        using var response = await Send(method, pathAndQuery, body, ct).ConfigureAwait(false);
+        var bytes = new MemoryStream();
+        await response.Body.CopyToAsync(bytes, ct).ConfigureAwait(false);
         try
         {
-            return JsonDocument.Parse(bytes);
+            return JsonDocument.Parse(bytes.GetBuffer().AsMemory(0, (int)bytes.Length));
         }
         catch (JsonException e)
         {
-            throw new EngineApiException(response.StatusCode, $"the engine's answer to {method} {Path(pathAndQuery)} is not JSON: {e.Message}");
+            throw new EngineApiException(response.Status, $"the engine's answer to {method} {Path(pathAndQuery)} is not JSON: {e.Message}");
         }
     }
 
-    public void Dispose() => http?.Dispose();
+    /// <summary>Nothing is held between calls: each has its own connection.</summary>
+    public void Dispose()
+    {
+    }
+
+    /// <summary>How much of an error answer is read: the engines' messages are a line or two.</summary>
+    private const int ErrorBodyLimit = 64 * 1024;
 
     /// <summary>
     /// A path segment (a container or image name): kept as the engine's router reads it (an image name's
@@ -165,21 +175,6 @@ public sealed class EngineApi : IDisposable
     {
         var q = pathAndQuery.IndexOf('?');
         return q < 0 ? pathAndQuery : pathAndQuery[..q];
-    }
-
-    private static async ValueTask<Stream> ConnectUnix(string path, CancellationToken ct)
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }
 

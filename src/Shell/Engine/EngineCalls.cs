@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Net;
-using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -97,11 +96,9 @@ public static class EngineCalls
         {
             if (inner is SocketException s)
                 return new EngineError.Unreachable(op, $"{s.SocketErrorCode}: {s.Message}");
-            if (inner is HttpRequestException h && h.HttpRequestError is HttpRequestError.ConnectionError)
-                return new EngineError.Unreachable(op, h.Message);
         }
 
-        if (e is HttpRequestException or IOException)
+        if (e is IOException)
             return new EngineError.Unreachable(op, $"{e.GetType().Name}: {e.Message}");
         return new EngineError.Failed(op, $"{e.GetType().Name}: {e.Message}");
     }

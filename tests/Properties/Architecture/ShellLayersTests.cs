@@ -87,18 +87,18 @@ public sealed class ShellLayersTests
     }
 
     [Fact]
-    public void The_engine_is_spoken_to_only_by_the_engine_adapter_and_without_Docker_DotNet()
+    public void The_engine_is_spoken_to_only_by_the_engine_adapter_with_neither_Docker_DotNet_nor_HttpClient()
     {
-        // Issue 17: the wrapper's own engine client (Engine/EngineApi.cs) replaced Docker.DotNet, which the tests
-        // alone still use to look at containers from outside.
-        var shell = typeof(Boinc.Persist.Shell.Program).Assembly;
-        Assert.DoesNotContain(shell.GetReferencedAssemblies(), a => a.Name!.StartsWith("Docker.DotNet", StringComparison.Ordinal));
+        // Issue 17: the wrapper's own engine client (Engine/EngineApi.cs, Engine/EngineHttp.cs) replaced
+        // Docker.DotNet and HttpClient; the tests alone still use Docker.DotNet, to look at containers from outside.
+        var referenced = typeof(Boinc.Persist.Shell.Program).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+        Assert.DoesNotContain(referenced, a => a.StartsWith("Docker.DotNet", StringComparison.Ordinal) || a == "System.Net.Http");
         var users = Sources()
-            .Where(s => File.ReadAllText(Path.Combine(Shell, s.File)).Contains("using System.Net.Http;", StringComparison.Ordinal))
+            .Where(s => File.ReadAllText(Path.Combine(Shell, s.File)).Contains("using System.Net.Sockets;", StringComparison.Ordinal))
             .ToArray();
         Assert.Contains(users, u => u.File == "Engine/EngineApi.cs");
         var outside = users.Where(u => u.Folder != "Engine").Select(u => u.File).ToArray();
-        Assert.True(outside.Length == 0, "HTTP outside src/Shell/Engine/: " + string.Join(", ", outside));
+        Assert.True(outside.Length == 0, "sockets outside src/Shell/Engine/: " + string.Join(", ", outside));
     }
 
     [Fact]

@@ -79,7 +79,7 @@ public class EngineApiProperties
         using var api = new EngineApi(new Uri("ssh://user@host"));
 
         var r = await EngineCalls.Run("version", EnginePolicy.Default, TimeSpan.FromSeconds(10), CancellationToken.None,
-            t => api.Json(System.Net.Http.HttpMethod.Get, "/version", t));
+            t => api.Json("GET", "/version", t));
 
         var e = Assert.IsType<EngineError.Failed>(r.Match(_ => null!, e => e));
         Assert.Contains("ssh://user@host", e.Message);
@@ -138,16 +138,5 @@ public class EngineApiProperties
                 return (stdout, stderr);
             (err ? stderr : stdout).AddRange(buffer.AsSpan(0, n).ToArray());
         }
-    }
-
-    /// <summary>A stream that gives at most <c>cut</c> bytes a read, as a socket may.</summary>
-    private sealed class Trickle(byte[] data, int cut) : MemoryStream(data)
-    {
-        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, cut));
-
-        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, cut)]);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
-            base.ReadAsync(buffer[..Math.Min(buffer.Length, cut)], ct);
     }
 }
