@@ -57,8 +57,9 @@ public sealed class EngineApi : IDisposable
     {
         if (endpoint is null)
             throw new NotSupportedException(unsupported);
-        var socket = new Socket(endpoint.AddressFamily == AddressFamily.Unix ? AddressFamily.Unix : AddressFamily.Unspecified,
-            SocketType.Stream, endpoint.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        var socket = endpoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp); // dual mode: the host name may resolve to IPv4 or IPv6
         NetworkStream? stream = null;
         try
         {

@@ -100,6 +100,48 @@ public class EngineHttpProperties
             Encoding.ASCII.GetString(connection.Written.ToArray()));
     }
 
+    /// <summary>The whole path over a real socket (tcp://, as DOCKER_HOST may name one): request out, an error
+    /// answer back as the engine's message, a chunked JSON answer read.</summary>
+    [Fact]
+    public async Task A_tcp_engine_is_asked_over_a_socket_and_its_answers_read()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var answers = new[]
+        {
+            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 37\r\n\r\n{\"message\":\"No such container: nope\"}",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"Ver\r\n10\r\nsion\":\"26.1.5\"}\n\r\n0\r\n\r\n",
+        };
+        var requests = new System.Collections.Generic.List<string>();
+        var engine = Task.Run(async () =>
+        {
+            foreach (var answer in answers)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                var head = new StringBuilder();
+                var one = new byte[1];
+                while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(one) == 1)
+                    head.Append((char)one[0]);
+                requests.Add(head.ToString());
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(answer));
+            }
+        });
+        using var api = new EngineApi(new Uri($"tcp://127.0.0.1:{port}"));
+
+        var missing = await Assert.ThrowsAsync<EngineApiException>(() => api.Json("GET", "/containers/nope/json", CancellationToken.None));
+        using var version = await api.Json("GET", "/version", CancellationToken.None);
+        await engine;
+        listener.Stop();
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("No such container: nope", missing.Message);
+        Assert.Equal("26.1.5", version.RootElement.GetProperty("Version").GetString());
+        Assert.StartsWith("GET /containers/nope/json HTTP/1.1\r\nHost: 127.0.0.1:" + port, requests[0]);
+        Assert.StartsWith("GET /version HTTP/1.1\r\n", requests[1]);
+    }
+
     private static byte[] Head(string status, params string[] headers) =>
         Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\n" + string.Concat(headers.Select(h => h + "\r\n")) + "\r\n");
 
