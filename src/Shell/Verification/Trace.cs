@@ -91,11 +91,11 @@ public static class StraceParser
             }
 
             var open = body.IndexOf('(');
-            var eq = body.LastIndexOf(") = ", StringComparison.Ordinal);
+            var (eq, resultAt) = ResultOf(body);
             if (open <= 0 || eq < open) continue;
             var call = body[..open];
             var args = SplitArgs(body[(open + 1)..eq]);
-            var result = body[(eq + 4)..].Trim();
+            var result = body[resultAt..].Trim();
             var retText = result.Split(' ', '<')[0];
             if (!long.TryParse(retText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ret) || ret < 0) continue;
             var retPath = result.Contains('<') ? Decode(Between(result, '<', '>')) : null;
@@ -253,6 +253,27 @@ public static class StraceParser
         }
 
         return ops;
+    }
+
+    /// <summary>
+    /// Where a call's arguments end (its closing parenthesis) and its result begins. strace pads a short line to
+    /// align the result (<c>close(3)          = 0</c>), which a resumed call's line always is
+    /// (<c>&lt;... fsync resumed&gt;)     = 0</c>): a bare <c>") = "</c> search dropped such a call, and crash-explore
+    /// then reported the binary as missing an fsync it had made (seen once in CI, with another thread's mmap
+    /// between an fsync's two halves). (-1, -1) when the line has no result.
+    /// </summary>
+    public static (int Close, int Result) ResultOf(string body)
+    {
+        for (var at = body.LastIndexOf(" = ", StringComparison.Ordinal); at > 0; at = body.LastIndexOf(" = ", at - 1, StringComparison.Ordinal))
+        {
+            var close = at;
+            while (close > 0 && body[close - 1] == ' ')
+                close--;
+            if (close > 0 && body[close - 1] == ')')
+                return (close - 1, at + 3);
+        }
+
+        return (-1, -1);
     }
 
     private static bool IsAck(string quoted)

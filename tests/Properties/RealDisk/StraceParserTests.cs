@@ -55,6 +55,26 @@ public class StraceParserTests
         Assert.Equal("hello", Encoding.UTF8.GetString(((TraceOp.Write)ops[2]).Data));
     }
 
+    /// <summary>strace pads a short line before its result; a resumed call's line always is short. The fsync
+    /// below, split by another thread's mmap, is the one a CI run's crash-explore reported as missing.</summary>
+    [Fact]
+    public void A_call_resumed_on_a_padded_line_is_read()
+    {
+        var trace = new[]
+        {
+            $"26208 openat2({Fd(6, "/s")}, \"{X(".boinc-persist/checkpoints")}\", {{flags=O_RDONLY|O_DIRECTORY, resolve=RESOLVE_BENEATH}}, 24) = {Fd(7, "/s/.boinc-persist/checkpoints")}",
+            "26209 mmap(NULL, 134217728, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0 <unfinished ...>",
+            $"26208 fsync({Fd(7, "/s/.boinc-persist/checkpoints")}) <unfinished ...>",
+            "26209 <... mmap resumed>)               = 0x7fd0a8400000",
+            "26208 <... fsync resumed>)              = 0",
+            $"26208 close({Fd(7, "/s/.boinc-persist/checkpoints")})                                = 0",
+        };
+
+        var ops = StraceParser.Parse(trace, "/s", new System.Collections.Generic.HashSet<string> { ".", ".boinc-persist", ".boinc-persist/checkpoints" });
+
+        Assert.Equal(new[] { "fsync-dir .boinc-persist/checkpoints" }, ops.Select(o => o.ToString()));
+    }
+
     [Fact]
     public void A_successful_call_the_model_does_not_know_is_flagged_not_skipped()
     {
