@@ -273,7 +273,6 @@ public sealed partial class DockerEngine : IEngine
     public void Dispose()
     {
         ReleaseImageHolds(); // imagegc: this wrapper no longer uses its image (DockerEngine.Images.cs)
-        api.Dispose();
     }
 
     private async Task<Either<EngineError, T>> Call<T>(string op, CancellationToken ct, Func<CancellationToken, Task<T>> call) =>

@@ -22,7 +22,7 @@ namespace Boinc.Persist.Shell.Engine;
 /// engines. No call here has a limit of its own: <see cref="EngineCalls.Run{T}"/> gives each one its limit and
 /// the caller's token.
 /// </summary>
-public sealed class EngineApi : IDisposable
+public sealed class EngineApi
 {
     private readonly EndPoint? endpoint;
     private readonly string host = "localhost";
@@ -104,11 +104,6 @@ public sealed class EngineApi : IDisposable
         {
             throw new EngineApiException(response.Status, $"the engine's answer to {method} {Path(pathAndQuery)} is not JSON: {e.Message}");
         }
-    }
-
-    /// <summary>Nothing is held between calls: each has its own connection.</summary>
-    public void Dispose()
-    {
     }
 
     /// <summary>How much of an error answer is read: the engines' messages are a line or two.</summary>
@@ -231,8 +226,9 @@ public static class JsonFields
         e.Get(name) is { ValueKind: JsonValueKind.String } v ? v.GetString() ?? "" : "";
 
     public static long Long(this JsonElement e, string name) =>
-        e.Get(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var n) ? n
-        : e.Get(name) is { ValueKind: JsonValueKind.Number } u && u.TryGetDouble(out var d) ? (long)Math.Min(d, long.MaxValue)
+        e.Get(name) is not { ValueKind: JsonValueKind.Number } v ? 0
+        : v.TryGetInt64(out var n) ? n
+        : v.TryGetDouble(out var d) ? (long)Math.Min(d, long.MaxValue)
         : 0;
 
     public static bool Bool(this JsonElement e, string name) => e.Get(name).ValueKind == JsonValueKind.True;

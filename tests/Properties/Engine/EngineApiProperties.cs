@@ -76,7 +76,7 @@ public class EngineApiProperties
     [Fact]
     public async Task An_endpoint_the_client_cannot_speak_is_an_engine_error_naming_it()
     {
-        using var api = new EngineApi(new Uri("ssh://user@host"));
+        var api = new EngineApi(new Uri("ssh://user@host"));
 
         var r = await EngineCalls.Run("version", EnginePolicy.Default, TimeSpan.FromSeconds(10), CancellationToken.None,
             t => api.Json("GET", "/version", t));

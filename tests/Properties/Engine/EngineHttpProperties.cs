@@ -128,7 +128,7 @@ public class EngineHttpProperties
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(answer));
             }
         });
-        using var api = new EngineApi(new Uri($"tcp://127.0.0.1:{port}"));
+        var api = new EngineApi(new Uri($"tcp://127.0.0.1:{port}"));
 
         var missing = await Assert.ThrowsAsync<EngineApiException>(() => api.Json("GET", "/containers/nope/json", CancellationToken.None));
         using var version = await api.Json("GET", "/version", CancellationToken.None);
