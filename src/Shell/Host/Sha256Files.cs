@@ -60,11 +60,23 @@ public sealed unsafe class Sha256Files : IDisposable
     /// also run where libcrypto is present.</summary>
     public static Sha256Files StartManaged() => new(null, new Sha256());
 
+    /// <summary>The largest chunk a file is read (and copied) in: one call per chunk to read, write and hash.</summary>
+    public const int MaxChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// The buffer for reading a file of <paramref name="size"/> bytes: its size, a page at least, at most
+    /// <see cref="MaxChunkBytes"/>. Not always the largest: a 1 MiB buffer is a large object that stays resident in
+    /// the array pool for the wrapper's life, for checkpoints of a few KB (peak RSS, docs/MEMORY.md). A file that
+    /// grew since its size was taken is still read whole, in more chunks.
+    /// </summary>
+    public static int ChunkFor(long size) => (int)Math.Clamp(size, 4096, MaxChunkBytes);
+
     /// <summary>The lowercase hex SHA-256 of what is left to read in <paramref name="content"/>.</summary>
     public static string HexOf(Stream content)
     {
         using var sha = Start();
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        // Sized by what is left to read where the stream knows it (a file): see ChunkFor.
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkFor(content.CanSeek ? content.Length - content.Position : MaxChunkBytes));
         try
         {
             int n;

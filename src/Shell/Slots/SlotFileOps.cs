@@ -46,14 +46,34 @@ public static class SlotFileOps
         }
 
         using (f)
+            return ReadUpTo(f.Content, f.Identity().Size, maxBytes + 1);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> bytes of a stream. The buffer starts at what the file held when it was opened
+    /// (plus one byte, to see it grow) and doubles only as more bytes arrive, so memory follows the file, not the
+    /// limit: init_data.xml's limit is 4 MB, its size a few KB, and a buffer of the limit's size would be a large
+    /// object the GC clears on every reuse (the wrapper's peak RSS, docs/MEMORY.md). A file growing while it is
+    /// read is still cut at the limit.
+    /// </summary>
+    public static byte[] ReadUpTo(Stream content, long sizeHint, int limit)
+    {
+        var buffer = new byte[(int)Math.Clamp(sizeHint + 1, 1, limit)];
+        var read = 0;
+        while (true)
         {
-            var buffer = new byte[maxBytes + 1];
-            var read = 0;
-            int n;
-            while (read < buffer.Length && (n = f.Content.Read(buffer, read, buffer.Length - read)) > 0)
-                read += n;
-            return buffer.AsSpan(0, read).ToArray();
+            if (read == buffer.Length)
+            {
+                if (buffer.Length == limit) break;
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit));
+            }
+
+            var n = content.Read(buffer, read, buffer.Length - read);
+            if (n <= 0) break;
+            read += n;
         }
+
+        return read == buffer.Length ? buffer : buffer.AsSpan(0, read).ToArray();
     }
 
     /// <summary>Whether a regular file is at the path (a symlink or FIFO of that name is not one).</summary>

@@ -372,7 +372,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     }
 
     /// <summary>The largest copy chunk (buffers are rented per copy): a read, a write and a hash each cost one call per chunk.</summary>
-    public const int CopyBufferBytes = 1 << 20;
+    public const int CopyBufferBytes = Sha256Files.MaxChunkBytes;
 
     /// <summary>A file larger than this is hashed on a thread of the copy's own while the next chunk is read and
     /// written; a smaller one in line (below it, starting a thread cost more than the overlap saved: measured, 1 MB
@@ -390,14 +390,18 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     {
         if (sizeHint > PipelineFromBytes)
             return HashingCopy.Run(from, to, CopyBufferBytes);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        // A buffer of the file's size (a page at least), not of the largest chunk: a 1 MiB buffer is a large object
+        // that stays resident in the pool for the life of the wrapper, for checkpoints of a few KB (peak RSS,
+        // docs/MEMORY.md). A file that grew since it was opened is still copied whole, in more chunks.
+        var chunkBytes = Sha256Files.ChunkFor(sizeHint);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkBytes);
         try
         {
             using var sha = Sha256Files.Start();
             var toFd = (int)to.DangerousGetHandle();
             long offset = 0;
             int n;
-            while ((n = RandomAccess.Read(from, buffer.AsSpan(0, CopyBufferBytes), offset)) > 0)
+            while ((n = RandomAccess.Read(from, buffer.AsSpan(0, chunkBytes), offset)) > 0)
             {
                 var chunk = buffer.AsSpan(0, n);
                 RandomAccess.Write(to, chunk, offset);
@@ -530,17 +534,11 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
 
         using (f)
         {
-            var buffer = new byte[Math.Min(maxBytes, 1 << 16) + 1];
-            using var content = new MemoryStream();
-            int n;
-            while ((n = f.Content.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                content.Write(buffer, 0, n);
-                if (content.Length > maxBytes)
-                    throw new ErrnoException($"{Show(path)} is larger than the {maxBytes} bytes the wrapper reads from it", EFBig);
-            }
-
-            return Encoding.UTF8.GetString(content.GetBuffer(), 0, (int)content.Length);
+            // A buffer of the file's size, not a 64 KB one per read (a commit reads both manifest slots).
+            var bytes = SlotFileOps.ReadUpTo(f.Content, f.Identity().Size, maxBytes == int.MaxValue ? maxBytes : maxBytes + 1);
+            if (bytes.Length > maxBytes)
+                throw new ErrnoException($"{Show(path)} is larger than the {maxBytes} bytes the wrapper reads from it", EFBig);
+            return Encoding.UTF8.GetString(bytes);
         }
     }
 
