@@ -116,11 +116,10 @@ public static class SlotContexts
                 HostInfo: host,
                 ProxyInfo: proxy)
             {
-                ClientVersion =
-                    from major in OptInt("major_version")
-                    from minor in OptInt("minor_version")
-                    from release in OptInt("release")
-                    select new ClientVersion(major, minor, release),
+                // Bind, not query syntax: a query's transparent identifiers are anonymous types, which this program
+                // has none of (src/Shell/LanguageExt.Substitutions.xml).
+                ClientVersion = OptInt("major_version").Bind(major => OptInt("minor_version").Bind(minor =>
+                    OptInt("release").Map(release => new ClientVersion(major, minor, release)))),
                 PlanClass = OptStr("plan_class").IfNone(""),
             };
             return Checked<SlotContext>.Of(ctx, _findings);

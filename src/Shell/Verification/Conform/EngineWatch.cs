@@ -40,12 +40,14 @@ public sealed class EngineWatch : IDisposable
         using var cts = new CancellationTokenSource(Policy.CallLimit * 2);
         var version = Text(await engine.Version(cts.Token).ConfigureAwait(false));
         var traits = Text(await engine.Traits(cts.Token).ConfigureAwait(false));
-        return from v in version
-               from t in traits
-               let number = v.Version.Length > 0 ? v.Version : "?"
-               select t.Kind == EngineKind.Podman
-                   ? new EngineIdentity(number, 2, "podman version " + number)
-                   : new EngineIdentity(number, 1, "Docker version " + number);
+        // Bind, not query syntax (whose `let` is an anonymous type: src/Shell/LanguageExt.Substitutions.xml).
+        return version.Bind(v => traits.Map(t =>
+        {
+            var number = v.Version.Length > 0 ? v.Version : "?";
+            return t.Kind == EngineKind.Podman
+                ? new EngineIdentity(number, 2, "podman version " + number)
+                : new EngineIdentity(number, 1, "Docker version " + number);
+        }));
     }
 
     /// <summary>The trial's containers, in any state.</summary>
