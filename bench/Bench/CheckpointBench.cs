@@ -11,14 +11,15 @@ namespace Boinc.Persist.Bench;
 /// <summary>
 /// Item 5: the checkpoint store's whole commit protocol (copy or reflink, fsyncs, hashes, manifest, rename,
 /// directory fsyncs, retention) against a raw write+fsync of the same bytes on the same file system. The app's
-/// file is written without fsync first, as apps do.
+/// file is written without fsync first, as apps do. Beside both, the protocol floor (<see cref="Boinc.Persist.Shell.Verification.CommitFloor"/>):
+/// the commit's own file operations with nothing else, which says how much of the gap to raw is the protocol's.
 /// </summary>
 public static class CheckpointBench
 {
     private static readonly CheckpointConfig Config = CheckpointConfig.Default with { Files = new[] { "state.bin" }.ToSeq() };
 
     /// <summary>MB/s of <paramref name="n"/> commits and of <paramref name="n"/> raw writes of <paramref name="mb"/> MB.</summary>
-    public static (Sample Raw, Sample Commit) Throughput(string dir, int mb, int n)
+    public static (Sample Raw, Sample Commit, Sample Floor) Throughput(string dir, int mb, int n)
     {
         var slot = Path.Combine(dir, $"slot{mb}");
         Directory.CreateDirectory(slot);
@@ -27,6 +28,9 @@ public static class CheckpointBench
         var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
         var raw = new double[n];
         var commit = new double[n];
+        var floor = new double[n];
+        var floorStore = new Boinc.Persist.Shell.Verification.CommitFloor(dir);
+        var buffer = new byte[Boinc.Persist.Shell.Host.Sha256Files.ChunkFor((long)mb << 20)];
         for (var i = 0; i < n; i++)
         {
             Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
@@ -40,14 +44,18 @@ public static class CheckpointBench
             Write(path, data, (long)mb << 20, fsync: true);
             raw[i] = mb / sw.Elapsed.TotalSeconds;
             File.Delete(path);
+
+            // The protocol's own operations alone on the same app file (CommitFloor): what no store could beat.
+            Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
+            floor[i] = mb / floorStore.Once(Path.Combine(slot, "state.bin"), buffer);
         }
 
         Directory.Delete(slot, recursive: true);
-        return (Sample.Of(raw), Sample.Of(commit));
+        return (Sample.Of(raw), Sample.Of(commit), Sample.Of(floor));
     }
 
     /// <summary>Milliseconds of <paramref name="n"/> 1 KB commits and of <paramref name="n"/> raw 1 KB writes + fsync.</summary>
-    public static (Sample Raw, Sample Commit) Latency1K(string dir, int n)
+    public static (Sample Raw, Sample Commit, Sample Floor) Latency1K(string dir, int n)
     {
         var slot = Path.Combine(dir, "slot1k");
         Directory.CreateDirectory(slot);
@@ -55,6 +63,9 @@ public static class CheckpointBench
         var data = new byte[1024];
         var raw = new double[n];
         var commit = new double[n];
+        var floor = new double[n];
+        var floorStore = new Boinc.Persist.Shell.Verification.CommitFloor(dir);
+        var buffer = new byte[4096];
         for (var i = 0; i < n; i++)
         {
             data[0] = (byte)i;
@@ -68,10 +79,13 @@ public static class CheckpointBench
             sw.Restart();
             Write(path, data, data.Length, fsync: true);
             raw[i] = sw.Elapsed.TotalMilliseconds;
+
+            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
+            floor[i] = floorStore.Once(Path.Combine(slot, "state.bin"), buffer) * 1000;
         }
 
         Directory.Delete(slot, recursive: true);
-        return (Sample.Of(raw), Sample.Of(commit));
+        return (Sample.Of(raw), Sample.Of(commit), Sample.Of(floor));
     }
 
     private static void Write(string path, byte[] block, long total, bool fsync)

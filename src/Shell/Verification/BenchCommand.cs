@@ -27,14 +27,20 @@ public static class BenchCommand
         {
             stdout.WriteLine($"directory: {args[0]}; reflink: {(Reflinks(dir) ? "yes" : "no (plain copy)")}");
             stdout.WriteLine($"{"size",8}  {"raw write+fsync",16}  {"commit",10}  {"raw MB/s",9}  {"commit MB/s",11}  ratio");
+            var floors = new System.Collections.Generic.List<string>();
             foreach (var mb in sizes)
             {
                 var bytes = mb * 1024 * 1024;
                 var repeat = mb <= 1 ? 20 : mb <= 100 ? 3 : 1;
-                var (raw, commit) = Measure(dir, bytes, repeat);
+                var (raw, commit, floor) = Measure(dir, bytes, repeat);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{mb + " MB",8}  {raw * 1000,13:0.0} ms  {commit * 1000,7:0.0} ms  {mb / raw,9:0.0}  {mb / commit,11:0.0}  {raw / commit:0.00}"));
+                floors.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{mb} MB protocol floor: {floor * 1000:0.0} ms, ratio raw/floor {raw / floor:0.00}; the store's commit takes {commit / floor:0.00}x the floor"));
             }
+
+            stdout.WriteLine("protocol floor: the copy, the new manifest and the four fsyncs alone, no checks or hashing (CommitFloor)");
+            foreach (var f in floors) stdout.WriteLine(f);
 
             var lat = Latency1K(dir, 50);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -42,6 +48,9 @@ public static class BenchCommand
             var raw1k = RawLatency1K(dir, 50);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"1 KB raw write+fsync latency over {raw1k.Length} writes: median {Pct(raw1k, 0.5):0.00} ms, p90 {Pct(raw1k, 0.9):0.00} ms, max {raw1k.Max():0.00} ms; commit/raw {Pct(lat, 0.5) / Pct(raw1k, 0.5):0.00}x"));
+            var floor1k = FloorLatency1K(dir, 50);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"1 KB protocol floor latency over {floor1k.Length} commits: median {Pct(floor1k, 0.5):0.00} ms; floor/raw {Pct(floor1k, 0.5) / Pct(raw1k, 0.5):0.00}x, commit/floor {Pct(lat, 0.5) / Pct(floor1k, 0.5):0.00}x"));
             return Program.Ok;
         }
         finally
@@ -50,14 +59,16 @@ public static class BenchCommand
         }
     }
 
-    private static (double Raw, double Commit) Measure(string dir, long bytes, int repeat)
+    private static (double Raw, double Commit, double Floor) Measure(string dir, long bytes, int repeat)
     {
         var slot = Path.Combine(dir, "slot");
         Directory.CreateDirectory(slot);
         var data = new byte[Math.Min(bytes, 64L << 20)];
         new Random(1).NextBytes(data);
-        double rawBest = double.MaxValue, commitBest = double.MaxValue;
+        double rawBest = double.MaxValue, commitBest = double.MaxValue, floorBest = double.MaxValue;
         var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
+        var floor = new CommitFloor(dir);
+        var buffer = new byte[Host.Sha256Files.ChunkFor(bytes)];
         for (var r = 0; r < repeat; r++)
         {
             // The app's checkpoint, written (not fsynced, as apps do) before the wrapper commits it.
@@ -73,10 +84,32 @@ public static class BenchCommand
             WriteBytes(raw, data, bytes, fsync: true);
             rawBest = Math.Min(rawBest, sw.Elapsed.TotalSeconds);
             File.Delete(raw);
+
+            // The same app file, written the same way, committed by the protocol's operations alone.
+            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
+            floorBest = Math.Min(floorBest, floor.Once(Path.Combine(slot, "state.bin"), buffer));
         }
 
         Directory.Delete(slot, recursive: true);
-        return (rawBest, commitBest);
+        return (rawBest, commitBest, floorBest);
+    }
+
+    /// <summary>The 1 KB protocol floor (<see cref="CommitFloor"/>): the same app file as the 1 KB commits.</summary>
+    private static double[] FloorLatency1K(string dir, int n)
+    {
+        var floor = new CommitFloor(dir);
+        var app = Path.Combine(dir, "floor-app.bin");
+        var data = new byte[1024];
+        var buffer = new byte[4096];
+        var times = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            data[0] = (byte)i;
+            File.WriteAllBytes(app, data);
+            times[i] = floor.Once(app, buffer) * 1000;
+        }
+
+        return times;
     }
 
     private static double[] Latency1K(string dir, int n)

@@ -35,6 +35,7 @@ public class SlotIoTests
         ["Program.cs"] = "the current directory's name",
         ["Checkpoints/CheckpointsCommand.cs"] = "whether the slot directory named on the command line exists",
         ["Verification/BenchCommand.cs"] = "a scratch directory the benchmark creates and plays the app in",
+        ["Verification/CommitFloor.cs"] = "the benchmarks' scratch directory: the protocol's file operations alone, as a cost floor, never a slot",
         ["Verification/TortureCommand.cs"] = "a scratch slot where it plays the app",
         ["Verification/CrashExploreCommand.cs"] = "crash-explore's scratch directory, where it plays the app and builds crash states (issue 19)",
         ["Verification/Fakes/FakeClient.cs"] = "plays the BOINC client, which owns the slot",
