@@ -46,19 +46,20 @@ public static class SlotFileOps
         }
 
         using (f)
-            return ReadUpTo(f.Content, f.Identity().Size, maxBytes + 1);
+            return ReadUpTo(f.Content, f.Identity().Size, maxBytes == int.MaxValue ? maxBytes : maxBytes + 1);
     }
 
     /// <summary>
     /// Up to <paramref name="limit"/> bytes of a stream. The buffer starts at what the file held when it was opened
     /// (plus one byte, to see it grow) and doubles only as more bytes arrive, so memory follows the file, not the
-    /// limit: init_data.xml's limit is 4 MB, its size a few KB, and a buffer of the limit's size would be a large
-    /// object the GC clears on every reuse (the wrapper's peak RSS, docs/MEMORY.md). A file growing while it is
-    /// read is still cut at the limit.
+    /// limit: init_data.xml's limit is 4 MB, its size a few KB, and a buffer of the limit's size was a large object
+    /// allocated on every read (the wrapper's peak RSS, docs/MEMORY.md). A file growing while it is read is still
+    /// cut at the limit.
     /// </summary>
     public static byte[] ReadUpTo(Stream content, long sizeHint, int limit)
     {
-        var buffer = new byte[(int)Math.Clamp(sizeHint + 1, 1, limit)];
+        if (limit <= 0) return [];
+        var buffer = new byte[Math.Min(Math.Max(sizeHint, 0), limit - 1) + 1];
         var read = 0;
         while (true)
         {
