@@ -46,19 +46,20 @@ public static class SlotFileOps
         }
 
         using (f)
-            return ReadUpTo(f.Content, f.Identity().Size, maxBytes == int.MaxValue ? maxBytes : maxBytes + 1);
+            return ReadUpTo(f.Content, f.Identity().Size, maxBytes);
     }
 
     /// <summary>
-    /// Up to <paramref name="limit"/> bytes of a stream. The buffer starts at what the file held when it was opened
-    /// (plus one byte, to see it grow) and doubles only as more bytes arrive, so memory follows the file, not the
-    /// limit: init_data.xml's limit is 4 MB, its size a few KB, and a buffer of the limit's size was a large object
-    /// allocated on every read (the wrapper's peak RSS, docs/MEMORY.md). A file growing while it is read is still
-    /// cut at the limit.
+    /// Up to <paramref name="maxBytes"/> + 1 bytes of a stream (so a caller sees "too large"). The buffer starts at
+    /// what the file held when it was opened (plus one byte, to see it grow) and doubles only as more bytes arrive,
+    /// so memory follows the file, not the limit: init_data.xml's limit is 4 MB, its size a few KB, and a buffer of
+    /// the limit's size was a large object allocated on every read (the wrapper's peak RSS, docs/MEMORY.md). A file
+    /// growing while it is read is still cut one byte past the limit.
     /// </summary>
-    public static byte[] ReadUpTo(Stream content, long sizeHint, int limit)
+    public static byte[] ReadUpTo(Stream content, long sizeHint, int maxBytes)
     {
-        if (limit <= 0) return [];
+        if (maxBytes < 0) return [];
+        var limit = maxBytes == int.MaxValue ? maxBytes : maxBytes + 1;
         var buffer = new byte[Math.Min(Math.Max(sizeHint, 0), limit - 1) + 1];
         var read = 0;
         while (true)

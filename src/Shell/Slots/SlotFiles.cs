@@ -535,7 +535,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         using (f)
         {
             // A buffer of the file's size, not a 64 KB one per read (a commit reads both manifest slots).
-            var bytes = SlotFileOps.ReadUpTo(f.Content, f.Identity().Size, maxBytes == int.MaxValue ? maxBytes : maxBytes + 1);
+            var bytes = SlotFileOps.ReadUpTo(f.Content, f.Identity().Size, maxBytes);
             if (bytes.Length > maxBytes)
                 throw new ErrnoException($"{Show(path)} is larger than the {maxBytes} bytes the wrapper reads from it", EFBig);
             return Encoding.UTF8.GetString(bytes);

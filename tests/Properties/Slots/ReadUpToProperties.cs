@@ -16,16 +16,16 @@ namespace Boinc.Persist.Properties.Slots;
 public class ReadUpToProperties
 {
     [Property(MaxTest = 500)]
-    public Property Reads_exactly_the_first_bytes_up_to_the_limit_whatever_the_size_hint_and_the_reads(
-        NonNegativeInt length, PositiveInt limit, int hintDelta, PositiveInt cut)
+    public Property Reads_exactly_the_first_bytes_up_to_one_past_the_limit_whatever_the_size_hint_and_the_reads(
+        NonNegativeInt length, NonNegativeInt limit, int hintDelta, PositiveInt cut)
     {
         var len = length.Get % 5000;
-        var lim = limit.Get % 3000 + 1;
+        var lim = limit.Get % 3000;
         var data = Enumerable.Range(0, len).Select(i => (byte)(i * 31 + 7)).ToArray();
         // The hint: the file's size when opened, which may be off either way by the time it is read.
         var hint = Math.Max(0, len + hintDelta % 4000);
         var got = SlotFileOps.ReadUpTo(new Trickle(data, cut.Get % 700 + 1), hint, lim);
-        var expected = data.Take(lim).ToArray();
+        var expected = data.Take(lim + 1).ToArray();
         return got.SequenceEqual(expected)
             .Label($"len {len}, limit {lim}, hint {hint}: got {got.Length} bytes, expected {expected.Length}");
     }
@@ -46,7 +46,8 @@ public class ReadUpToProperties
     public void A_file_longer_than_its_limit_is_cut_one_byte_past_it_so_the_caller_sees_too_large()
     {
         var data = new byte[10_000];
-        Assert.Equal(1001, SlotFileOps.ReadUpTo(new System.IO.MemoryStream(data), 10_000, 1001).Length);
-        Assert.Equal(1001, SlotFileOps.ReadUpTo(new System.IO.MemoryStream(data), 0, 1001).Length);
+        Assert.Equal(1001, SlotFileOps.ReadUpTo(new System.IO.MemoryStream(data), 10_000, 1000).Length);
+        Assert.Equal(1001, SlotFileOps.ReadUpTo(new System.IO.MemoryStream(data), 0, 1000).Length);
+        Assert.Equal(10_000, SlotFileOps.ReadUpTo(new System.IO.MemoryStream(data), 0, int.MaxValue).Length);
     }
 }
