@@ -13,6 +13,7 @@ using Docker.DotNet.Models;
 
 // bench/run.sh's driver. Usage: boinc-persist-bench --bin AOT_BINARY [--jit JIT_BINARY] [--runs N]
 //   [--window S] [--jobs N] [--slots N] [--scale-window S] [--dir DIR] [--items 1,2,...] [--docker-wrapper PATH]
+//   [--binary-cache drop|keep]
 var opt = Options.Parse(args);
 var run = Guid.NewGuid().ToString("N")[..6];
 var root = Path.Combine(opt.Dir, "boinc-persist-bench-" + run);
@@ -26,6 +27,20 @@ var dockerfile = Dockerfile(run);
 var rows = new List<Row>();
 var failed = false;
 void Log(string s) => Console.Error.WriteLine($"bench: {DateTime.UtcNow:HH:mm:ss} {s}");
+
+// Item 7's peak RSS counts the binary's mapped pages, which depend on how its file sits in the page cache
+// (PageCache.cs): measure it read from disk, as a volunteer's host has it, unless --binary-cache keep.
+void DropBinaryCache(string path)
+{
+    if (!opt.DropBinaryCache)
+    {
+        Log($"{path}: page cache kept as it is (--binary-cache keep)");
+        return;
+    }
+
+    var (resident, pages) = PageCache.Drop(path);
+    Log($"{path}: page cache dropped, {resident} of {pages} pages still cached");
+}
 
 Log($"run {run} in {root}; engine {endpoint}; AOT {opt.Bin}; JIT {opt.Jit ?? "-"}; docker_wrapper {opt.DockerWrapper ?? "-"}");
 try
@@ -46,12 +61,15 @@ try
 
     // Items 1, 2, 3, 7: standard runs of a CPU-bound job (6 compares its recovery with their launch).
     var bare = new BareEngine(docker, label);
+    if (opt.Want(1, 2, 3, 6, 7))
+        DropBinaryCache(opt.Bin);
     var std = opt.Want(1, 2, 3, 6, 7) ? Items.Standard(opt, root, run, dockerfile, docker, Log) : null;
 
     // BOINC's docker_wrapper, same workload and fake client (--docker-wrapper): items 1, 2, 3, 4, 7.
     ForeignRuns? dw = null;
     if (opt.DockerWrapper is not null && opt.Want(1, 2, 3, 4, 7))
     {
+        DropBinaryCache(opt.DockerWrapper);
         var dwStd = Items.Standard(opt, root, run, dockerfile, docker, Log, foreign: true);
         var (dwBuilds, dwSeconds) = opt.Want(4) ? Items.ForeignBuilds(opt, root, run, Log) : (0, double.NaN);
         dw = new ForeignRuns(dwStd, opt.Jobs, dwBuilds, dwSeconds);
@@ -135,7 +153,7 @@ static async Task Cleanup(DockerClient docker, string run, string label, string 
 
 /// <summary>The driver's options (see the usage line at the top).</summary>
 public sealed record Options(string Bin, string? Jit, int Runs, int Window, int Jobs, int Slots, int ScaleWindow, string Dir, string Items,
-    string? DockerWrapper = null)
+    string? DockerWrapper = null, bool DropBinaryCache = true)
 {
     /// <summary>Whether any of these items is to run (<c>--items 1,5,8</c>; default all).</summary>
     public bool Want(params int[] items) =>
@@ -160,6 +178,12 @@ public sealed record Options(string Bin, string? Jit, int Runs, int Window, int 
                 "--dir" => o with { Dir = v },
                 "--items" => o with { Items = v },
                 "--docker-wrapper" => o with { DockerWrapper = Path.GetFullPath(v) },
+                "--binary-cache" => v switch
+                {
+                    "drop" => o with { DropBinaryCache = true },
+                    "keep" => o with { DropBinaryCache = false },
+                    _ => throw new ArgumentException($"--binary-cache {v}: drop or keep"),
+                },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
