@@ -12,7 +12,8 @@ namespace Boinc.Persist.Bench;
 /// The linker writes its output in large writes, which on this kernel (6.18, ext4 with large folios) leaves the
 /// file cached in folios of up to 2 MB, so a single touch maps 2 MB of code; read back from disk, the cache holds
 /// readahead-sized folios and a touch maps its fault-around window (64 KB). Measured with the same binary
-/// (docs/MEMORY.md, stop 31): 21.7-22.2 MB as linked against 17.8-17.9 MB read from disk.
+/// (docs/MEMORY.md, stop 31): 21.8 MB (21.7-21.8, n=3) freshly written against 18.0 MB (18.0-18.1, n=5) read
+/// from disk.
 /// </summary>
 public static partial class PageCache
 {
