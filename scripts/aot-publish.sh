@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Publish boinc-persist as a Native AOT binary (settings in src/Shell/Shell.csproj) into artifacts/aot/ and
 # print the binary's path as the last line. Installs the toolchain first if needed (scripts/aot-up.sh).
-# Skips the publish when the binary is newer than every source and project file (AOT compilation takes
-# minutes on two cores); BOINC_PERSIST_AOT_FORCE=1 publishes anyway.
+# Skips the publish when the binary is newer than every file under src/ (sources, projects, and the files ILC
+# reads: the method order aot-order.txt, the substitutions XML) and the root props (AOT compilation takes minutes
+# on two cores); BOINC_PERSIST_AOT_FORCE=1 publishes anyway.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/artifacts/aot"
@@ -14,7 +15,7 @@ bash "$root/scripts/aot-up.sh"
 
 if [[ -x "$bin" && "${BOINC_PERSIST_AOT_FORCE:-0}" != 1 ]] &&
    [[ -z "$(find "$root/src" "$root/Directory.Build.props" "$root/Directory.Packages.props" \
-              \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -newer "$bin" -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]]; then
+              -type f -newer "$bin" -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]]; then
   log "up to date: $bin"
   echo "$bin"
   exit 0

@@ -6,7 +6,7 @@ Inputs (all of the same unstripped build, whose symbols `nm -n` printed):
   --callgrind FILE.. callgrind profiles (valgrind --tool=callgrind --dump-instr=yes) of the stripped copy
 Output on stdout: mangled method names, most widely used first.
 
-Methods are ranked by how many profiles executed them, then by address."""
+Methods are ranked by how many profiles executed them, then by their address in the profiled build."""
 import argparse, bisect, collections, re, sys
 
 ap = argparse.ArgumentParser()
@@ -32,14 +32,15 @@ def load(path):
 
 code, starts, m0, m1 = load(args.nm)
 
-def names_at(a):
-    """The method(s) whose body holds address a: every name at the start address (folded bodies share one)."""
+def methods_at(a):
+    """(start, name) of the method(s) whose body holds address a: every name at that start (folded bodies share
+    one)."""
     i = bisect.bisect_right(starts, a) - 1
     if i < 0: return []
     s = starts[i]; out = []
     while i >= 0 and starts[i] == s:
         n = code[i][1]
-        if not n.startswith('__start_'): out.append(n)
+        if not n.startswith('__start_'): out.append((s, n))
         i -= 1
     return out
 
@@ -65,13 +66,13 @@ def callgrind_addresses(path):
                 if line.startswith('ob='): cur = obs.get(m.group(1))
     return seen
 
-count = collections.Counter(); first = {}
+count = collections.Counter(); start = {}
 for path in args.callgrind:
     hit = set()
     for a in callgrind_addresses(path):
-        for n in names_at(a): hit.add(n); first.setdefault(n, a)
+        for s, n in methods_at(a): hit.add(n); start[n] = s
     count.update(hit)
-ranked = sorted(count, key=lambda n: (-count[n], first[n]))
+ranked = sorted(count, key=lambda n: (-count[n], start[n], n))
 
 print(f'order.py: {len(ranked)} methods from {len(args.callgrind)} profiles', file=sys.stderr)
 if not ranked:

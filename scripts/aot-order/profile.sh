@@ -55,4 +55,5 @@ log "conform under callgrind..."
 
 python3 "$root/scripts/aot-order/order.py" --nm "$work/nm.txt" --binary "$work/boinc-persist" \
   --callgrind "$work"/profiles/cg.* > "$root/src/Shell/aot-order.txt"
+rm -rf "$work/native"   # ILC's object files, hundreds of MB; the profiles, nm and logs stay for a look
 log "wrote src/Shell/aot-order.txt ($(wc -l < "$root/src/Shell/aot-order.txt") methods); rm -rf $work when done looking"
