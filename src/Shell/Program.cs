@@ -149,8 +149,9 @@ public static class Program
         }
 
         var options = parsed.RightToSeq().Head();
-        return JobRunner.Run(options, stderr, TimeProvider.System, preference => DockerEngine.ConnectFor(preference))
-            .GetAwaiter().GetResult();
+        // The main thread is the loop's (Run/LoopPump.cs): a running wrapper's steps and its looks at BOINC's
+        // control channel wake this one thread, not the thread pool.
+        return LoopPump.Run(() => JobRunner.Run(options, stderr, TimeProvider.System, preference => DockerEngine.ConnectFor(preference)));
     }
 
     public static string Version =>

@@ -17,18 +17,23 @@ public sealed partial class DockerEngine
     /// still reports the container running: so when a stream ends by itself, the log is read again from the same
     /// start, skipping the bytes of each stream already relayed: following again while the container runs, once
     /// more without following when it has stopped, then done.
+    /// <para>
+    /// The reads block the calling thread (<see cref="EngineApi.SendBlocking"/>): call it from a thread of its own.
+    /// Its awaits resume on the caller's context (none of them is <c>ConfigureAwait(false)</c>), so a thread that
+    /// pumps its own context (Run/LoopPump.cs) keeps the whole relay, and every blocking read, to itself.
+    /// </para>
     /// </summary>
     public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null)
     {
         var lines = new LineSplitter(prefix, sink);
         var relayed = new long[2];
-        var result = await Relay(name, follow: true, since, lines, sink, relayed, ct).ConfigureAwait(false);
+        var result = await Relay(name, follow: true, since, lines, sink, relayed, ct);
         while (result.IsRight && !ct.IsCancellationRequested)
         {
-            var state = await Inspect(name, ct).ConfigureAwait(false);
+            var state = await Inspect(name, ct);
             if (state.Case is Observation.Exited or Observation.Dead)
             {
-                result = await Relay(name, follow: false, since, lines, sink, relayed, ct).ConfigureAwait(false);
+                result = await Relay(name, follow: false, since, lines, sink, relayed, ct);
                 break;
             }
 
@@ -36,18 +41,18 @@ public sealed partial class DockerEngine
                 break; // gone, or the engine does not answer: the caller hears of it from its wait
             try
             {
-                await Task.Delay(FollowAgainAfter, ct).ConfigureAwait(false);
+                await Task.Delay(FollowAgainAfter, ct);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
 
-            result = await Relay(name, follow: true, since, lines, sink, relayed, ct).ConfigureAwait(false);
+            result = await Relay(name, follow: true, since, lines, sink, relayed, ct);
         }
 
         lines.Flush();
-        await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        await sink.FlushAsync(CancellationToken.None);
         return ct.IsCancellationRequested ? Unit.Default : result;
     }
 
@@ -68,11 +73,15 @@ public sealed partial class DockerEngine
             ("timestamps", "0"),
             // Re-attached: only what is new, so stderr.txt does not get the old output twice.
             ("since", since is { } at ? UnixSeconds(at) : null));
-        var opened = await Call("logs " + name, ct, t => api.Send("GET", path, null, t)).ConfigureAwait(false);
+        // A connection whose reads block this thread (EngineApi.SendBlocking): the relay's own thread waits in the
+        // kernel for the job's next line, and nothing else wakes for it.
+        var opened = await Call("logs " + name, ct, t => api.SendBlocking("GET", path, t));
         if (opened.Case is not EngineResponse response)
             return opened.Map(_ => Unit.Default);
 
         using (response)
+        // A blocking read does not watch the token: closing the connection ends it.
+        using (ct.Register(static r => ((EngineResponse)r!).Dispose(), response))
         {
             var buffer = new byte[16 * 1024];
             var seen = new long[2];
@@ -81,7 +90,7 @@ public sealed partial class DockerEngine
                 var frames = new LogFrames(response.Body, Multiplexed(response));
                 while (true)
                 {
-                    var (count, err) = await frames.Read(buffer, ct).ConfigureAwait(false);
+                    var (count, err) = await frames.Read(buffer, ct);
                     if (count == 0)
                         return Unit.Default;
                     var which = err ? 1 : 0;
@@ -91,12 +100,12 @@ public sealed partial class DockerEngine
                         continue;
                     relayed[which] += count - from;
                     lines.Add(err, buffer.AsSpan(from, count - from));
-                    await sink.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    await sink.FlushAsync(CancellationToken.None);
                 }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
-                // The wrapper stops following: a normal end.
+                // The wrapper stops following (and closed the connection under a blocked read): a normal end.
                 return Unit.Default;
             }
             catch (Exception e) when (e is not OperationCanceledException)

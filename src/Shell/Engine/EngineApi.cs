@@ -84,6 +84,123 @@ public sealed class EngineApi
         }
     }
 
+    /// <summary>
+    /// As <see cref="Send"/>, on a connection whose I/O blocks the calling thread: for a stream a thread of its own
+    /// follows for hours (the container's output, <see cref="DockerEngine.StreamLogs"/>). The returned task is
+    /// complete when this returns. Why: an async read of a socket wakes the runtime's socket thread and then a pool
+    /// worker (which wakes another) for every piece that arrives; a blocking read wakes only the reading thread,
+    /// and a quiet stream costs nothing. <paramref name="ct"/> closes the connection, which ends a read blocked
+    /// on it: the connect and the answer's head end in <see cref="OperationCanceledException"/> as with
+    /// <see cref="Send"/>; for the body, the caller ties its own token to disposing the answer.
+    /// </summary>
+    public Task<EngineResponse> SendBlocking(string method, string pathAndQuery, CancellationToken ct)
+    {
+        if (endpoint is null)
+            throw new NotSupportedException(unsupported);
+        ct.ThrowIfCancellationRequested();
+        var socket = endpoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        Stream? stream = null;
+        EngineResponse? response = null;
+        try
+        {
+            using (ct.Register(static s => ((Socket)s!).Dispose(), socket))
+            {
+                try
+                {
+                    socket.Connect(endpoint);
+                    stream = new BlockingStream(new NetworkStream(socket, ownsSocket: true));
+                    // Every read and write of a BlockingStream completes before it returns: so does the exchange.
+                    response = EngineHttp.Exchange(stream, method, pathAndQuery, host, null, ct).GetAwaiter().GetResult();
+                    if ((int)response.Status is < 200 or >= 300)
+                    {
+                        var text = response.Text(ErrorBodyLimit, ct).GetAwaiter().GetResult();
+                        throw new EngineApiException(response.Status, text);
+                    }
+                }
+                catch (Exception e) when (ct.IsCancellationRequested && e is not OperationCanceledException)
+                {
+                    throw new OperationCanceledException("the engine call was cancelled", e, ct);
+                }
+            }
+
+            return Task.FromResult(response);
+        }
+        catch
+        {
+            response?.Dispose();
+            if (stream is null)
+                socket.Dispose();
+            else
+                stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A stream whose async reads and writes are its blocking ones (see <see cref="SendBlocking"/>).</summary>
+    private sealed class BlockingStream(NetworkStream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            ValueTask.FromResult(inner.Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            Task.FromResult(inner.Read(buffer, offset, count));
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            inner.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+        {
+            inner.Write(buffer, offset, count);
+            return Task.CompletedTask;
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken ct)
+        {
+            inner.Flush();
+            return Task.CompletedTask;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
     /// <summary>A request whose answer is only its status (start, stop, pause, remove...).</summary>
     public async Task Call(string method, string pathAndQuery, CancellationToken ct, params HttpStatusCode[] alsoFine)
     {

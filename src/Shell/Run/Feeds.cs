@@ -19,7 +19,12 @@ public sealed class Feeds : IDisposable
     private readonly WrapperLog log;
     private readonly TimeProvider time;
     private readonly CancellationTokenSource cts;
-    private readonly Thread tick;
+    private readonly Thread? tick;
+    private readonly LoopPump? pump;
+    private readonly long second;
+    private readonly long fastFor;
+    private long nextSecond;
+    private long fastUntil = long.MinValue;
 
     public Feeds(JobLoop loop, Option<IBoincClient> client, Option<CheckpointWatcher> watcher, WrapperLog log, TimeProvider time, CancellationToken stopping)
     {
@@ -28,8 +33,22 @@ public sealed class Feeds : IDisposable
         this.log = log;
         this.time = time;
         cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        tick = new Thread(TickThread) { IsBackground = true, Name = "boinc-persist tick" };
-        tick.Start();
+        second = time.TimestampFrequency;
+        fastFor = (long)(FastFor.TotalSeconds * second);
+        nextSecond = time.GetTimestamp() + second;
+        // On the loop's own thread (LoopPump, as the wrapper runs) the look is that thread's timed wait; elsewhere
+        // a thread of its own does it.
+        pump = LoopPump.OfThisThread;
+        if (pump is not null)
+        {
+            pump.StartPeriodic(Period, Look);
+        }
+        else
+        {
+            tick = new Thread(TickThread) { IsBackground = true, Name = "boinc-persist tick" };
+            tick.Start();
+        }
+
         foreach (var w in watcher)
             _ = Pump(w);
     }
@@ -45,8 +64,9 @@ public sealed class Feeds : IDisposable
     public void Dispose()
     {
         cts.Cancel();
-        // The tick thread reads the client's shared memory: it must be gone before that is unmapped.
-        tick.Join(TimeSpan.FromSeconds(2));
+        // The look reads the client's shared memory: it must be over for good before that is unmapped.
+        pump?.StopPeriodic();
+        tick?.Join(TimeSpan.FromSeconds(2));
         cts.Dispose();
     }
 
@@ -68,20 +88,18 @@ public sealed class Feeds : IDisposable
     /// looks once a second, BOINC's API in an app every 0.1 s), and for <see cref="FastFor"/> after any message
     /// every <see cref="FastPeriod"/>: BOINC's CPU throttling ("use at most N % of CPU time") suspends and resumes a
     /// task about every second, and each of those is taken within 0.1 s as before. (A PeriodicTimer posting every
-    /// 100 ms cost ~25 futex calls per wake-up.) Dispose ends the sleep at once.
+    /// 100 ms cost ~25 futex calls per wake-up.) Dispose ends the sleep at once. As the wrapper runs, the look is
+    /// not a thread of its own but the loop thread's timed wait (<see cref="LoopPump"/>, <see cref="Look"/>).
     /// </summary>
     private void TickThread()
     {
         var token = cts.Token;
-        var second = time.TimestampFrequency;
-        var nextSecond = time.GetTimestamp() + second;
-        var fastUntil = long.MinValue;
-        var fastFor = (long)(FastFor.TotalSeconds * second);
+        var wait = Period;
         while (true)
         {
             try
             {
-                token.WaitHandle.WaitOne(time.GetTimestamp() < fastUntil ? FastPeriod : Period);
+                token.WaitHandle.WaitOne(wait);
             }
             catch (ObjectDisposedException)
             {
@@ -90,18 +108,25 @@ public sealed class Feeds : IDisposable
 
             if (token.IsCancellationRequested)
                 return;
-            var now = time.GetTimestamp();
-            var tick = now >= nextSecond;
-            if (tick)
-                nextSecond += second;
-            var message = client.Exists(c => c.ControlPending);
-            if (message)
-                fastUntil = now + fastFor;
-            if (tick || message)
-                loop.Post(new LoopInput.Poll());
-            if (tick)
-                loop.Post(new LoopInput.Tick());
+            wait = Look();
         }
+    }
+
+    /// <summary>One look at the control channel (and the tick when a second has passed); how long until the next.</summary>
+    private TimeSpan Look()
+    {
+        var now = time.GetTimestamp();
+        var tick = now >= nextSecond;
+        if (tick)
+            nextSecond += second;
+        var message = client.Exists(c => c.ControlPending);
+        if (message)
+            fastUntil = now + fastFor;
+        if (tick || message)
+            loop.Post(new LoopInput.Poll());
+        if (tick)
+            loop.Post(new LoopInput.Tick());
+        return now < fastUntil ? FastPeriod : Period;
     }
 
     private async Task Pump(CheckpointWatcher watcher)
