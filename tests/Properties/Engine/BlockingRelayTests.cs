@@ -1,0 +1,256 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Run;
+using LanguageExt;
+using Xunit;
+
+namespace Boinc.Persist.Properties.Engine;
+
+/// <summary>
+/// The container output relay on blocking reads (DockerEngine.StreamLogs over EngineApi.SendBlocking, issue 17
+/// item 1) against a fake engine on a unix socket, run as the wrapper runs it: on a thread of its own that pumps
+/// its awaits. A read blocked on a quiet stream must end when the relay is cancelled, an engine that never
+/// answers must end in the call's time limit, and an engine's error must come back as an engine error. Each test
+/// waits for events; the limits only keep a broken relay from hanging the run.
+/// </summary>
+public sealed class BlockingRelayTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly string dir = Directory.CreateTempSubdirectory("bp-relay-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public async Task Lines_are_relayed_as_they_come_and_a_read_blocked_on_a_quiet_stream_ends_when_the_relay_is_cancelled()
+    {
+        var more = new ManualResetEventSlim();
+        var closedByClient = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requested = "";
+        using var engine = new FakeEngine(Path.Combine(dir, "engine.sock"), (request, s) =>
+        {
+            requested = request;
+            Send(s, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+            Send(s, Chunk(Frame(1, "first line\nsecond ")));
+            more.Wait(Patience);
+            Send(s, Chunk(Frame(2, "an error line\n")));
+            Send(s, Chunk(Frame(1, "line\n")));
+            // Then nothing more: the relay's read blocks until it is cancelled, which closes the connection.
+            try
+            {
+                closedByClient.TrySetResult(s.Receive(new byte[1]) == 0);
+            }
+            catch (SocketException)
+            {
+                closedByClient.TrySetResult(true); // reset: closed as well
+            }
+        });
+        var sink = new LineSink();
+        using var cts = new CancellationTokenSource();
+        var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"));
+
+        var relay = OnOwnThread(() => docker.StreamLogs("job_1", "[job] ", sink, cts.Token));
+        sink.WaitFor(1);
+        more.Set();
+        sink.WaitFor(3);
+        cts.Cancel();
+
+        var result = await relay.WaitAsync(Patience); // the relay did not end when cancelled, if this times out
+        Assert.True(result.IsRight);
+        Assert.StartsWith("GET /containers/job_1/logs?", requested);
+        Assert.Contains("follow=1", requested);
+        Assert.Equal(new[] { "[job] first line", "[job] an error line", "[job] second line" }, sink.Lines);
+        Assert.True(await closedByClient.Task.WaitAsync(Patience), "the relay did not close its connection");
+    }
+
+    [Fact]
+    public async Task An_engine_that_never_answers_the_log_request_ends_in_the_calls_time_limit()
+    {
+        var accepted = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var engine = new FakeEngine(Path.Combine(dir, "engine.sock"), (_, _) =>
+        {
+            accepted.Set();
+            release.Wait(Patience);
+        });
+        var policy = new EnginePolicy(TimeSpan.FromMilliseconds(300), TimeSpan.FromMinutes(1), 1, TimeSpan.FromMilliseconds(10));
+        var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"), policy);
+
+        var relay = OnOwnThread(() => docker.StreamLogs("job_1", "[job] ", new LineSink(), CancellationToken.None));
+
+        var result = await relay.WaitAsync(Patience); // the relay did not end at its time limit, if this times out
+        Assert.True(accepted.IsSet);
+        var error = result.Match(_ => null!, e => e);
+        Assert.IsType<EngineError.Timeout>(error);
+        release.Set();
+    }
+
+    [Fact]
+    public async Task An_engines_error_answer_is_an_engine_error_with_its_message()
+    {
+        using var engine = new FakeEngine(Path.Combine(dir, "engine.sock"), (_, s) =>
+        {
+            const string body = """{"message":"No such container: job_1"}""";
+            Send(s, $"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+        });
+        var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"));
+
+        var relay = OnOwnThread(() => docker.StreamLogs("job_1", "[job] ", new LineSink(), CancellationToken.None));
+
+        var error = (await relay.WaitAsync(Patience)).Match(_ => null!, e => e);
+        Assert.Equal("No such container: job_1", Assert.IsType<EngineError.NotFound>(error).Message);
+    }
+
+    /// <summary>As the interpreter runs the relay: a thread of its own whose awaits resume there.</summary>
+    private static Task<Either<EngineError, Unit>> OnOwnThread(Func<Task<Either<EngineError, Unit>>> body)
+    {
+        var done = new TaskCompletionSource<Either<EngineError, Unit>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(LoopPump.Run(body));
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true }.Start();
+        return done.Task;
+    }
+
+    private static void Send(Socket s, string text) => Send(s, Encoding.UTF8.GetBytes(text));
+
+    private static void Send(Socket s, byte[] bytes) => s.Send(bytes);
+
+    private static byte[] Frame(byte stream, string text)
+    {
+        var payload = Encoding.UTF8.GetBytes(text);
+        var frame = new byte[8 + payload.Length];
+        frame[0] = stream;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(4), (uint)payload.Length);
+        payload.CopyTo(frame, 8);
+        return frame;
+    }
+
+    private static byte[] Chunk(byte[] data)
+    {
+        var head = Encoding.ASCII.GetBytes($"{data.Length:x}\r\n");
+        var chunk = new byte[head.Length + data.Length + 2];
+        head.CopyTo(chunk, 0);
+        data.CopyTo(chunk, head.Length);
+        chunk[^2] = (byte)'\r';
+        chunk[^1] = (byte)'\n';
+        return chunk;
+    }
+
+    /// <summary>What the relay writes, line by line; waits for a number of lines.</summary>
+    private sealed class LineSink : TextWriter
+    {
+        private readonly List<string> lines = new();
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (lines)
+                    return lines.ToArray();
+            }
+        }
+
+        public override void WriteLine(string? value)
+        {
+            lock (lines)
+            {
+                lines.Add(value ?? "");
+                Monitor.PulseAll(lines);
+            }
+        }
+
+        public override void Write(char value) => throw new NotSupportedException("the relay writes whole lines");
+
+        public void WaitFor(int count)
+        {
+            lock (lines)
+                while (lines.Count < count)
+                    Assert.True(Monitor.Wait(lines, Patience), $"waited for {count} lines, got {lines.Count}");
+        }
+    }
+
+    /// <summary>An engine on a unix socket: each connection's request head is read, then given to the handler.</summary>
+    private sealed class FakeEngine : IDisposable
+    {
+        private readonly Socket listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        private readonly ConcurrentBag<Socket> connections = new();
+
+        public FakeEngine(string path, Action<string, Socket> handle)
+        {
+            Path = path;
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen();
+            new Thread(() =>
+            {
+                while (true)
+                {
+                    Socket s;
+                    try
+                    {
+                        s = listener.Accept();
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    {
+                        return;
+                    }
+
+                    connections.Add(s);
+                    new Thread(() =>
+                    {
+                        try
+                        {
+                            handle(RequestLine(s), s);
+                        }
+                        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                        {
+                            // The client went away.
+                        }
+                        finally
+                        {
+                            s.Dispose();
+                        }
+                    }) { IsBackground = true }.Start();
+                }
+            }) { IsBackground = true }.Start();
+        }
+
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            listener.Dispose();
+            foreach (var c in connections)
+                c.Dispose();
+        }
+
+        private static string RequestLine(Socket s)
+        {
+            var head = new StringBuilder();
+            var one = new byte[1];
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+            {
+                if (s.Receive(one) == 0)
+                    throw new SocketException((int)SocketError.ConnectionReset);
+                head.Append((char)one[0]);
+            }
+
+            return head.ToString().Split("\r\n")[0];
+        }
+    }
+}
