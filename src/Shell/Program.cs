@@ -5,6 +5,7 @@ using System.Linq;
 using System.Reflection;
 using Boinc.Persist.Shell.Cli;
 using Boinc.Persist.Shell.Engine;
+using Boinc.Persist.Shell.Host;
 using Boinc.Persist.Shell.Jobs;
 using Boinc.Persist.Shell.Run;
 using LanguageExt;
@@ -149,7 +150,7 @@ public static class Program
         }
 
         var options = parsed.RightToSeq().Head();
-        // The main thread is the loop's (Run/LoopPump.cs): a running wrapper's steps and its looks at BOINC's
+        // The main thread is the loop's (Host/LoopPump.cs): a running wrapper's steps and its looks at BOINC's
         // control channel wake this one thread, not the thread pool.
         return LoopPump.Run(() => JobRunner.Run(options, stderr, TimeProvider.System, preference => DockerEngine.ConnectFor(preference)));
     }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
+using Boinc.Persist.Shell.Host;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Engine;
@@ -18,12 +19,16 @@ public sealed partial class DockerEngine
     /// start, skipping the bytes of each stream already relayed: following again while the container runs, once
     /// more without following when it has stopped, then done.
     /// <para>
-    /// The reads block the calling thread (<see cref="EngineApi.SendBlocking"/>): call it from a thread of its own.
-    /// Its awaits resume on the caller's context (none of them is <c>ConfigureAwait(false)</c>), so a thread that
-    /// pumps its own context (Run/LoopPump.cs) keeps the whole relay, and every blocking read, to itself.
+    /// It returns at once: the relay runs on a thread of its own (<see cref="LoopPump.OnThreadOfItsOwn{T}"/>),
+    /// whose reads of the stream block in the kernel (<see cref="EngineApi.SendBlocking"/>), so a line from the job
+    /// wakes that one thread, not the runtime's socket thread and two pool workers (issue 17 item 1). The relay's
+    /// awaits do not opt out of their context, so all of it, every blocking read included, stays on that thread.
     /// </para>
     /// </summary>
-    public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null)
+    public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null) =>
+        LoopPump.OnThreadOfItsOwn("boinc-persist output relay", () => FollowLogs(name, prefix, sink, ct, since));
+
+    private async Task<Either<EngineError, Unit>> FollowLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since)
     {
         var lines = new LineSplitter(prefix, sink);
         var relayed = new long[2];

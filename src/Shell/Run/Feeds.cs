@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Lifecycle;
 using Boinc.Persist.Shell.Checkpoints;
+using Boinc.Persist.Shell.Host;
 using LanguageExt;
 
 namespace Boinc.Persist.Shell.Run;

@@ -112,34 +112,6 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="body"/> on a thread of its own, whose awaits resume there (<see cref="LoopPump"/>); the
-    /// task completes when it has. For the output relay: its reads block that thread (DockerEngine.StreamLogs), so
-    /// a line from the job wakes one thread, not the runtime's socket thread and two pool workers.
-    /// </summary>
-    private static Task OnThreadOfItsOwn(string name, Func<Task> body)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                LoopPump.Run(async () =>
-                {
-                    await body();
-                    return 0;
-                });
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }) { IsBackground = true, Name = name };
-        thread.Start();
-        return done.Task;
-    }
-
     private void StopRelay()
     {
         relaying.Iter(c => c.Cancel());
@@ -628,7 +600,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         followedEnded = false;
         var name = context.Name;
         var engine = ports.Engine;
-        relay = OnThreadOfItsOwn("boinc-persist output relay", async () =>
+        relay = Task.Run(async () =>
         {
             var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, relayCts.Token, since);
             streamed.IfLeft(e => { if (!relayCts.IsCancellationRequested) log.Debug($"container output stream ended: {e}"); });

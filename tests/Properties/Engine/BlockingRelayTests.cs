@@ -7,7 +7,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Boinc.Persist.Shell.Engine;
-using Boinc.Persist.Shell.Run;
 using LanguageExt;
 using Xunit;
 
@@ -15,10 +14,10 @@ namespace Boinc.Persist.Properties.Engine;
 
 /// <summary>
 /// The container output relay on blocking reads (DockerEngine.StreamLogs over EngineApi.SendBlocking, issue 17
-/// item 1) against a fake engine on a unix socket, run as the wrapper runs it: on a thread of its own that pumps
-/// its awaits. A read blocked on a quiet stream must end when the relay is cancelled, an engine that never
-/// answers must end in the call's time limit, and an engine's error must come back as an engine error. Each test
-/// waits for events; the limits only keep a broken relay from hanging the run.
+/// item 1) against a fake engine on a unix socket. The call returns at once (the relay has a thread of its own),
+/// a read blocked on a quiet stream must end when the relay is cancelled, an engine that never answers must end
+/// in the call's time limit, and an engine's error must come back as an engine error. Each test waits for
+/// events; the limits only keep a broken relay from hanging the run.
 /// </summary>
 public sealed class BlockingRelayTests : IDisposable
 {
@@ -55,8 +54,9 @@ public sealed class BlockingRelayTests : IDisposable
         using var cts = new CancellationTokenSource();
         var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"));
 
-        var relay = OnOwnThread(() => docker.StreamLogs("job_1", "[job] ", sink, cts.Token));
+        var relay = docker.StreamLogs("job_1", "[job] ", sink, cts.Token);
         sink.WaitFor(1);
+        Assert.False(relay.IsCompleted); // the stream is open: the caller got its task before the stream ended
         more.Set();
         sink.WaitFor(3);
         cts.Cancel();
@@ -82,7 +82,7 @@ public sealed class BlockingRelayTests : IDisposable
         var policy = new EnginePolicy(TimeSpan.FromMilliseconds(300), TimeSpan.FromMinutes(1), 1, TimeSpan.FromMilliseconds(10));
         var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"), policy);
 
-        var relay = OnOwnThread(() => docker.StreamLogs("job_1", "[job] ", new LineSink(), CancellationToken.None));
+        var relay = docker.StreamLogs("job_1", "[job] ", new LineSink(), CancellationToken.None);
 
         var result = await relay.WaitAsync(Patience); // the relay did not end at its time limit, if this times out
         Assert.True(accepted.IsSet);
@@ -101,28 +101,10 @@ public sealed class BlockingRelayTests : IDisposable
         });
         var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"));
 
-        var relay = OnOwnThread(() => docker.StreamLogs("job_1", "[job] ", new LineSink(), CancellationToken.None));
+        var relay = docker.StreamLogs("job_1", "[job] ", new LineSink(), CancellationToken.None);
 
         var error = (await relay.WaitAsync(Patience)).Match(_ => null!, e => e);
         Assert.Equal("No such container: job_1", Assert.IsType<EngineError.NotFound>(error).Message);
-    }
-
-    /// <summary>As the interpreter runs the relay: a thread of its own whose awaits resume there.</summary>
-    private static Task<Either<EngineError, Unit>> OnOwnThread(Func<Task<Either<EngineError, Unit>>> body)
-    {
-        var done = new TaskCompletionSource<Either<EngineError, Unit>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                done.SetResult(LoopPump.Run(body));
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }) { IsBackground = true }.Start();
-        return done.Task;
     }
 
     private static void Send(Socket s, string text) => Send(s, Encoding.UTF8.GetBytes(text));

@@ -3,13 +3,13 @@ using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Boinc.Persist.Shell.Run;
+using Boinc.Persist.Shell.Host;
 using Xunit;
 
-namespace Boinc.Persist.Properties.Run;
+namespace Boinc.Persist.Properties.Host;
 
 /// <summary>
-/// The wrapper's loop thread (Shell/Run/LoopPump.cs, issue 17 item 1): what the loop awaits resumes on the thread
+/// The wrapper's loop thread and its relay thread (Shell/Host/LoopPump.cs, issue 17 item 1): what the loop awaits resumes on the thread
 /// that pumps, what other threads post runs there in order, the periodic look runs there until stopped, and
 /// nothing posted is lost once the pump has ended. No test here bounds a duration: each waits for the event it
 /// needs (with a generous limit only so that a broken pump fails instead of hanging the run).
@@ -116,6 +116,32 @@ public class LoopPumpTests
         }), out _));
 
         Assert.IsType<InvalidOperationException>(e);
+    }
+
+    [Fact]
+    public async Task A_thread_of_its_own_returns_at_once_and_keeps_the_bodys_awaits()
+    {
+        var caller = Environment.CurrentManagedThreadId;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new ConcurrentQueue<int>();
+
+        var task = LoopPump.OnThreadOfItsOwn("test relay", async () =>
+        {
+            seen.Enqueue(Environment.CurrentManagedThreadId);
+            await gate.Task; // completed by the test's thread
+            seen.Enqueue(Environment.CurrentManagedThreadId);
+            await Task.Run(() => { }); // completes on the pool
+            seen.Enqueue(Environment.CurrentManagedThreadId);
+            return Thread.CurrentThread.Name;
+        });
+        Assert.False(task.IsCompleted); // the body waits for the gate: the call did not wait for the body
+        gate.SetResult();
+        var name = await task.WaitAsync(Patience);
+
+        Assert.Equal("test relay", name);
+        Assert.Equal(3, seen.Count);
+        Assert.Single(seen.Distinct());
+        Assert.NotEqual(caller, seen.First());
     }
 
     [Fact]

@@ -4,12 +4,13 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace Boinc.Persist.Shell.Run;
+namespace Boinc.Persist.Shell.Host;
 
 /// <summary>
 /// The thread a running wrapper's loop lives on: a single-threaded <see cref="SynchronizationContext"/> pumped by the
 /// thread that calls <see cref="Run{T}"/> (the process's main thread), with one periodic callback of its own (BOINC's
-/// control channel and the 1-second tick, <see cref="Feeds"/>).
+/// control channel and the 1-second tick, Run/Feeds.cs); and the thread of the container's output relay
+/// (<see cref="OnThreadOfItsOwn{T}"/>, Engine/DockerEngine.Logs.cs).
 /// <para>
 /// Why (issue 17, item 1: under 0.1 % of a core while a job runs): with the loop on the thread pool, every input
 /// woke a sleeping thread to post it (the tick thread), then a pool worker to run it, which woke a second worker to
@@ -67,6 +68,30 @@ public sealed class LoopPump : SynchronizationContext
         {
             SetSynchronizationContext(previous);
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a new background thread that pumps its awaits (<see cref="Run{T}"/>) and
+    /// returns at once; the task completes with the body's. For work whose I/O blocks its thread on purpose (the
+    /// output relay's reads of the engine's log stream): the caller never blocks, and every await of the body
+    /// that does not opt out with <c>ConfigureAwait(false)</c> resumes on that thread, not on the pool.
+    /// </summary>
+    public static Task<T> OnThreadOfItsOwn<T>(string name, Func<Task<T>> body)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(Run(body));
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true, Name = name };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>
