@@ -57,9 +57,7 @@ public sealed class EngineApi
     {
         if (endpoint is null)
             throw new NotSupportedException(unsupported);
-        var socket = endpoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp); // dual mode: the host name may resolve to IPv4 or IPv6
+        var socket = NewSocket(endpoint);
         NetworkStream? stream = null;
         try
         {
@@ -98,9 +96,7 @@ public sealed class EngineApi
         if (endpoint is null)
             throw new NotSupportedException(unsupported);
         ct.ThrowIfCancellationRequested();
-        var socket = endpoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var socket = NewSocket(endpoint);
         Stream? stream = null;
         EngineResponse? response = null;
         try
@@ -137,6 +133,11 @@ public sealed class EngineApi
             throw;
         }
     }
+
+    private static Socket NewSocket(EndPoint endpoint) =>
+        endpoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp); // dual mode: the host name may resolve to IPv4 or IPv6
 
     /// <summary>A stream whose async reads and writes are its blocking ones (see <see cref="SendBlocking"/>).</summary>
     private sealed class BlockingStream(NetworkStream inner) : Stream

@@ -20,8 +20,7 @@ public sealed class Feeds : IDisposable
     private readonly WrapperLog log;
     private readonly TimeProvider time;
     private readonly CancellationTokenSource cts;
-    private readonly Thread? tick;
-    private readonly LoopPump? pump;
+    private readonly LoopPump pump;
     private readonly long second;
     private readonly long fastFor;
     private long nextSecond;
@@ -37,18 +36,10 @@ public sealed class Feeds : IDisposable
         second = time.TimestampFrequency;
         fastFor = (long)(FastFor.TotalSeconds * second);
         nextSecond = time.GetTimestamp() + second;
-        // On the loop's own thread (LoopPump, as the wrapper runs) the look is that thread's timed wait; elsewhere
-        // a thread of its own does it.
-        pump = LoopPump.OfThisThread;
-        if (pump is not null)
-        {
-            pump.StartPeriodic(Period, Look);
-        }
-        else
-        {
-            tick = new Thread(TickThread) { IsBackground = true, Name = "boinc-persist tick" };
-            tick.Start();
-        }
+        // The look is the loop thread's own timed wait (Program.cs runs the job under a LoopPump).
+        pump = LoopPump.OfThisThread
+            ?? throw new InvalidOperationException("Feeds are made on the wrapper's loop thread (LoopPump.Run)");
+        pump.StartPeriodic(Period, Look);
 
         foreach (var w in watcher)
             _ = Pump(w);
@@ -66,8 +57,7 @@ public sealed class Feeds : IDisposable
     {
         cts.Cancel();
         // The look reads the client's shared memory: it must be over for good before that is unmapped.
-        pump?.StopPeriodic();
-        tick?.Join(TimeSpan.FromSeconds(2));
+        pump.StopPeriodic();
         cts.Dispose();
     }
 
@@ -81,39 +71,17 @@ public sealed class Feeds : IDisposable
     public static readonly TimeSpan FastFor = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// A thread that sleeps between looks at the control channel (one read of a flag byte in shared memory); the
-    /// loop is woken only when BOINC has sent a message, and for the tick. Each wake-up of a sleeping thread costs
-    /// ~50 us of CPU here (schedstat of this thread, bench item 1): ten looks a second were 0.5 ms/s, a third of a
-    /// running wrapper's CPU (issue 17's goal is 1 ms/s). So while BOINC sends nothing the thread looks every
-    /// <see cref="Period"/> (a suspend, quit or abort out of the blue is taken within half a second; docker_wrapper
+    /// One look at the control channel (one read of a flag byte in shared memory) and the tick when a second has
+    /// passed; returns how long until the next look. The loop is woken only when BOINC has sent a message, and for
+    /// the tick. Each wake-up of a sleeping thread costs ~50 us of CPU here (schedstat of the old tick thread, bench
+    /// item 1): ten looks a second were 0.5 ms/s, a third of a running wrapper's CPU (issue 17's goal is 1 ms/s).
+    /// So while BOINC sends nothing it looks every <see cref="Period"/> (a suspend, quit or abort out of the blue is taken within half a second; docker_wrapper
     /// looks once a second, BOINC's API in an app every 0.1 s), and for <see cref="FastFor"/> after any message
     /// every <see cref="FastPeriod"/>: BOINC's CPU throttling ("use at most N % of CPU time") suspends and resumes a
     /// task about every second, and each of those is taken within 0.1 s as before. (A PeriodicTimer posting every
-    /// 100 ms cost ~25 futex calls per wake-up.) Dispose ends the sleep at once. As the wrapper runs, the look is
-    /// not a thread of its own but the loop thread's timed wait (<see cref="LoopPump"/>, <see cref="Look"/>).
+    /// 100 ms cost ~25 futex calls per wake-up.) It used to be a thread of its own; it is now the loop thread's
+    /// timed wait (<see cref="LoopPump"/>), which saved that thread's wake-ups and the pool's (issue 17 item 1).
     /// </summary>
-    private void TickThread()
-    {
-        var token = cts.Token;
-        var wait = Period;
-        while (true)
-        {
-            try
-            {
-                token.WaitHandle.WaitOne(wait);
-            }
-            catch (ObjectDisposedException)
-            {
-                return; // Dispose gave up joining this thread (a stall beyond 2 s) and disposed the source: ending anyway
-            }
-
-            if (token.IsCancellationRequested)
-                return;
-            wait = Look();
-        }
-    }
-
-    /// <summary>One look at the control channel (and the tick when a second has passed); how long until the next.</summary>
     private TimeSpan Look()
     {
         var now = time.GetTimestamp();
