@@ -32,14 +32,17 @@ public static class BenchCommand
             {
                 var bytes = mb * 1024 * 1024;
                 var repeat = mb <= 1 ? 20 : mb <= 100 ? 3 : 1;
-                var (raw, commit, floor) = Measure(dir, bytes, repeat);
+                var (raw, commit, floor, least, leastSha) = Measure(dir, bytes, repeat);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{mb + " MB",8}  {raw * 1000,13:0.0} ms  {commit * 1000,7:0.0} ms  {mb / raw,9:0.0}  {mb / commit,11:0.0}  {raw / commit:0.00}"));
                 floors.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{mb} MB protocol floor: {floor * 1000:0.0} ms, ratio raw/floor {raw / floor:0.00}; the store's commit takes {commit / floor:0.00}x the floor"));
+                floors.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{mb} MB least durable copy: {least * 1000:0.0} ms, ratio raw/least {raw / least:0.00}; with SHA-256 in line: {leastSha * 1000:0.0} ms, ratio raw/least+sha {raw / leastSha:0.00}"));
             }
 
             stdout.WriteLine("protocol floor: the copy, the new manifest and the four fsyncs alone, no checks or hashing (CommitFloor)");
+            stdout.WriteLine("least durable copy: one new file, its fsync and its directory's, no checksum (CommitFloor.LeastCopy): no protocol that copies does less");
             foreach (var f in floors) stdout.WriteLine(f);
 
             var lat = Latency1K(dir, 50);
@@ -48,9 +51,13 @@ public static class BenchCommand
             var raw1k = RawLatency1K(dir, 50);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"1 KB raw write+fsync latency over {raw1k.Length} writes: median {Pct(raw1k, 0.5):0.00} ms, p90 {Pct(raw1k, 0.9):0.00} ms, max {raw1k.Max():0.00} ms; commit/raw {Pct(lat, 0.5) / Pct(raw1k, 0.5):0.00}x"));
-            var floor1k = FloorLatency1K(dir, 50);
+            var floor1k = FloorLatency1K(dir, 50, (f, app, b) => f.Once(app, b));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"1 KB protocol floor latency over {floor1k.Length} commits: median {Pct(floor1k, 0.5):0.00} ms; floor/raw {Pct(floor1k, 0.5) / Pct(raw1k, 0.5):0.00}x, commit/floor {Pct(lat, 0.5) / Pct(floor1k, 0.5):0.00}x"));
+            var least1k = FloorLatency1K(dir, 50, (f, app, b) => f.LeastCopy(app, b, checksum: null));
+            var leastSha1k = FloorLatency1K(dir, 50, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Sha256Sum()));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"1 KB least durable copy latency over {least1k.Length} copies: median {Pct(least1k, 0.5):0.00} ms, least/raw {Pct(least1k, 0.5) / Pct(raw1k, 0.5):0.00}x; with SHA-256 in line: median {Pct(leastSha1k, 0.5):0.00} ms, {Pct(leastSha1k, 0.5) / Pct(raw1k, 0.5):0.00}x"));
             return Program.Ok;
         }
         finally
@@ -59,13 +66,13 @@ public static class BenchCommand
         }
     }
 
-    private static (double Raw, double Commit, double Floor) Measure(string dir, long bytes, int repeat)
+    private static (double Raw, double Commit, double Floor, double Least, double LeastSha) Measure(string dir, long bytes, int repeat)
     {
         var slot = Path.Combine(dir, "slot");
         Directory.CreateDirectory(slot);
         var data = new byte[Math.Min(bytes, 64L << 20)];
         new Random(1).NextBytes(data);
-        double rawBest = double.MaxValue, commitBest = double.MaxValue, floorBest = double.MaxValue;
+        double rawBest = double.MaxValue, commitBest = double.MaxValue, floorBest = double.MaxValue, leastBest = double.MaxValue, leastShaBest = double.MaxValue;
         var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
         var floor = new CommitFloor(dir);
         var buffer = new byte[Host.Sha256Files.ChunkFor(bytes)];
@@ -88,14 +95,20 @@ public static class BenchCommand
             // The same app file, written the same way, committed by the protocol's operations alone.
             WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
             floorBest = Math.Min(floorBest, floor.Once(Path.Combine(slot, "state.bin"), buffer));
+
+            // The least any copying protocol must do (CommitFloor.LeastCopy), without and with a checksum.
+            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
+            leastBest = Math.Min(leastBest, floor.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: null));
+            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
+            leastShaBest = Math.Min(leastShaBest, floor.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: () => new CommitFloor.Sha256Sum()));
         }
 
         Directory.Delete(slot, recursive: true);
-        return (rawBest, commitBest, floorBest);
+        return (rawBest, commitBest, floorBest, leastBest, leastShaBest);
     }
 
-    /// <summary>The 1 KB protocol floor (<see cref="CommitFloor"/>): the same app file as the 1 KB commits.</summary>
-    private static double[] FloorLatency1K(string dir, int n)
+    /// <summary>A 1 KB bound (<see cref="CommitFloor"/>'s floor or least copy): the same app file as the 1 KB commits.</summary>
+    private static double[] FloorLatency1K(string dir, int n, Func<CommitFloor, string, byte[], double> once)
     {
         var floor = new CommitFloor(dir);
         var app = Path.Combine(dir, "floor-app.bin");
@@ -106,7 +119,7 @@ public static class BenchCommand
         {
             data[0] = (byte)i;
             File.WriteAllBytes(app, data);
-            times[i] = floor.Once(app, buffer) * 1000;
+            times[i] = once(floor, app, buffer) * 1000;
         }
 
         return times;

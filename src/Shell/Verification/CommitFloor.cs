@@ -13,12 +13,15 @@ namespace Boinc.Persist.Shell.Verification;
 /// store's steady-state commit in its order (copy, manifest, generation directory, store). Retiring generation
 /// N-2 follows, untimed. What a store commit costs above this is the store's own work; what this costs above a
 /// raw write+fsync is the protocol's (a second file, a directory, three more fsyncs, the read of the app's file).
+/// <see cref="LeastCopy"/> measures the least ANY protocol that copies the app's file durably must do, whatever its
+/// layout: a goal this bound misses on a disk cannot be met there by a store that copies.
 /// </summary>
 public sealed class CommitFloor
 {
     private readonly string store;
     private readonly byte[] manifest = new byte[512]; // a steady-state manifest of one file is about 460 bytes
     private int number;
+    private int leastNumber;
     private static int stores;
 
     /// <summary>A fresh store under <paramref name="dir"/> (removed with it).</summary>
@@ -64,6 +67,76 @@ public sealed class CommitFloor
         var took = sw.Elapsed.TotalSeconds;
         var retired = Path.Combine(store, $"gen-{number - 2:D10}");
         if (Directory.Exists(retired)) Directory.Delete(retired, recursive: true);
+        return took;
+    }
+
+    /// <summary>A checksum fed chunk by chunk while a copy is written (<see cref="LeastCopy"/>).</summary>
+    public interface IChunkSum
+    {
+        void Append(ReadOnlySpan<byte> chunk);
+
+        /// <summary>The checksum of everything appended; the instance is done with.</summary>
+        byte[] Finish();
+    }
+
+    /// <summary>The store's own checksum: SHA-256 (libcrypto's, as <see cref="Host.Sha256Files"/> computes it).</summary>
+    public sealed class Sha256Sum : IChunkSum
+    {
+        private readonly Host.Sha256Files sha = Host.Sha256Files.Start();
+
+        public void Append(ReadOnlySpan<byte> chunk) => sha.Append(chunk);
+
+        public byte[] Finish()
+        {
+            var h = sha.Finish();
+            sha.Dispose();
+            return h;
+        }
+    }
+
+    /// <summary>
+    /// Seconds the least durable copy of <paramref name="appFile"/> takes: the app's file read and written to one
+    /// fresh file (writeback started per chunk), each chunk fed to <paramref name="checksum"/> after it is written
+    /// when one is given, with a 64-byte trailer holding the result, then that file's fsync and its directory's (which
+    /// a new name needs on any file system but ext4 without a journal). No second file, no second directory, no
+    /// manifest, no unlink; the copy before the previous one is removed untimed. Without a checksum it is a strict
+    /// lower bound for every protocol that copies: such a protocol must also detect a copy a crash left torn, which
+    /// takes a checksum or a second file written after the first is durable.
+    /// </summary>
+    public double LeastCopy(string appFile, byte[] buffer, Func<IChunkSum>? checksum)
+    {
+        leastNumber++;
+        var copyPath = Path.Combine(store, $"least-{leastNumber:D10}");
+        var sw = Stopwatch.StartNew();
+        using (var src = File.OpenHandle(appFile))
+        using (var copy = File.OpenHandle(copyPath, FileMode.CreateNew, FileAccess.Write))
+        {
+            var sum = checksum?.Invoke();
+            var copyFd = (int)copy.DangerousGetHandle();
+            long offset = 0;
+            int n;
+            while ((n = RandomAccess.Read(src, buffer, offset)) > 0)
+            {
+                RandomAccess.Write(copy, buffer.AsSpan(0, n), offset);
+                _ = SlotNative.StartWriteback(copyFd, offset, n);
+                sum?.Append(buffer.AsSpan(0, n));
+                offset += n;
+            }
+
+            if (sum is not null)
+            {
+                var trailer = new byte[64];
+                sum.Finish().CopyTo(trailer, 0);
+                RandomAccess.Write(copy, trailer, offset);
+            }
+
+            Check(SlotNative.Fsync(copyFd), copyPath);
+        }
+
+        FsyncDir(store);
+        var took = sw.Elapsed.TotalSeconds;
+        var retired = Path.Combine(store, $"least-{leastNumber - 2:D10}");
+        if (File.Exists(retired)) File.Delete(retired);
         return took;
     }
 
