@@ -37,6 +37,8 @@ public static class CheckpointBench
         var buffer = new byte[Boinc.Persist.Shell.Host.Sha256Files.ChunkFor((long)mb << 20)];
         for (var i = 0; i < n; i++)
         {
+            // Each timed operation starts on a quiet disk (CommitFloor.Settle), the app's file still dirty.
+            Settle();
             Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
             var sw = Stopwatch.StartNew();
             store.Commit(i, 0, "bench").IfFail(e => throw new IOException(e.Message));
@@ -44,18 +46,22 @@ public static class CheckpointBench
 
             var path = Path.Combine(dir, "raw.bin");
             File.Delete(path);
+            Settle();
             sw.Restart();
             Write(path, data, (long)mb << 20, fsync: true);
             raw[i] = mb / sw.Elapsed.TotalSeconds;
             File.Delete(path);
 
             // The protocol's own operations alone on the same app file (CommitFloor): what no store could beat.
+            Settle();
             Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
             floor[i] = mb / floorStore.Once(Path.Combine(slot, "state.bin"), buffer);
 
             // The least any protocol that copies must do (CommitFloor.LeastCopy, no checksum): the bound of the goal.
+            Settle();
             Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
             least[i] = mb / floorStore.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: null);
+            Settle();
             Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
             leastXxh[i] = mb / floorStore.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: () => new Xxh128Sum());
         }
@@ -104,6 +110,8 @@ public static class CheckpointBench
         Directory.Delete(slot, recursive: true);
         return (Sample.Of(raw), Sample.Of(commit), Sample.Of(floor), Sample.Of(least), Sample.Of(leastXxh));
     }
+
+    private static void Settle() => Boinc.Persist.Shell.Verification.CommitFloor.Settle();
 
     /// <summary>XXH3-128 (System.IO.Hashing): a checksum many times faster than SHA-256, not in the wrapper.</summary>
     private sealed class Xxh128Sum : Boinc.Persist.Shell.Verification.CommitFloor.IChunkSum
