@@ -125,12 +125,33 @@ Console.WriteLine($"## boinc-persist benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:m
 Console.WriteLine();
 Console.WriteLine($"Host: {Environment.ProcessorCount} cores, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, " +
                   $"load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]} (other work shares the machine: ratios against same-run baselines are what count). " +
-                  $"Wrapper: {opt.Bin}.");
+                  $"Wrapper: {opt.Bin}; readahead of its disk {Readahead(opt.Bin)} (item 7: a fault on the binary read from disk maps the folio readahead made).");
 Console.WriteLine();
 Table.Print(rows);
 if (failed)
     Console.WriteLine("\n**The suite did not complete** (see the log on stderr): the rows above are what was measured.");
 return failed ? 1 : 0;
+
+// The readahead (KB) of the block device holding PATH, from the longest mount prefix in mountinfo and sysfs (a
+// partition's is its disk's); "unknown" where there is none to read (an overlay, tmpfs).
+static string Readahead(string path)
+{
+    try
+    {
+        var full = Path.GetFullPath(path);
+        var best = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' '))
+            .Select(f => (Dev: f[2], Mount: f[4].Replace("\\040", " ")))
+            .Where(m => full == m.Mount || full.StartsWith(m.Mount.TrimEnd('/') + "/", StringComparison.Ordinal))
+            .OrderByDescending(m => m.Mount.Length).First();
+        foreach (var f in new[] { $"/sys/dev/block/{best.Dev}/queue/read_ahead_kb", $"/sys/dev/block/{best.Dev}/../queue/read_ahead_kb" })
+            if (File.Exists(f)) return $"{File.ReadAllText(f).Trim()} KB ({best.Dev})";
+        return $"unknown ({best.Dev})";
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+    {
+        return $"unknown ({e.Message})";
+    }
+}
 
 static string Dockerfile(string run) =>
     $"FROM boinc-persist/busybox:1\nWORKDIR /app\nLABEL boinc-persist.bench=\"{run}\"\nCMD [\"/bin/sh\", \"/app/job.sh\"]\n";

@@ -142,9 +142,10 @@ public sealed partial class CommitFloor
 
     /// <summary>
     /// Lets the disk go quiet before a timed throughput measurement: every dirty page written and flushed (sync),
-    /// then 50 ms for what the device still does after it (the discards of the files removed just before, on a
-    /// file system mounted with <c>discard</c>). Without it the measurement that follows a commit's retirement (raw,
-    /// in the benchmarks' order) waited behind it: 100 MB raw writes ranged over 255-1604 MB/s in one run.
+    /// then 50 ms for what the device still does after it (the discards of files removed just before, on a file
+    /// system mounted with <c>discard</c>), so no measurement waits behind the previous one's I/O. It does not make
+    /// a buffered raw write of 100 MB steady on a virtual disk whose host cache sometimes takes it and sometimes not
+    /// (bench/README.md).
     /// </summary>
     public static void Settle()
     {
