@@ -14,7 +14,7 @@ namespace Boinc.Persist.Bench;
 /// file is written without fsync first, as apps do. Beside both, the protocol floor (<see cref="Boinc.Persist.Shell.Verification.CommitFloor"/>):
 /// the commit's own file operations with nothing else, which says how much of the gap to raw is the protocol's; and
 /// the least durable copy (<see cref="Boinc.Persist.Shell.Verification.CommitFloor.LeastCopy"/>): one new file, its
-/// fsync and its directory's, no checksum, the least that ANY protocol copying the app's file must do.
+/// fsync and its directory's, no checksum, the least that any protocol copying the app's file into a new file must do.
 /// </summary>
 public static class CheckpointBench
 {
@@ -57,7 +57,7 @@ public static class CheckpointBench
             Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
             floor[i] = mb / floorStore.Once(Path.Combine(slot, "state.bin"), buffer);
 
-            // The least any protocol that copies must do (CommitFloor.LeastCopy, no checksum): the bound of the goal.
+            // The least any protocol that copies into a new file must do (CommitFloor.LeastCopy, no checksum): the bound of the goal.
             Settle();
             Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
             least[i] = mb / floorStore.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: null);

@@ -42,7 +42,7 @@ public static class BenchCommand
             }
 
             stdout.WriteLine("protocol floor: the copy, the new manifest and the four fsyncs alone, no checks or hashing (CommitFloor)");
-            stdout.WriteLine("least durable copy: one new file, its fsync and its directory's, no checksum (CommitFloor.LeastCopy): no protocol that copies does less");
+            stdout.WriteLine("least durable copy: one new file, its fsync and its directory's, no checksum (CommitFloor.LeastCopy): no protocol that copies into a new file does less");
             foreach (var f in floors) stdout.WriteLine(f);
 
             var lat = Latency1K(dir, 50);
@@ -100,7 +100,7 @@ public static class BenchCommand
             WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
             floorBest = Math.Min(floorBest, floor.Once(Path.Combine(slot, "state.bin"), buffer));
 
-            // The least any copying protocol must do (CommitFloor.LeastCopy), without and with a checksum.
+            // The least any protocol copying into a new file must do (CommitFloor.LeastCopy), without and with a checksum.
             CommitFloor.Settle();
             WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
             leastBest = Math.Min(leastBest, floor.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: null));

@@ -13,8 +13,9 @@ namespace Boinc.Persist.Shell.Verification;
 /// store's steady-state commit in its order (copy, manifest, generation directory, store). Retiring generation
 /// N-2 follows, untimed. What a store commit costs above this is the store's own work; what this costs above a
 /// raw write+fsync is the protocol's (a second file, a directory, three more fsyncs, the read of the app's file).
-/// <see cref="LeastCopy"/> measures the least ANY protocol that copies the app's file durably must do, whatever its
-/// layout: a goal this bound misses on a disk cannot be met there by a store that copies.
+/// <see cref="LeastCopy"/> measures the least any protocol that copies the app's file durably into a new file must
+/// do, whatever its layout (one that recycled its old files, overwriting them in place, could skip the allocation and
+/// the directory fsync: no store here does, and it would have to prove a torn overwrite harmless).
 /// </summary>
 public sealed partial class CommitFloor
 {
@@ -99,8 +100,8 @@ public sealed partial class CommitFloor
     /// fresh file (writeback started per chunk), each chunk fed to <paramref name="checksum"/> after it is written
     /// when one is given, with a 64-byte trailer holding the result, then that file's fsync and its directory's (which
     /// a new name needs on any file system but ext4 without a journal). No second file, no second directory, no
-    /// manifest, no unlink; the copy before the previous one is removed untimed. Without a checksum it is a strict
-    /// lower bound for every protocol that copies: such a protocol must also detect a copy a crash left torn, which
+    /// manifest, no unlink; the copy before the previous one is removed untimed. Without a checksum it is a lower
+    /// bound for every protocol that copies into a new file: such a protocol must also detect a copy a crash left torn, which
     /// takes a checksum or a second file written after the first is durable.
     /// </summary>
     public double LeastCopy(string appFile, byte[] buffer, Func<IChunkSum>? checksum)
