@@ -22,7 +22,9 @@ public sealed partial class DockerEngine
     /// It returns at once: the relay runs on a thread of its own (<see cref="LoopPump.OnThreadOfItsOwn{T}"/>),
     /// whose reads of the stream block in the kernel (<see cref="EngineApi.SendBlocking"/>), so a line from the job
     /// wakes that one thread, not the runtime's socket thread and two pool workers (issue 17 item 1). The relay's
-    /// awaits do not opt out of their context, so all of it, every blocking read included, stays on that thread.
+    /// awaits do not opt out of their context, so the stream's reads stay on that thread. (A retry of the log request
+    /// after an unreachable engine runs after <c>EngineCalls</c>' backoff, which resumes on the pool: that attempt's
+    /// connect and answer head block a pool thread, for at most the call's limit.)
     /// </para>
     /// </summary>
     public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null) =>

@@ -87,11 +87,18 @@ public sealed class EngineApi
     /// follows for hours (the container's output, <see cref="DockerEngine.StreamLogs"/>). The returned task is
     /// complete when this returns. Why: an async read of a socket wakes the runtime's socket thread and then a pool
     /// worker (which wakes another) for every piece that arrives; a blocking read wakes only the reading thread,
-    /// and a quiet stream costs nothing. <paramref name="ct"/> closes the connection, which ends a read blocked
+    /// and a quiet stream costs nothing. <paramref name="ct"/> shuts the connection down, which ends a read blocked
     /// on it: the connect and the answer's head end in <see cref="OperationCanceledException"/> as with
     /// <see cref="Send"/>; for the body, the caller ties its own token to disposing the answer.
+    /// <para>
+    /// A blocking connect to an engine that has stopped accepting (its backlog full: frozen, wedged) is not ended by
+    /// a shutdown, and disposing a socket waits for every call blocked on it, so the token's callback only shuts
+    /// the socket down (the thread that cancels never waits), and the connect is bounded by
+    /// <paramref name="connectLimit"/> (<see cref="BlockingConnectLimit"/> unless given): past it the call fails as
+    /// unreachable, or as cancelled when the token was cancelled meanwhile.
+    /// </para>
     /// </summary>
-    public Task<EngineResponse> SendBlocking(string method, string pathAndQuery, CancellationToken ct)
+    public Task<EngineResponse> SendBlocking(string method, string pathAndQuery, CancellationToken ct, TimeSpan? connectLimit = null)
     {
         if (endpoint is null)
             throw new NotSupportedException(unsupported);
@@ -101,11 +108,15 @@ public sealed class EngineApi
         EngineResponse? response = null;
         try
         {
-            using (ct.Register(static s => ((Socket)s!).Dispose(), socket))
+            using (ct.Register(static s => ShutDown((Socket)s!), socket))
             {
                 try
                 {
+                    // SO_SNDTIMEO bounds a blocking connect (Linux waits for room in the listener's backlog that long);
+                    // cleared once connected, so writes of the request block as before.
+                    socket.SendTimeout = (int)Math.Clamp((connectLimit ?? BlockingConnectLimit).TotalMilliseconds, 1, int.MaxValue);
                     socket.Connect(endpoint);
+                    socket.SendTimeout = 0;
                     stream = new BlockingStream(new NetworkStream(socket, ownsSocket: true));
                     // Every read and write of a BlockingStream completes before it returns: so does the exchange.
                     response = EngineHttp.Exchange(stream, method, pathAndQuery, host, null, ct).GetAwaiter().GetResult();
@@ -121,6 +132,9 @@ public sealed class EngineApi
                 }
             }
 
+            // The token may have fired after the head was read and before its registration ended: the connection is
+            // shut down then, and a cancelled call answers nothing.
+            ct.ThrowIfCancellationRequested();
             return Task.FromResult(response);
         }
         catch
@@ -131,6 +145,25 @@ public sealed class EngineApi
             else
                 stream.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>How long <see cref="SendBlocking"/> waits for an engine to accept its connection.</summary>
+    public static readonly TimeSpan BlockingConnectLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Ends what is blocked on <paramref name="socket"/> without waiting for it (a token's callback: the thread that
+    /// cancels may be the loop's). A socket already closed, or not yet connected, has nothing to end.
+    /// </summary>
+    private static void ShutDown(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Nothing blocked on it can be woken by a shutdown: the connect limit ends a connect.
         }
     }
 

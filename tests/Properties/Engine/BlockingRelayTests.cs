@@ -107,6 +107,53 @@ public sealed class BlockingRelayTests : IDisposable
         Assert.Equal("No such container: job_1", Assert.IsType<EngineError.NotFound>(error).Message);
     }
 
+    [Fact]
+    public async Task Cancelling_a_connect_to_an_engine_that_accepts_nothing_never_blocks_the_thread_that_cancels()
+    {
+        // A frozen engine: it listens but never accepts, and one waiting connection fills its backlog, so the next
+        // connect blocks in the kernel. Disposing a socket waits for the calls blocked on it; a shutdown does not.
+        var path = Path.Combine(dir, "frozen.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(0);
+        using var filler = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        filler.Connect(new UnixDomainSocketEndPoint(path));
+        var api = new EngineApi(new Uri("unix://" + path));
+        using var cts = new CancellationTokenSource();
+        var entered = new ManualResetEventSlim();
+        var call = Task.Factory.StartNew(() =>
+        {
+            entered.Set();
+            return api.SendBlocking("GET", "/containers/job_1/logs?follow=1", cts.Token, connectLimit: TimeSpan.FromSeconds(2));
+        }, TaskCreationOptions.LongRunning).Unwrap();
+        Assert.True(entered.Wait(Patience));
+
+        // Cancel from another thread, as the loop does: it must return whatever the connect is doing.
+        var cancelled = Task.Factory.StartNew(cts.Cancel, TaskCreationOptions.LongRunning);
+        await cancelled.WaitAsync(Patience); // Cancel() hung on the blocked connect, if this times out
+
+        // The call itself ends at its connect limit at the latest, as cancelled (EngineCalls: not an engine fault).
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task A_connect_to_an_engine_that_accepts_nothing_fails_at_its_limit_as_a_socket_error()
+    {
+        var path = Path.Combine(dir, "frozen.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(0);
+        using var filler = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        filler.Connect(new UnixDomainSocketEndPoint(path));
+        var api = new EngineApi(new Uri("unix://" + path));
+
+        var call = Task.Factory.StartNew(() => api.SendBlocking("GET", "/version", CancellationToken.None, connectLimit: TimeSpan.FromMilliseconds(200)),
+            TaskCreationOptions.LongRunning).Unwrap();
+
+        // A socket error is what EngineCalls classifies as an unreachable engine (and retries).
+        await Assert.ThrowsAsync<SocketException>(() => call.WaitAsync(Patience));
+    }
+
     private static void Send(Socket s, string text) => Send(s, Encoding.UTF8.GetBytes(text));
 
     private static void Send(Socket s, byte[] bytes) => s.Send(bytes);
