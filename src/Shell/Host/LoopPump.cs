@@ -61,7 +61,18 @@ public sealed class LoopPump : SynchronizationContext
 
             task.ContinueWith(static (_, p) => ((LoopPump)p!).Finish(), pump, CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            pump.Pump();
+            try
+            {
+                pump.Pump();
+            }
+            finally
+            {
+                // A callback that threw ends the pump (and Run, with its exception): what is posted after that goes
+                // to the pool, where the body's remaining continuations still run, instead of into a queue nobody
+                // reads.
+                pump.Finish();
+            }
+
             return task.GetAwaiter().GetResult();
         }
         finally
@@ -96,7 +107,8 @@ public sealed class LoopPump : SynchronizationContext
 
     /// <summary>
     /// Calls <paramref name="callback"/> on this thread after <paramref name="first"/>, then again after whatever it
-    /// returns each time, until <see cref="StopPeriodic"/>; one periodic callback at a time. On the pump's thread only.
+    /// returns each time, until <see cref="StopPeriodic"/> or until it returns a negative time (such as
+    /// <see cref="Timeout.InfiniteTimeSpan"/>); one periodic callback at a time. On the pump's thread only.
     /// </summary>
     public void StartPeriodic(TimeSpan first, Func<TimeSpan> callback)
     {
@@ -220,9 +232,20 @@ public sealed class LoopPump : SynchronizationContext
             var again = due();
             lock (gate)
             {
-                // The callback may have stopped itself (or started another).
+                // The callback may have stopped itself (or started another); a negative time stops it too (it must not
+                // become a wait of zero, which would call it again at once, for ever).
                 if (ReferenceEquals(periodic, due))
-                    periodicDue = Stopwatch.GetTimestamp() + Ticks(again);
+                {
+                    if (again < TimeSpan.Zero)
+                    {
+                        periodic = null;
+                        periodicDue = long.MaxValue;
+                    }
+                    else
+                    {
+                        periodicDue = Stopwatch.GetTimestamp() + Ticks(again);
+                    }
+                }
             }
         }
     }

@@ -106,6 +106,48 @@ public class LoopPumpTests
     }
 
     [Fact]
+    public void A_periodic_callback_that_returns_a_negative_time_is_not_called_again()
+    {
+        var calls = 0;
+        RunOnFreshThread(() => LoopPump.Run(async () =>
+        {
+            var pump = LoopPump.OfThisThread!;
+            var called = new TaskCompletionSource();
+            pump.StartPeriodic(TimeSpan.Zero, () =>
+            {
+                Interlocked.Increment(ref calls);
+                called.TrySetResult();
+                return Timeout.InfiniteTimeSpan;
+            });
+            await called.Task.WaitAsync(Patience);
+            // Let the pump wait and wake a number of times: a negative time read as "at once" would call it again.
+            for (var i = 0; i < 20; i++)
+                await Task.Delay(2);
+            return 0;
+        }), out _);
+
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task A_callback_that_throws_ends_the_pump_with_its_exception_and_later_posts_still_run()
+    {
+        SynchronizationContext? context = null;
+        var e = Record.Exception(() => RunOnFreshThread(() => LoopPump.Run(async () =>
+        {
+            context = SynchronizationContext.Current;
+            LoopPump.OfThisThread!.StartPeriodic(TimeSpan.Zero, () => throw new InvalidOperationException("the look failed"));
+            await new TaskCompletionSource().Task; // the body never ends by itself
+            return 0;
+        }), out _));
+        Assert.Equal("the look failed", Assert.IsType<InvalidOperationException>(e).Message);
+
+        var ran = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        context!.Post(_ => ran.SetResult(true), null);
+        Assert.True(await ran.Task.WaitAsync(Patience)); // the post went into a queue nobody reads, if this times out
+    }
+
+    [Fact]
     public void The_periodic_callback_can_only_be_driven_from_the_pumping_thread()
     {
         var e = Record.Exception(() => RunOnFreshThread(() => LoopPump.Run(async () =>
