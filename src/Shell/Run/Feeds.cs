@@ -75,8 +75,9 @@ public sealed class Feeds : IDisposable
     /// passed; returns how long until the next look. The loop is woken only when BOINC has sent a message, and for
     /// the tick. Each wake-up of a sleeping thread costs ~50 us of CPU here (schedstat of the old tick thread, bench
     /// item 1): ten looks a second were 0.5 ms/s, a third of a running wrapper's CPU (issue 17's goal is 1 ms/s).
-    /// So while BOINC sends nothing it looks every <see cref="Period"/> (a suspend, quit or abort out of the blue is taken within half a second; docker_wrapper
-    /// looks once a second, BOINC's API in an app every 0.1 s), and for <see cref="FastFor"/> after any message
+    /// So while BOINC sends nothing it looks every <see cref="Period"/> (a suspend, quit or abort out of the blue is
+    /// taken within half a second; docker_wrapper looks once a second, BOINC's API in an app every 0.1 s), and for
+    /// <see cref="FastFor"/> after any message
     /// every <see cref="FastPeriod"/>: BOINC's CPU throttling ("use at most N % of CPU time") suspends and resumes a
     /// task about every second, and each of those is taken within 0.1 s as before. (A PeriodicTimer posting every
     /// 100 ms cost ~25 futex calls per wake-up.) It used to be a thread of its own; it is now the loop thread's

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using Microsoft.Win32.SafeHandles;
 using Boinc.Persist.Shell.Slots;
 
 namespace Boinc.Persist.Shell.Verification;
@@ -45,15 +46,7 @@ public sealed partial class CommitFloor
         using (var copy = File.OpenHandle(copyPath, FileMode.CreateNew, FileAccess.Write))
         {
             var copyFd = (int)copy.DangerousGetHandle();
-            long offset = 0;
-            int n;
-            while ((n = RandomAccess.Read(src, buffer, offset)) > 0)
-            {
-                RandomAccess.Write(copy, buffer.AsSpan(0, n), offset);
-                _ = SlotNative.StartWriteback(copyFd, offset, n);
-                offset += n;
-            }
-
+            CopyInto(src, copy, buffer, sum: null);
             File.Delete(manifestPath);
             using var m = File.OpenHandle(manifestPath, FileMode.CreateNew, FileAccess.Write);
             var manifestFd = (int)m.DangerousGetHandle();
@@ -101,8 +94,8 @@ public sealed partial class CommitFloor
     /// when one is given, with a 64-byte trailer holding the result, then that file's fsync and its directory's (which
     /// a new name needs on any file system but ext4 without a journal). No second file, no second directory, no
     /// manifest, no unlink; the copy before the previous one is removed untimed. Without a checksum it is a lower
-    /// bound for every protocol that copies into a new file: such a protocol must also detect a copy a crash left torn, which
-    /// takes a checksum or a second file written after the first is durable.
+    /// bound for every protocol that copies into a new file: such a protocol must also detect a copy a crash left
+    /// torn, which takes a checksum or a second file written after the first is durable.
     /// </summary>
     public double LeastCopy(string appFile, byte[] buffer, Func<IChunkSum>? checksum)
     {
@@ -113,17 +106,7 @@ public sealed partial class CommitFloor
         using (var copy = File.OpenHandle(copyPath, FileMode.CreateNew, FileAccess.Write))
         {
             var sum = checksum?.Invoke();
-            var copyFd = (int)copy.DangerousGetHandle();
-            long offset = 0;
-            int n;
-            while ((n = RandomAccess.Read(src, buffer, offset)) > 0)
-            {
-                RandomAccess.Write(copy, buffer.AsSpan(0, n), offset);
-                _ = SlotNative.StartWriteback(copyFd, offset, n);
-                sum?.Append(buffer.AsSpan(0, n));
-                offset += n;
-            }
-
+            var offset = CopyInto(src, copy, buffer, sum);
             if (sum is not null)
             {
                 var trailer = new byte[64];
@@ -131,7 +114,7 @@ public sealed partial class CommitFloor
                 RandomAccess.Write(copy, trailer, offset);
             }
 
-            Check(SlotNative.Fsync(copyFd), copyPath);
+            Check(SlotNative.Fsync((int)copy.DangerousGetHandle()), copyPath);
         }
 
         FsyncDir(store);
@@ -139,6 +122,26 @@ public sealed partial class CommitFloor
         var retired = Path.Combine(store, $"least-{leastNumber - 2:D10}");
         if (File.Exists(retired)) File.Delete(retired);
         return took;
+    }
+
+    /// <summary>
+    /// The copy both bounds make, as the store's hashing copy does it: read a chunk, write it at the same offset, start
+    /// its writeback, feed it to <paramref name="sum"/> if there is one. Returns the bytes copied.
+    /// </summary>
+    private static long CopyInto(SafeFileHandle src, SafeFileHandle copy, byte[] buffer, IChunkSum? sum)
+    {
+        var copyFd = (int)copy.DangerousGetHandle();
+        long offset = 0;
+        int n;
+        while ((n = RandomAccess.Read(src, buffer, offset)) > 0)
+        {
+            RandomAccess.Write(copy, buffer.AsSpan(0, n), offset);
+            _ = SlotNative.StartWriteback(copyFd, offset, n);
+            sum?.Append(buffer.AsSpan(0, n));
+            offset += n;
+        }
+
+        return offset;
     }
 
     /// <summary>

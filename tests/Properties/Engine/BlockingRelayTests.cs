@@ -110,15 +110,9 @@ public sealed class BlockingRelayTests : IDisposable
     [Fact]
     public async Task Cancelling_a_connect_to_an_engine_that_accepts_nothing_never_blocks_the_thread_that_cancels()
     {
-        // A frozen engine: it listens but never accepts, and one waiting connection fills its backlog, so the next
-        // connect blocks in the kernel. Disposing a socket waits for the calls blocked on it; a shutdown does not.
-        var path = Path.Combine(dir, "frozen.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(0);
-        using var filler = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        filler.Connect(new UnixDomainSocketEndPoint(path));
-        var api = new EngineApi(new Uri("unix://" + path));
+        // Disposing a socket waits for the calls blocked on it; a shutdown does not.
+        using var frozen = new FrozenEngine(Path.Combine(dir, "frozen.sock"));
+        var api = new EngineApi(new Uri("unix://" + frozen.Path));
         using var cts = new CancellationTokenSource();
         var entered = new ManualResetEventSlim();
         var call = Task.Factory.StartNew(() =>
@@ -139,13 +133,8 @@ public sealed class BlockingRelayTests : IDisposable
     [Fact]
     public async Task A_connect_to_an_engine_that_accepts_nothing_fails_at_its_limit_as_a_socket_error()
     {
-        var path = Path.Combine(dir, "frozen.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(0);
-        using var filler = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        filler.Connect(new UnixDomainSocketEndPoint(path));
-        var api = new EngineApi(new Uri("unix://" + path));
+        using var frozen = new FrozenEngine(Path.Combine(dir, "frozen.sock"));
+        var api = new EngineApi(new Uri("unix://" + frozen.Path));
 
         var call = Task.Factory.StartNew(() => api.SendBlocking("GET", "/version", CancellationToken.None, connectLimit: TimeSpan.FromMilliseconds(200)),
             TaskCreationOptions.LongRunning).Unwrap();
@@ -211,6 +200,32 @@ public sealed class BlockingRelayTests : IDisposable
             lock (lines)
                 while (lines.Count < count)
                     Assert.True(Monitor.Wait(lines, Patience), $"waited for {count} lines, got {lines.Count}");
+        }
+    }
+
+    /// <summary>
+    /// A frozen engine: it listens but never accepts, and one waiting connection fills its backlog, so the next
+    /// connect blocks in the kernel.
+    /// </summary>
+    private sealed class FrozenEngine : IDisposable
+    {
+        private readonly Socket listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        private readonly Socket filler = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+
+        public FrozenEngine(string path)
+        {
+            Path = path;
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(0);
+            filler.Connect(new UnixDomainSocketEndPoint(path));
+        }
+
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            filler.Dispose();
+            listener.Dispose();
         }
     }
 
