@@ -191,22 +191,26 @@ public static class DiskBudget
     }
 
     /// <summary>
-    /// Retire generations other than the newest: the manifest without them is written to the other manifest slot
-    /// and made durable with its name (as <see cref="CommitProtocol.Seal"/> does; it lists the same newest
-    /// generation with fewer beside it, so it is the newer of the two), and only then are their directories
-    /// removed. Refuses to retire the newest or a generation the manifest does not list.
-    /// <paramref name="currentPath"/> is the slot the store's manifest is in (<see cref="ManifestSlots.Newest(StoreState)"/>).
+    /// Retire generations other than the newest (<see cref="StoreState.Current"/>'s). In store format 2 each is one
+    /// pack, deleted (then the store fsynced, so the space is back for good): a deletion a crash undoes brings back
+    /// an older generation, never a newer one. In a store of format 1 (before its first pack), the manifest without
+    /// them is written to the other manifest slot and made durable with its name (it lists the same newest generation
+    /// with fewer beside it, so it is the newer of the two), and only then are their directories removed. Refuses to
+    /// retire the newest or a generation the store does not have.
     /// </summary>
-    public static Fin<(Manifest Next, Seq<FsEffect> Effects)> Retire(Manifest current, string currentPath, Seq<long> numbers)
+    public static Fin<(Manifest Next, Seq<FsEffect> Effects)> Retire(StoreState store, Seq<long> numbers)
     {
+        var current = store.Current;
         if (numbers.IsEmpty) return (current, Seq<FsEffect>.Empty);
         if (current.Latest.Map(l => numbers.Contains(l.Number)).IfNone(false))
             return Error.New($"generation {current.Latest.Map(l => l.Number).IfNone(0)} is the newest committed generation and is never retired before a newer one is sealed");
         var unknown = numbers.Find(n => !current.Generations.Exists(g => g.Number == n));
         if (unknown.IsSome)
-            return Error.New($"generation {unknown.IfNone(0)} is not in the manifest");
+            return Error.New($"generation {unknown.IfNone(0)} is not in the store");
         var next = new Manifest(current.Generations.Filter(g => !numbers.Contains(g.Number)));
-        var target = ManifestSlots.Other(currentPath);
+        if (!store.SealedPacks.IsEmpty)
+            return (next, numbers.Map(n => (FsEffect)new FsEffect.Delete(StoreLayout.PackPath(n))).Add(new FsEffect.FsyncDir(StoreLayout.StoreDir)));
+        var target = ManifestSlots.Other(ManifestSlots.Newest(store).Map(n => n.Path));
         var effects = new FsEffect[]
             {
                 new FsEffect.WriteFile(target, ManifestText.Format(next)),

@@ -1,3 +1,5 @@
+using LanguageExt;
+
 namespace Boinc.Persist.Core.Checkpoints;
 
 /// <summary>
@@ -13,6 +15,18 @@ public abstract record FsEffect
 
     /// <summary>Create or truncate <paramref name="To"/> with the bytes of <paramref name="From"/> (reflink when the file system can).</summary>
     public sealed record CopyFile(string From, string To) : FsEffect;
+
+    /// <summary>
+    /// Create <paramref name="To"/> fresh (whatever non-directory has the name is unlinked first) holding the files'
+    /// bytes one after another, hashing each as it is written (a pack's data, <see cref="PackFormat"/>).
+    /// </summary>
+    public sealed record PackFiles(Seq<string> From, string To) : FsEffect;
+
+    /// <summary>Append this text (UTF-8) to an existing file.</summary>
+    public sealed record AppendText(string Path, string Text) : FsEffect;
+
+    /// <summary>Create <paramref name="To"/> fresh holding bytes [Offset, Offset + Length) of <paramref name="From"/> (which must have them).</summary>
+    public sealed record CopyRange(string From, long Offset, long Length, string To) : FsEffect;
 
     /// <summary>Create or truncate a file and write this text (UTF-8) into it.</summary>
     public sealed record WriteFile(string Path, string Text) : FsEffect;
@@ -37,6 +51,9 @@ public abstract record FsEffect
         CreateDir e => $"mkdir {e.Path}",
         CopyFile e => $"copy {e.From} -> {e.To}",
         WriteFile e => $"write {e.Path} ({e.Text.Length} chars)",
+        PackFiles e => $"pack {string.Join(", ", e.From)} -> {e.To}",
+        AppendText e => $"append {e.Path} ({e.Text.Length} chars)",
+        CopyRange e => $"copy {e.From} [{e.Offset}, +{e.Length}) -> {e.To}",
         Fsync e => $"fsync {e.Path}",
         FsyncDir e => $"fsync-dir {e.Path}",
         Rename e => $"rename {e.From} -> {e.To}",

@@ -14,7 +14,7 @@ public enum ProtocolVariant
     /// <summary>The shipped protocol.</summary>
     Correct,
 
-    // ---- commit: the run of fsyncs the new manifest waits for ----
+    // ---- commit: the fsyncs the new pack waits for ----
 
     /// <summary>First commit: the slot directory is not fsynced after <c>mkdir .boinc-persist</c>.</summary>
     CommitNoSlotDirFsync,
@@ -22,25 +22,16 @@ public enum ProtocolVariant
     /// <summary>First commit: <c>.boinc-persist</c> is not fsynced after <c>mkdir checkpoints</c>.</summary>
     CommitNoStateDirFsync,
 
-    /// <summary>The store is not fsynced: the names <c>gen-N</c> and the new manifest are not made durable.</summary>
+    /// <summary>The store is not fsynced: the new pack's name is not made durable.</summary>
     CommitNoStoreFsync,
 
-    /// <summary>The stored copies are never fsynced.</summary>
-    CommitNoCopyFsync,
+    /// <summary>The new pack's bytes are never fsynced.</summary>
+    CommitNoPackFsync,
 
-    /// <summary><c>gen-N</c> is not fsynced after its copies were created in it.</summary>
-    CommitNoGenerationDirFsync,
+    // ---- commit: retention ----
 
-    /// <summary>The new manifest's bytes are not fsynced.</summary>
-    CommitNoManifestFsync,
-
-    // ---- commit: where the manifest goes, and retention ----
-
-    /// <summary>The new manifest overwrites the store's manifest (its slot) instead of the other slot.</summary>
-    CommitManifestInPlace,
-
-    /// <summary>Ordering: the generations the new manifest drops are deleted (durably) before the new manifest is durable.</summary>
-    CommitRetentionBeforeManifest,
+    /// <summary>Ordering: the generations beyond keep are deleted before the new pack is durable.</summary>
+    CommitRetentionBeforeDurable,
 
     // ---- recovery ----
 
@@ -50,17 +41,14 @@ public enum ProtocolVariant
     /// <summary>Recovery does not fsync <c>.boinc-persist</c>.</summary>
     RecoveryNoStateDirFsync,
 
-    /// <summary>Recovery does not fsync the store directory (a rename a killed commit left may not be durable).</summary>
+    /// <summary>Recovery does not fsync the store directory (a pack's name a killed commit left may not be durable).</summary>
     RecoveryNoStoreDirFsync,
 
-    /// <summary>Recovery does not fsync the generation directories.</summary>
-    RecoveryNoGenerationDirFsync,
+    /// <summary>The chosen pack's bytes are not fsynced (a killed commit may have left it visible, not durable).</summary>
+    RecoveryNoPackFsync,
 
-    /// <summary>The chosen manifest's bytes are not fsynced (a killed commit may have left it visible, not durable).</summary>
-    RecoveryNoManifestFsync,
-
-    /// <summary>The chosen generation's copies are not fsynced.</summary>
-    RecoveryNoCopyFsync,
+    /// <summary>Recovery takes the newest pack whose trailer reads without checking its files against their hashes.</summary>
+    RecoveryTakesUnverifiedPack,
 
     /// <summary>Redundant step: a restored WORKDIR file is renamed into place without fsync.</summary>
     RecoveryRestoreWithoutFsync,
@@ -99,14 +87,14 @@ public static class Variants
     public static VariantInfo Of(ProtocolVariant v) => v switch
     {
         ProtocolVariant.Correct => new(v, VariantPart.Shipped, VariantExpectation.Holds, "the shipped protocol"),
-        ProtocolVariant.RecoveryNoGenerationDirFsync or ProtocolVariant.RecoveryNoCopyFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
-            "a commit killed inside its run of fsyncs leaves a manifest naming copies (and their names) visible but not durable; recovery reports that generation"),
+        ProtocolVariant.RecoveryNoPackFsync or ProtocolVariant.RecoveryNoStoreDirFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
+            "a commit killed after its trailer was written leaves a whole pack visible but not durable (its bytes or its name); recovery reports that generation"),
         ProtocolVariant.RecoveryRestoreWithoutFsync => new(v, VariantPart.Recovery, VariantExpectation.Holds,
             "redundant while recovery runs on every start: a restore lost in a crash is redone from the store, which holds the truth"),
         ProtocolVariant.RecoveryNoSlotDirFsync or ProtocolVariant.RecoveryNoStateDirFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
             "hole 1 of the first protocol: a first commit killed after mkdir leaves a store whose names the next commit trusts"),
-        ProtocolVariant.RecoveryNoManifestFsync => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
-            "hole 2 of the first protocol: a manifest a killed commit wrote but never fsynced is chosen and reported"),
+        ProtocolVariant.RecoveryTakesUnverifiedPack => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
+            "a crash can keep a pack's trailer while a block of its files never reached the disk; only the files' hashes tell"),
         ProtocolVariant.CallerSkipRecoveryWithoutGeneration => new(v, VariantPart.Caller, VariantExpectation.Refuted,
             "the shell before issue 13: hole 1 again, since recovery (and its fsyncs) never ran before the first generation"),
         ProtocolVariant.CallerReportBeforeRecovery => new(v, VariantPart.Caller, VariantExpectation.Refuted,

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using LanguageExt;
@@ -23,12 +24,14 @@ public sealed record RecoveryDecision(
     string Why);
 
 /// <summary>
-/// Recovery as a pure decision from what is on disk. Take the manifest (of the two slots, the valid one listing
-/// the newest generation) and make it durable; verify every generation it lists against the stored files'
-/// sizes and hashes; choose the newest intact one; restore each of its files whose WORKDIR copy differs
-/// (copy to a temp name, fsync, rename, fsync the directory) and remove declared files it does not have.
-/// Since a generation is acknowledged only once durable, the newest intact one is never older than the last
-/// acknowledged one.
+/// Recovery as a pure decision from what is on disk. The store's names are made durable; the newest pack that
+/// verifies (store format 2) is chosen, made durable, and the packs newer than it (commits a crash interrupted)
+/// are removed; with no pack that verifies, what store format 1 left is read as that format's recovery does (take
+/// the manifest, of the two slots the valid one listing the newest intact generation, and make it durable; choose
+/// the newest intact generation it lists). Then WORKDIR is made to hold exactly the chosen generation's files: each
+/// whose WORKDIR copy differs restored (copy to a temp name, fsync, rename, fsync the directory), declared files it
+/// does not have removed. Since a generation is acknowledged only once durable, the newest intact one is never older
+/// than the last acknowledged one.
 /// </summary>
 public static class Recovery
 {
@@ -37,16 +40,73 @@ public static class Recovery
         var effects = new List<FsEffect>();
         var why = new List<string>();
         MakeNamesDurable(input.Store, variant, effects);
-        var manifest = ReadManifest(input.Store, input.StoredFiles, variant, effects, why);
-        var (intact, rejected) = VerifyAll(manifest, input.StoredFiles);
-        var chosen = intact.Count > 0 ? Option<Generation>.Some(intact[0]) : Option<Generation>.None;
-        var (restored, removed) = chosen.Match(g => Restore(g, input.WorkFiles, variant, effects), () => (new List<string>(), new List<string>()));
+
+        // Store format 2: the packs, newest first, each verified.
+        var packs = input.Store.Packs.Reverse().Map(p => (Pack: p, Problem: variant == ProtocolVariant.RecoveryTakesUnverifiedPack && p.Sealed ? Option<string>.None : PackFormat.Verify(p))).ToList();
+        var newestPack = packs.FirstOrDefault(p => p.Problem.IsNone);
+        Option<Generation> chosen;
+        var rejected = new List<Rejected>();
+        var intact = new List<Generation>();
+        Func<StoredFile, long> offset = _ => 0;
+        var chosenPack = Option<string>.None;
+        if (newestPack.Pack is { } taken)
+        {
+            var g = taken.Generation.IfNone(() => throw new InvalidOperationException("a pack that verifies has a trailer"));
+            chosen = g;
+            chosenPack = StoreLayout.PackPath(g.Number);
+            // A commit killed after the trailer was written may have left the pack visible only: make it durable
+            // before its generation is reported.
+            if (variant != ProtocolVariant.RecoveryNoPackFsync) effects.Add(new FsEffect.Fsync(StoreLayout.PackPath(g.Number)));
+            // Packs newer than it, read and not verified: commits a crash interrupted. (One whose files could not be
+            // read is left alone: the shell raises read errors rather than report a pack unread.)
+            var torn = packs.Where(p => p.Pack.Number > g.Number && (p.Pack.Ranges.IsSome || !p.Pack.Sealed)).ToList();
+            foreach (var (p, problem) in torn)
+            {
+                why.Add($"{StoreLayout.PackPath(p.Number)} removed: {problem.IfNone("")} (a commit a crash interrupted, never acknowledged)");
+                effects.Add(new FsEffect.Delete(StoreLayout.PackPath(p.Number)));
+            }
+
+            if (torn.Count > 0) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            var layout = PackFormat.Layout(g).ToDictionary(x => x.File.Index, x => x.Offset);
+            offset = f => layout[f.Index];
+            foreach (var (p, problem) in packs)
+            {
+                problem.Match(w => rejected.Add(new Rejected(p.Number, w)), () => p.Generation.Iter(intact.Add));
+                problem.Filter(_ => p.Number < g.Number).Iter(w => why.Add($"generation {p.Number} rejected: {w}"));
+            }
+        }
+        else
+        {
+            var manifest = ReadManifest(input.Store, input.StoredFiles, effects, why);
+            var (intact1, rejected1) = VerifyAll(manifest, input.StoredFiles);
+            chosen = intact1.Count > 0 ? Option<Generation>.Some(intact1[0]) : Option<Generation>.None;
+            // Every pack read is a commit that never sealed whole (they are all newer than any format-1 generation).
+            foreach (var (p, problem) in packs.Where(p => p.Pack.Ranges.IsSome || !p.Pack.Sealed))
+            {
+                why.Add($"{StoreLayout.PackPath(p.Number)} removed: {problem.IfNone("")} (a commit a crash interrupted, never acknowledged)");
+                effects.Add(new FsEffect.Delete(StoreLayout.PackPath(p.Number)));
+                rejected.Add(new Rejected(p.Number, problem.IfNone("")));
+            }
+
+            if (packs.Exists(p => p.Pack.Ranges.IsSome || !p.Pack.Sealed)) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
+            // A restart from a format-1 generation: its copies, made durable (a killed commit may have left them visible only).
+            chosen.Iter(g => effects.AddRange(g.Files.Map(f => (FsEffect)new FsEffect.Fsync(g.StoredPath(f)))));
+            rejected.AddRange(rejected1);
+            why.AddRange(rejected1.Select(r => $"generation {r.Number} rejected: {r.Why}"));
+            intact.AddRange(intact1);
+        }
+
+        var (restored, removed) = chosen.Match(
+            g => Restore(g, input.WorkFiles, variant, effects,
+                f => chosenPack.Match(
+                    pack => (FsEffect)new FsEffect.CopyRange(pack, offset(f), f.Size, f.Name + StoreLayout.RestoreSuffix),
+                    () => new FsEffect.CopyFile(g.StoredPath(f), f.Name + StoreLayout.RestoreSuffix))),
+            () => (new List<string>(), new List<string>()));
 
         var summary = chosen.Match(
             g => $"restart from generation {g.Number} (CPU time {g.CpuNanos / 1e9:0.###} s): {(restored.Count + removed.Count == 0 ? "WORKDIR already matches it" : $"{restored.Count} file(s) restored, {removed.Count} removed")}",
-            () => manifest.Generations.IsEmpty ? "no committed generation: start from zero" : "no intact generation: start from zero");
+            () => rejected.Count == 0 ? "no committed generation: start from zero" : "no intact generation: start from zero");
         why.Insert(0, summary);
-        why.AddRange(rejected.Select(r => $"generation {r.Number} rejected: {r.Why}"));
         return new RecoveryDecision(chosen, effects.ToSeq(), chosen.Map(g => g.CpuNanos).IfNone(0),
             chosen.Map(g => g.FractionDone).IfNone(0), restored.ToSeq(), removed.ToSeq(), rejected.ToSeq(), intact.Select(g => g.Number).ToSeq(), string.Join("; ", why));
     }
@@ -62,12 +122,12 @@ public static class Recovery
         if (variant != ProtocolVariant.RecoveryNoSlotDirFsync) effects.Add(new FsEffect.FsyncDir("."));
         if (variant != ProtocolVariant.RecoveryNoStateDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StateDirName));
         if (variant != ProtocolVariant.RecoveryNoStoreDirFsync) effects.Add(new FsEffect.FsyncDir(StoreLayout.StoreDir));
-        if (variant != ProtocolVariant.RecoveryNoGenerationDirFsync)
-            effects.AddRange(store.GenerationDirs.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
+        // Format 1's generation directories, whose names of copies a killed commit may have left visible only.
+        effects.AddRange(store.GenerationDirs.Map(n => (FsEffect)new FsEffect.FsyncDir(StoreLayout.GenerationDir(n))));
     }
 
     /// <summary>
-    /// The store's manifest. Of the valid slots, the one listing the newest intact generation; on a tie the one
+    /// Store format 1's manifest. Of the valid slots, the one listing the newest intact generation; on a tie the one
     /// listing more intact generations (a commit that wrote its manifest but whose copies a crash lost: the older
     /// slot still lists every generation it kept, the newer one lists a torn one in place of the oldest); then the
     /// newer slot (<see cref="ManifestSlots.Newest(StoreState)"/>: a generation rotted after it was committed still
@@ -76,7 +136,7 @@ public static class Recovery
     /// taken is removed, so that the next commit, which extends the newer slot, extends this one. With no valid
     /// slot, an invalid MANIFEST is set aside as MANIFEST.bad (and the store starts empty).
     /// </summary>
-    private static Manifest ReadManifest(StoreState store, HashMap<string, FileFacts> stored, ProtocolVariant variant, List<FsEffect> effects, List<string> why)
+    private static Manifest ReadManifest(StoreState store, HashMap<string, FileFacts> stored, List<FsEffect> effects, List<string> why)
     {
         var valid = ManifestSlots.Valid(store);
         if (!valid.IsEmpty)
@@ -89,7 +149,7 @@ public static class Recovery
             });
             var best = ranked.OrderByDescending(r => r.Newest).ThenByDescending(r => r.Count).ThenByDescending(r => r.Order).First();
             var (path, m) = best.Slot;
-            if (variant != ProtocolVariant.RecoveryNoManifestFsync) effects.Add(new FsEffect.Fsync(path));
+            effects.Add(new FsEffect.Fsync(path));
             foreach (var (newer, nm) in valid.TakeWhile(s => s.Path != path))
             {
                 why.Add($"{newer} lists generation {nm.Latest.Map(g => g.Number).IfNone(0)}, which a crash did not leave whole; {path} is the manifest");
@@ -131,15 +191,11 @@ public static class Recovery
     /// rename), each declared file it lacks removed, then each touched directory fsynced once.
     /// </summary>
     private static (List<string> Restored, List<string> Removed) Restore(
-        Generation g, HashMap<string, FileFacts> workFiles, ProtocolVariant variant, List<FsEffect> effects)
+        Generation g, HashMap<string, FileFacts> workFiles, ProtocolVariant variant, List<FsEffect> effects, Func<StoredFile, FsEffect> copyToTemp)
     {
         var restored = new List<string>();
         var removed = new List<string>();
         var dirs = new List<string>();
-        // A commit killed inside its run of fsyncs left these copies visible, perhaps not durable: make them so
-        // before the generation is reported.
-        if (variant != ProtocolVariant.RecoveryNoCopyFsync)
-            foreach (var f in g.Files) effects.Add(new FsEffect.Fsync(g.StoredPath(f)));
         foreach (var f in g.Files)
         {
             var here = workFiles.Find(f.Name);
@@ -149,7 +205,7 @@ public static class Recovery
             // The differing file is worthless (the store holds the truth) and may be all that stands between a
             // full disk and the restore's temp copy; a crash after this just restores again.
             if (here.IsSome) effects.Add(new FsEffect.Delete(f.Name));
-            effects.Add(new FsEffect.CopyFile(g.StoredPath(f), tmp));
+            effects.Add(copyToTemp(f));
             if (variant != ProtocolVariant.RecoveryRestoreWithoutFsync) effects.Add(new FsEffect.Fsync(tmp));
             effects.Add(new FsEffect.Rename(tmp, f.Name));
             dirs.Add(StoreLayout.Parent(f.Name));
@@ -187,7 +243,7 @@ public static class Recovery
         return d with { Effects = storeOnly, Restored = Seq<string>.Empty, Removed = Seq<string>.Empty };
     }
 
-    /// <summary>None when every stored file of the generation has the manifest's size and hash; else what is wrong.</summary>
+    /// <summary>Format 1: None when every stored file of the generation has the manifest's size and hash; else what is wrong.</summary>
     public static Option<string> Verify(Generation g, HashMap<string, FileFacts> stored)
     {
         foreach (var f in g.Files)

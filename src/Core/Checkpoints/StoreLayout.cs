@@ -17,7 +17,7 @@ public static class StoreLayout
     public const string StoreDir = StateDirName + "/checkpoints";
 
     /// <summary>
-    /// The first of the store's two manifest slots (<see cref="ManifestSlots"/>): each holds a manifest (the kept
+    /// Format 1 (read, then retired): the first of the store's two manifest slots (<see cref="ManifestSlots"/>): each holds a manifest (the kept
     /// generations, their files and hashes, and its own checksum); the valid one listing the newest generation is
     /// the store's manifest, and a commit writes its new manifest over the other slot.
     /// </summary>
@@ -32,9 +32,23 @@ public static class StoreLayout
 
     public const string GenerationPrefix = "gen-";
 
+    /// <summary>The suffix of a pack: the one file of a generation of store format 2 (<see cref="PackFormat"/>).</summary>
+    public const string PackSuffix = ".pack";
+
+    /// <summary>Generation <paramref name="number"/>'s pack (<c>checkpoints/gen-0000000007.pack</c>).</summary>
+    public static string PackPath(long number) =>
+        StoreDir + "/" + GenerationPrefix + number.ToString("D10", CultureInfo.InvariantCulture) + PackSuffix;
+
+    /// <summary>The generation number of a pack's name in the store (<c>gen-0000000007.pack</c>), if it is one.</summary>
+    public static Option<long> ParsePackName(string name) =>
+        name.EndsWith(PackSuffix, StringComparison.Ordinal)
+            ? ParseGenerationDirName(name[..^PackSuffix.Length])
+            : Option<long>.None;
+
     /// <summary>Suffix of the temp file a restore writes before renaming it over the app's file.</summary>
     public const string RestoreSuffix = ".bp-restore";
 
+    /// <summary>Format 1: a generation's directory (read, then retired; format 2 writes <see cref="PackPath"/>).</summary>
     public static string GenerationDir(long number) =>
         StoreDir + "/" + GenerationPrefix + number.ToString("D10", CultureInfo.InvariantCulture);
 

@@ -64,7 +64,7 @@ public sealed class CheckpointStore : IDisposable
         Config = config;
         Time = time;
         this.variant = variant;
-        Latest = ReadManifest().Bind(m => m.Latest).Map(GenerationInfo.Of);
+        Latest = ReadCurrent().Bind(m => m.Latest).Map(GenerationInfo.Of);
     }
 
     public string SlotDir { get; }
@@ -104,7 +104,7 @@ public sealed class CheckpointStore : IDisposable
     {
         lock (gate)
         {
-            var state = ObserveStore();
+            var state = ObserveStore(ranges: true);
             var stored = StoredFiles();
             // A work file that cannot be read as a regular file (swapped for a FIFO or a link since the listing)
             // counts as missing: the restore renames the stored copy over its name.
@@ -134,7 +134,7 @@ public sealed class CheckpointStore : IDisposable
     {
         lock (gate)
         {
-            var d = Recovery.DecideStore(ObserveStore(), StoredFiles(), variant);
+            var d = Recovery.DecideStore(ObserveStore(ranges: true), StoredFiles(), variant);
             var ran = DiskEffects.Run(slot, d.Effects);
             var chosen = ran.IsSucc ? d.Chosen.Map(GenerationInfo.Of) : Option<GenerationInfo>.None;
             Latest = chosen;
@@ -153,32 +153,28 @@ public sealed class CheckpointStore : IDisposable
         lock (gate)
         {
             var files = WorkFiles();
-            var stage = CommitProtocol.Stage(ObserveStore(), files, variant);
+            Fin<StagePlan> stage;
+            try
+            {
+                stage = CommitProtocol.Stage(ObserveStore(ranges: false), files, variant);
+            }
+            catch (IOException e)
+            {
+                return Error.New(e is ErrnoException ee ? ee.Errno : 0, $"checkpoint not committed: the store could not be read ({e.Message}); the previous generation is intact");
+            }
+
             if (stage.IsFail) return stage.Map(_ => default(GenerationInfo)!);
             var plan = stage.IfFail(default(StagePlan)!);
             var copies = new List<(string From, CopyResult Result)>();
-            var written = new Dictionary<string, FileFacts>(StringComparer.Ordinal);
-            var staged = DiskEffects.Run(slot, plan.Effects, (e, r) =>
-            {
-                copies.Add((e.From, r));
-                r.Written.Iter(f => written[e.To] = f);
-            });
+            var staged = DiskEffects.Run(slot, plan.Effects, packed: (e, results) => copies.AddRange(e.From.Zip(results)));
             if (staged.IsFail) return Abandon(plan, staged);
             var changed = ChangedWhileCopied(plan.Files, copies);
             if (changed.IsSome) return Abandon(plan, Fin<Unit>.Fail(Error.New(ChangedWhileCopiedCode, changed.IfNone(""))));
 
-            Seq<FileFacts> facts;
-            try
-            {
-                // The hashes of the stored copies: taken while copying where the bytes passed through the wrapper,
-                // read back from the copy after a reflink (whose bytes the wrapper never saw).
-                facts = plan.Files.Select((_, i) => StoreLayout.StoredFile(plan.Number, i))
-                    .Select(to => written.TryGetValue(to, out var f) ? f : DiskEffects.Facts(slot, to)).ToSeq();
-            }
-            catch (IOException e)
-            {
-                return Abandon(plan, Fin<Unit>.Fail(Error.New(e is ErrnoException ee ? ee.Errno : 0, $"cannot hash the staged copies: {e.Message}")));
-            }
+            // The hashes of the bytes written into the pack, taken while they were written.
+            if (copies.Count != plan.Files.Count || copies.Exists(c => c.Result.Written.IsNone))
+                return Abandon(plan, Fin<Unit>.Fail(Error.New($"{copies.Count} of {plan.Files.Count} checkpoint files were packed with their hashes")));
+            var facts = copies.Select(c => c.Result.Written.IfNone(new FileFacts(0, ""))).ToSeq();
 
 
             var seal = CommitProtocol.Seal(plan, facts,
@@ -201,7 +197,7 @@ public sealed class CheckpointStore : IDisposable
     public Option<string> RetentionProblem { get; private set; }
 
     /// <summary>
-    /// Every generation the manifest lists, newest first, each verified against its stored files. Another process
+    /// Every generation of the store, newest first, each verified against its stored files. Another process
     /// (the wrapper, while `checkpoints` runs) may commit and prune meanwhile: a read that raced with it (a file
     /// gone, or a manifest that changed during the read) is done again, and after repeated races it is an error.
     /// </summary>
@@ -214,7 +210,15 @@ public sealed class CheckpointStore : IDisposable
             {
                 try
                 {
-                    // Both manifest slots: a commit writes a new file over the older one (a fresh inode, so a
+                    // Store format 2: each sealed pack is a generation (a pack being written has no trailer yet;
+                    // one retired while it is read is read again from the start).
+                    var packs = PackNumbers();
+                    if (!packs.IsEmpty)
+                        return packs.Map(n => PackReader.Read(slot, n, ranges: true)).Filter(p => p.Sealed).Rev()
+                            .Map(p => new GenerationStatus(GenerationInfo.Of(p.Generation.IfNone(() => throw new InvalidOperationException("sealed"))), PackFormat.Verify(p)))
+                            .Strict();
+
+                    // Store format 1: both manifest slots. A commit wrote a new file over the older one (a fresh inode, so a
                     // reader's handle never sees it half-written in place), and the store's manifest is the valid one
                     // listing the newest generation. A slot read half-written is simply not valid.
                     var first = ReadText(StoreLayout.ManifestPath);
@@ -325,19 +329,32 @@ public sealed class CheckpointStore : IDisposable
                 cleanup.Match(_ => "", c => $" (cleanup failed too: {c.Message})"))));
     }
 
-    private StoreState ObserveStore()
+    /// <summary>
+    /// The store as it is on disk: its packs (their trailers read, and each file's range hashed when
+    /// <paramref name="ranges"/>: recovery verifies, a commit does not need to) and what store format 1 left.
+    /// </summary>
+    public StoreState ObserveStore(bool ranges)
     {
         if (slot.Kind(StoreLayout.StoreDir) != Option<SlotFileKind>.Some(SlotFileKind.Directory)) return StoreState.Missing;
-        var gens = slot.List(StoreLayout.StoreDir).Where(e => e.Kind == SlotFileKind.Directory)
+        var entries = slot.List(StoreLayout.StoreDir);
+        var gens = entries.Where(e => e.Kind == SlotFileKind.Directory)
             .Select(e => StoreLayout.ParseGenerationDirName(e.Name)).Somes().OrderBy(n => n).ToSeq();
-        return new StoreState(true, ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath), gens);
+        var packs = entries.Where(e => e.Kind == SlotFileKind.File).Select(e => StoreLayout.ParsePackName(e.Name)).Somes().OrderBy(n => n)
+            .Select(n => PackReader.Read(slot, n, ranges)).ToSeq().Strict();
+        return new StoreState(true, ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath), gens, packs);
     }
 
-    /// <summary>The store's manifest and its slot: of the two slots, the valid one listing the newest generation.</summary>
-    public Option<(string Path, Manifest Manifest)> CurrentManifest() =>
-        ManifestSlots.Newest(ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath));
+    /// <summary>The store's generations as their records say, oldest first (<see cref="StoreState.Current"/>).</summary>
+    public Option<Manifest> ReadCurrent()
+    {
+        var current = ObserveStore(ranges: false).Current;
+        return current.Generations.IsEmpty ? Option<Manifest>.None : current;
+    }
 
-    private Option<Manifest> ReadManifest() => CurrentManifest().Map(n => n.Manifest);
+    private Seq<long> PackNumbers() =>
+        slot.Kind(StoreLayout.StoreDir) != Option<SlotFileKind>.Some(SlotFileKind.Directory)
+            ? Seq<long>.Empty
+            : slot.List(StoreLayout.StoreDir).Where(e => e.Kind == SlotFileKind.File).Select(e => StoreLayout.ParsePackName(e.Name)).Somes().OrderBy(n => n).ToSeq();
 
     private Option<string> ReadText(string relative)
     {

@@ -26,11 +26,12 @@ public static class DiskEffects
     /// first: Core orders them so, see <see cref="CommitProtocol.Seal"/>; they are issued one after the other, which
     /// measured faster here than issuing them from several threads at once.)
     /// </summary>
-    public static Fin<Unit> Run(ISlotFiles slot, Seq<FsEffect> effects, Action<FsEffect.CopyFile, CopyResult>? copied = null)
+    public static Fin<Unit> Run(ISlotFiles slot, Seq<FsEffect> effects, Action<FsEffect.CopyFile, CopyResult>? copied = null,
+        Action<FsEffect.PackFiles, Seq<CopyResult>>? packed = null)
     {
         foreach (var e in effects)
         {
-            var r = Run(slot, e, copied);
+            var r = Run(slot, e, copied, packed);
             if (r.IsFail) return r;
         }
 
@@ -53,7 +54,8 @@ public static class DiskEffects
     // skips that one fsync. Read from the wrapper's own environment at start; the job cannot set it.
     private static readonly string? DropFsyncForTest = Environment.GetEnvironmentVariable("BOINC_PERSIST_TEST_DROP_FSYNC");
 
-    public static Fin<Unit> Run(ISlotFiles slot, FsEffect effect, Action<FsEffect.CopyFile, CopyResult>? copied = null)
+    public static Fin<Unit> Run(ISlotFiles slot, FsEffect effect, Action<FsEffect.CopyFile, CopyResult>? copied = null,
+        Action<FsEffect.PackFiles, Seq<CopyResult>>? packed = null)
     {
         if (DropFsyncForTest is { Length: > 0 } && effect is FsEffect.Fsync or FsEffect.FsyncDir && effect.ToString() == DropFsyncForTest)
             return Unit.Default;
@@ -69,6 +71,16 @@ public static class DiskEffects
                     var result = slot.Copy(e.From, e.To);
                     LastCopyWasReflink = result.Reflinked;
                     copied?.Invoke(e, result);
+                    break;
+                case FsEffect.PackFiles e:
+                    var results = slot.Pack(e.From, e.To);
+                    packed?.Invoke(e, results);
+                    break;
+                case FsEffect.AppendText e:
+                    slot.Append(e.Path, Encoding.UTF8.GetBytes(e.Text));
+                    break;
+                case FsEffect.CopyRange e:
+                    slot.CopyRange(e.From, e.Offset, e.Length, e.To);
                     break;
                 case FsEffect.WriteFile e:
                     using (var s = slot.CreateFresh(e.Path))

@@ -54,11 +54,11 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
             return inner.Commit(cpuNanos, fractionDone, engineIdentity);
         }
 
-        var (d, manifest, manifestPath) = decision.IfFail(default((DiskBudgetDecision, Manifest, string)));
+        var (d, state) = decision.IfFail(default((DiskBudgetDecision, StoreState)));
         LastDecision = d;
         if (!d.RetireFirst.IsEmpty)
         {
-            var retired = Run(slot, manifest, manifestPath, d.RetireFirst);
+            var retired = Run(slot, state, d.RetireFirst);
             if (retired.IsFail)
                 return Fin<GenerationInfo>.Fail(Error.New(RefusedCode,
                     $"checkpoint not committed: older generations could not be retired to make room under rsc_disk_bound ({retired.Match(_ => "", e => e.Message)}); the previous generation is intact"));
@@ -72,30 +72,29 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
         if (committed.IsFail) return committed;
 
         // After the seal: the newest is now the generation just committed, so the older ones may go.
-        var after = ReadManifest();
+        var after = ReadStore();
         after.Iter(current =>
         {
-            var m = current.Manifest;
+            var m = current.Current;
             var surplus = m.Generations.Count - Math.Max(1, d.KeepAfter);
             if (surplus <= 0) return;
             var old = m.Generations.Take(surplus).Map(g => g.Number).ToSeq();
-            Run(slot, m, current.Path, old).IfFail(e => budgetProblem = $"generations {string.Join(", ", old)} not retired after the commit: {e.Message}");
+            Run(slot, current, old).IfFail(e => budgetProblem = $"generations {string.Join(", ", old)} not retired after the commit: {e.Message}");
         });
         return committed;
     }
 
-    private Fin<(DiskBudgetDecision, Manifest, string)> Decide(ISlotFiles slot)
+    private Fin<(DiskBudgetDecision, StoreState)> Decide(ISlotFiles slot)
     {
         try
         {
-            var first = ReadText(slot, StoreLayout.ManifestPath);
-            var second = ReadText(slot, StoreLayout.TempManifestPath);
-            var newest = ManifestSlots.Newest(first, second);
-            if (newest.IsNone && first.IsSome)
-                return Error.New($"{StoreLayout.ManifestPath}: {first.Map(t => ManifestText.Parse(t).Match(_ => "", e => e.Message)).IfNone("")}");
-            var m = newest.Map(n => n.Manifest).IfNone(Manifest.Empty);
-            var path = newest.Map(n => n.Path).IfNone(StoreLayout.ManifestPath);
-            var manifestText = path == StoreLayout.ManifestPath ? first : second;
+            var state = store.ObserveStore(ranges: false);
+            var newest = ManifestSlots.Newest(state);
+            if (state.SealedPacks.IsEmpty && newest.IsNone && state.ManifestText.IsSome)
+                return Error.New($"{StoreLayout.ManifestPath}: {state.ManifestText.Map(t => ManifestText.Parse(t).Match(_ => "", e => e.Message)).IfNone("")}");
+            var m = state.Current;
+            // Store format 1's manifest is rewritten by a retirement; a pack's trailer is written once, with it.
+            var manifestText = state.SealedPacks.IsEmpty ? newest.Bind(n => ManifestSlots.TextOf(state, n.Path)) : Option<string>.None;
             var files = store.WorkFiles();
             var sizes = files.Map(f => slot.Identity(f).Map(i => Math.Max(0, i.Size)).IfNone(0)).Strict();
             // The result's output files in the project directory count as the job's too (the client adds them).
@@ -105,7 +104,7 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
                 files.Count, files.Fold(0L, (s, f) => s + System.Text.Encoding.UTF8.GetByteCount(f)),
                 manifestText.Map(t => (long)System.Text.Encoding.UTF8.GetByteCount(t)).IfNone(0),
                 store.Config.Keep);
-            return (DiskBudget.Decide(input), m, path);
+            return (DiskBudget.Decide(input), state);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -113,31 +112,19 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
         }
     }
 
-    private static Fin<Unit> Run(ISlotFiles slot, Manifest manifest, string manifestPath, Seq<long> numbers) =>
-        DiskBudget.Retire(manifest, manifestPath, numbers).Bind(r => DiskEffects.Run(slot, r.Effects));
+    private static Fin<Unit> Run(ISlotFiles slot, StoreState state, Seq<long> numbers) =>
+        DiskBudget.Retire(state, numbers).Bind(r => DiskEffects.Run(slot, r.Effects));
 
-    /// <summary>The store's manifest and its slot (<see cref="ManifestSlots.Newest(StoreState)"/>).</summary>
-    private Option<(string Path, Manifest Manifest)> ReadManifest()
+    /// <summary>The store as it is on disk (its packs' trailers read).</summary>
+    private Option<StoreState> ReadStore()
     {
         try
         {
-            return store.CurrentManifest();
+            return store.ObserveStore(ranges: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Option<(string, Manifest)>.None;
-        }
-    }
-
-    private static Option<string> ReadText(ISlotFiles slot, string path)
-    {
-        try
-        {
-            return slot.ReadText(path, CheckpointStore.MaxManifestBytes);
-        }
-        catch (Host.ErrnoException e) when (e.Errno is Host.Libc.ENoEnt or 20)
-        {
-            return Option<string>.None;
+            return Option<StoreState>.None;
         }
     }
 }

@@ -212,10 +212,10 @@ public static class CrashExploreCommand
             var files = WorkFiles(before);
             var stage = CommitProtocol.Stage(StoreStateOf(before), files).IfFail(e => throw new ExploreException($"Core refused the commit: {e.Message}"));
             var facts = files.Map(f => FactsOf(before.Read(f)!)).ToSeq();
-            // The manifest's commit time is the binary's clock: take it from what it wrote.
-            var manifestWrite = recorded.OfType<TraceOp.Write>().FirstOrDefault(w => w.Path == stage.ManifestPath);
-            var now = manifestWrite is null ? 0
-                : ManifestText.Parse(Encoding.UTF8.GetString(manifestWrite.Data)).ToOption().Bind(m => m.Latest).Map(g => g.CommittedAtUnixMs).IfNone(0);
+            // The trailer's commit time is the binary's clock: take it from the pack it wrote.
+            var pack = new byte[recorded.OfType<TraceOp.Write>().Where(w => w.Path == stage.PackPath).Select(w => w.Offset + w.Data.Length).DefaultIfEmpty(0).Max()];
+            foreach (var w in recorded.OfType<TraceOp.Write>().Where(w => w.Path == stage.PackPath)) w.Data.CopyTo(pack, (int)w.Offset);
+            var now = PackFormat.ReadContent(stage.Number, Encoding.Latin1.GetString(pack), ranges: false).Generation.Map(g => g.CommittedAtUnixMs).IfNone(0);
             var seal = CommitProtocol.Seal(stage, facts, new CommitFacts(TracedCommitCpuNanos, 0, "crash-explore", now), config.Keep)
                 .IfFail(e => throw new ExploreException($"Core refused to seal: {e.Message}"));
             return Expected(before, stage.Effects.Then(seal.Durable).Then(seal.Retention));
@@ -241,7 +241,10 @@ public static class CrashExploreCommand
             var gens = v.Dirs.Where(d => DiskView.Parent(d) == StoreLayout.StoreDir)
                 .Select(d => StoreLayout.ParseGenerationDirName(d[(StoreLayout.StoreDir.Length + 1)..])).Somes().OrderBy(n => n).ToSeq();
             string? Text(string p) => v.Read(p) is { } b ? Encoding.UTF8.GetString(b) : null;
-            return new StoreState(true, Optional(Text(StoreLayout.ManifestPath)), Optional(Text(StoreLayout.TempManifestPath)), gens);
+            var packs = v.Names.Keys.Where(n => DiskView.Parent(n) == StoreLayout.StoreDir)
+                .Select(n => StoreLayout.ParsePackName(n[(StoreLayout.StoreDir.Length + 1)..]).Map(k => (Number: k, Path: n))).Somes().OrderBy(p => p.Number)
+                .Select(p => PackFormat.ReadContent(p.Number, Encoding.Latin1.GetString(v.Read(p.Path)!), ranges: true)).ToSeq();
+            return new StoreState(true, Optional(Text(StoreLayout.ManifestPath)), Optional(Text(StoreLayout.TempManifestPath)), gens, packs);
         }
 
         private static Option<string> Optional(string? s) => s is null ? Option<string>.None : Option<string>.Some(s);
@@ -269,6 +272,17 @@ public static class CrashExploreCommand
                         ops.Add(new TraceOp.Mkdir(c.Path)); v.Dirs.Add(c.Path); break;
                     case FsEffect.CopyFile c: Create(c.To, v.Read(c.From) ?? Array.Empty<byte>()); break;
                     case FsEffect.WriteFile w: Create(w.Path, Encoding.UTF8.GetBytes(w.Text)); break;
+                    case FsEffect.PackFiles p: Create(p.To, p.From.SelectMany(f => v.Read(f) ?? Array.Empty<byte>()).ToArray()); break;
+                    case FsEffect.CopyRange c: Create(c.To, (v.Read(c.From) ?? Array.Empty<byte>()).Skip((int)c.Offset).Take((int)c.Length).ToArray()); break;
+                    case FsEffect.AppendText a when v.Names.TryGetValue(a.Path, out var appended):
+                    {
+                        var old = v.Data[appended];
+                        var tail = Encoding.UTF8.GetBytes(a.Text);
+                        ops.Add(new TraceOp.Write(a.Path, old.Length, tail));
+                        v.Data[appended] = old.Concat(tail).ToArray();
+                        break;
+                    }
+
                     case FsEffect.Fsync f: ops.Add(new TraceOp.Fsync(f.Path, false, false)); break;
                     case FsEffect.FsyncDir f: ops.Add(new TraceOp.Fsync(f.Path, true, false)); break;
                     case FsEffect.Rename r when v.Names.TryGetValue(r.From, out var i):

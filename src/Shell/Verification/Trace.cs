@@ -61,6 +61,9 @@ public static class StraceParser
         var dirs = new HashSet<string>(initialDirs, StringComparer.Ordinal);
         var files = new HashSet<string>(StringComparer.Ordinal);
         var offsets = new Dictionary<(string Pid, long Fd), long>();
+        // Descriptors opened O_APPEND write at the file's end: its size, known for files the trace created.
+        var appending = new HashSet<(string Pid, long Fd)>();
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         var unfinished = new Dictionary<string, string>();
 
         string? Rel(string abs)
@@ -127,6 +130,8 @@ public static class StraceParser
                     var rel = abs is null ? null : Rel(abs);
                     var flags = call == "openat2" ? Between(body, '{', '}') : args.Count > (call == "openat" ? 2 : 1) ? args[call == "openat" ? 2 : 1] : "";
                     offsets[(pid, ret)] = 0;
+                    if (flags.Contains("O_APPEND", StringComparison.Ordinal)) appending.Add((pid, ret));
+                    else appending.Remove((pid, ret));
                     if (rel is null) break;
                     var creat = flags.Contains("O_CREAT", StringComparison.Ordinal) || call == "creat";
                     var trunc = flags.Contains("O_TRUNC", StringComparison.Ordinal) || call == "creat";
@@ -138,10 +143,12 @@ public static class StraceParser
                     {
                         ops.Add(new TraceOp.Create(rel, Flags(flags)));
                         files.Add(rel);
+                        sizes[rel] = 0;
                     }
                     else if (trunc && Writable(flags))
                     {
                         ops.Add(new TraceOp.Truncate(rel, 0));
+                        sizes[rel] = 0;
                     }
 
                     break;
@@ -177,9 +184,18 @@ public static class StraceParser
                     }
 
                     long offset;
-                    if (call == "pwrite64") offset = long.Parse(args[3], CultureInfo.InvariantCulture);
+                    if (call == "write" && appending.Contains((pid, fd)))
+                    {
+                        if (!sizes.TryGetValue(rel, out offset))
+                        {
+                            ops.Add(new TraceOp.Unmodelled($"append to {rel}, a file the trace did not create (its size is not known)"));
+                            break;
+                        }
+                    }
+                    else if (call == "pwrite64") offset = long.Parse(args[3], CultureInfo.InvariantCulture);
                     else offset = offsets.GetValueOrDefault((pid, fd));
                     if (call == "write") offsets[(pid, fd)] = offset + ret;
+                    if (sizes.TryGetValue(rel, out var size)) sizes[rel] = Math.Max(size, offset + ret);
                     ops.Add(new TraceOp.Write(rel, offset, data[..(int)ret]));
                     break;
                 }
@@ -225,6 +241,8 @@ public static class StraceParser
                     ops.Add(new TraceOp.Rename(rf, rt));
                     if (dirs.Remove(rf)) dirs.Add(rt);
                     if (files.Remove(rf)) files.Add(rt);
+                    if (sizes.Remove(rf, out var moved)) sizes[rt] = moved;
+                    else sizes.Remove(rt);
                     break;
                 }
 

@@ -44,10 +44,10 @@ public class DiskFullTests
             Assert.True(g2.IsFail);
             var message = g2.Match(_ => "", e => e.Message);
             Assert.Contains("ENOSPC", message);
-            Assert.Contains(StoreLayout.GenerationDir(2), message);
+            Assert.Contains(StoreLayout.PackPath(2), message);
             Assert.Contains("previous generation is intact", message);
             Assert.Equal(28, g2.Match(_ => 0, e => e.Code));
-            Assert.False(Directory.Exists(Path.Combine(slot, StoreLayout.GenerationDir(2))), "the half-written generation was left behind");
+            Assert.False(File.Exists(Path.Combine(slot, StoreLayout.PackPath(2))), "the half-written generation was left behind");
             var listed = store.List().IfFail(Seq<GenerationStatus>.Empty);
             Assert.Single(listed);
             Assert.True(listed[0].Problem.IsNone, listed[0].Problem.ToString());

@@ -137,10 +137,15 @@ public class StoreOnDiskTests
             Assert.True(store.Commit(i * 10, i / 10.0, "test").IsSucc);
         }
 
-        Assert.False(Directory.Exists(Path.Combine(slot.Root, StoreLayout.GenerationDir(1))), "retention kept generation 1");
+        Assert.False(File.Exists(Path.Combine(slot.Root, StoreLayout.PackPath(1))), "retention kept generation 1");
 
-        // When generation 3's copy rots
-        File.WriteAllText(Path.Combine(slot.Root, StoreLayout.StoredFile(3, 0)), "round X");
+        // When generation 3's copy rots ("round 3", the pack's first bytes, becomes "round X")
+        using (var pack = new FileStream(Path.Combine(slot.Root, StoreLayout.PackPath(3)), FileMode.Open, FileAccess.Write))
+        {
+            pack.Position = 6;
+            pack.WriteByte((byte)'X');
+        }
+
         var stdout = new StringWriter();
         var code = Program.Run(new[] { "checkpoints", slot.Root }, stdout, new StringWriter());
         var json = new StringWriter();

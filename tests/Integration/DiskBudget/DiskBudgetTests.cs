@@ -193,7 +193,8 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
                     list => list.Find(g => g.Problem.IsNone).Match(
                         g =>
                         {
-                            using var reader = new StreamReader(Path.Combine(slot.SlotDir, StoreLayout.StoredFile(g.Info.Number, 0)));
+                            // The pack holds the one checkpoint file first.
+                            using var reader = new StreamReader(Path.Combine(slot.SlotDir, StoreLayout.PackPath(g.Info.Number)));
                             return int.Parse(reader.ReadLine() ?? "0", CultureInfo.InvariantCulture);
                         },
                         () => 0),
@@ -207,15 +208,15 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
     }
 
     /// <summary>The store holds exactly <paramref name="generations"/> generations, listed and on disk, and no
-    /// commit or retirement is under way (no generation directory the store's manifest does not list).</summary>
+    /// commit or retirement is under way (no pack whose trailer is not written yet).</summary>
     private static bool Settled(JobSlot slot, int generations)
     {
         try
         {
             var store = Path.Combine(slot.SlotDir, StoreLayout.StoreDir);
-            var dirs = Directory.EnumerateDirectories(store)
-                .Count(d => StoreLayout.ParseGenerationDirName(Path.GetFileName(d)).IsSome);
-            return dirs == generations && Listed(slot) == generations;
+            var packs = Directory.EnumerateFiles(store)
+                .Count(d => StoreLayout.ParsePackName(Path.GetFileName(d)).IsSome);
+            return packs == generations && Listed(slot) == generations;
         }
         catch (IOException)
         {
@@ -223,18 +224,17 @@ public sealed class DiskBudgetTests(EngineFixture engine) : IDisposable
         }
     }
 
-    /// <summary>The checkpoint CPU time (seconds) of the newest generation the store's manifest lists.</summary>
+    /// <summary>The checkpoint CPU time (seconds) of the store's newest generation.</summary>
     private static double NewestGenerationCpuSeconds(JobSlot slot) => StoreManifest(slot).Generations.Last().CpuNanos / 1e9;
 
     private static int Listed(JobSlot slot) => StoreManifest(slot).Generations.Count;
 
-    /// <summary>The store's manifest: of the two slots, the valid one listing the newest generation.</summary>
+    /// <summary>The store's generations as their packs' trailers record them.</summary>
     private static Manifest StoreManifest(JobSlot slot)
     {
-        Option<string> Text(string path) => File.Exists(Path.Combine(slot.SlotDir, path))
-            ? Option<string>.Some(File.ReadAllText(Path.Combine(slot.SlotDir, path))) : Option<string>.None;
-        return ManifestSlots.Newest(Text(StoreLayout.ManifestPath), Text(StoreLayout.TempManifestPath))
-            .Match(n => n.Manifest, () => throw new InvalidOperationException("no valid manifest"));
+        using var store = CheckpointStore.Open(slot.SlotDir, CheckpointConfig.Default with { Files = new[] { "ckpt.bin" }.ToSeq() }, TimeProvider.System);
+        var current = store.ObserveStore(ranges: false).Current;
+        return current.Generations.IsEmpty ? throw new InvalidOperationException("no sealed pack") : current;
     }
 
     private static string[] Lines(JobSlot slot, string name)

@@ -32,19 +32,19 @@ public class CrashExploreTests(ITestOutputHelper output)
         var total = Regex.Match(text, @"(\d+) distinct crash states replayed with the real recovery, (\d+) violation");
         Assert.True(total.Success, text);
         Assert.Equal("0", total.Groups[2].Value);
-        // Every copy, the manifest, its rename and the restores each leave at least one un-synced state.
-        Assert.True(int.Parse(total.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 10 + files, text);
-        // The commit's copies: one create (O_EXCL, no O_TRUNC) and one fsync per checkpoint file into generation 3
-        // (in the commit's listing: recovery fsyncs the same copies again).
+        // The pack, its trailer, the retirement and the restores each leave at least one un-synced state.
+        Assert.True(int.Parse(total.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 8 + files, text);
+        // The commit writes one file whatever the number of checkpoint files: generation 3's pack, created once
+        // (O_EXCL, no O_TRUNC) and fsynced once, then its directory fsynced.
         var commit = text[text.IndexOf("commit: the binary's", StringComparison.Ordinal)..text.IndexOf("recovery: the binary's", StringComparison.Ordinal)];
-        Assert.Equal(files, Regex.Matches(commit, @"^    create \.boinc-persist/checkpoints/gen-0000000003/\d+ \[O_CREAT\|O_EXCL\]$", RegexOptions.Multiline).Count);
-        Assert.Equal(files, Regex.Matches(commit, @"^    fsync \.boinc-persist/checkpoints/gen-0000000003/\d+$", RegexOptions.Multiline).Count);
+        Assert.Equal(1, Regex.Matches(commit, @"^    create \.boinc-persist/checkpoints/gen-0000000003\.pack \[O_CREAT\|O_EXCL\]$", RegexOptions.Multiline).Count);
+        Assert.Equal(1, Regex.Matches(commit, @"^    fsync \.boinc-persist/checkpoints/gen-0000000003\.pack$", RegexOptions.Multiline).Count);
+        Assert.Equal(0, Regex.Matches(commit, @"^    create \.boinc-persist/checkpoints/gen-0000000003/", RegexOptions.Multiline).Count);
     }
 
     [Theory]
-    [InlineData("fsync .boinc-persist/checkpoints/MANIFEST")]
-    [InlineData("fsync-dir .boinc-persist/checkpoints/gen-0000000003")]
-    [InlineData("fsync .boinc-persist/checkpoints/gen-0000000003/00000")]
+    [InlineData("fsync .boinc-persist/checkpoints/gen-0000000003.pack")]
+    [InlineData("fsync-dir .boinc-persist/checkpoints")]
     public void A_build_that_drops_one_fsync_is_caught(string dropped)
     {
         var (code, text) = Explore(dropped, "--size", "3000");
@@ -53,7 +53,7 @@ public class CrashExploreTests(ITestOutputHelper output)
         Assert.Contains("commit: MISMATCH between Core's protocol and the binary's system calls", text, StringComparison.Ordinal);
         Assert.Matches(@"!\s+" + Regex.Escape(dropped) + @"\s+\| \(missing\)", text);
         // Step 3 on its own refutes it too: a crash state built on the real disk where the real recovery restarts
-        // from older than the acknowledged generation (for the manifest: its name survived, its bytes did not, and the other slot lists only generation 2).
+        // from older than the acknowledged generation (the pack's name survived without its bytes, or its bytes without its name).
         Assert.Contains("commit: VIOLATION", text, StringComparison.Ordinal);
         Assert.Contains("older than the acknowledged generation", text, StringComparison.Ordinal);
     }

@@ -35,7 +35,8 @@ public static class CommittedStep
             list => list.Find(g => g.Problem.IsNone).Match(
                 g =>
                 {
-                    var text = File.ReadAllText(Path.Combine(slotDir, StoreLayout.StoredFile(g.Info.Number, 0)));
+                    // The pack holds the one checkpoint file first.
+                    var text = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(slotDir, StoreLayout.PackPath(g.Info.Number)))[..(int)g.Info.Bytes]);
                     return int.Parse(text.Split(' ')[0], CultureInfo.InvariantCulture);
                 },
                 () => 0),

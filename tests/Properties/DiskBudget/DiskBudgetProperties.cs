@@ -105,56 +105,55 @@ public class DiskBudgetProperties
     }
 
     [Fact]
-    public void Retire_refuses_the_newest_generation_and_generations_the_manifest_does_not_list()
+    public void Retire_refuses_the_newest_generation_and_generations_the_store_does_not_have()
     {
-        var m = new Manifest(new[] { 3L, 4L }.Select(n => new Generation(n, 0, 1, 0, "", Seq1(new StoredFile(0, "a", 1, new string('a', 64))))).ToSeq());
-        Assert.True(Budget.Retire(m, StoreLayout.ManifestPath, Seq1(4L)).IsFail);
-        Assert.True(Budget.Retire(m, StoreLayout.ManifestPath, Seq1(7L)).IsFail);
-        Assert.True(Budget.Retire(m, StoreLayout.ManifestPath, Seq1(3L)).IsSucc);
+        var store = CoreProtocolStore.Observe(Packed(ModelFs.Empty(), 2).Item1);
+        Assert.True(Budget.Retire(store, Seq1(2L)).IsFail);
+        Assert.True(Budget.Retire(store, Seq1(7L)).IsFail);
+        Assert.True(Budget.Retire(store, Seq1(1L)).IsSucc);
     }
 
     /// <summary>
-    /// Retiring on the model file system, crashed after every operation with every subset of the pending ones: the
-    /// store's durable manifest (of the two slots) is always the old one or the new one, and every generation it lists
-    /// still has its files.
+    /// Retiring packs on the model file system, crashed after every operation with every subset of the pending ones
+    /// (and each write torn): the newest generation's pack always verifies, and every pack still there verifies (a
+    /// retirement removes whole packs, never part of one).
     /// </summary>
     [Property(MaxTest = 60)]
     public Property Retiring_generations_is_crash_safe_wherever_the_host_crashes() =>
         Prop.ForAll(Arb.From(Gen.Choose(2, 4).SelectMany(n => Gen.Choose(1, n - 1).Select(r => (n, r)))), t =>
         {
             var (count, retire) = t;
-            var gens = Enumerable.Range(1, count).Select(k => new Generation(k, k, k, 0, "e",
-                Seq1(new StoredFile(0, "s.bin", 3, new string('a', 64))))).ToSeq();
-            var old = new Manifest(gens);
-            var fs = ModelFs.Empty();
-            var setup = Seq(new FsEffect.CreateDir(StoreLayout.StateDirName), new FsEffect.CreateDir(StoreLayout.StoreDir))
-                .Then(gens.Bind(g => Seq(new FsEffect.CreateDir(StoreLayout.GenerationDir(g.Number)),
-                    new FsEffect.WriteFile(StoreLayout.StoredFile(g.Number, 0), "abc"))))
-                .Add(new FsEffect.WriteFile(StoreLayout.ManifestPath, ManifestText.Format(old)));
-            fs = fs.Run(setup).Fs.Sync();
+            var (fs, gens) = Packed(ModelFs.Empty(), count);
+            fs = fs.Sync();
             var numbers = gens.Take(retire).Map(g => g.Number).ToSeq();
-            var plan = Budget.Retire(old, StoreLayout.ManifestPath, numbers).IfFail(default((Manifest, Seq<FsEffect>)));
-            var oldText = ManifestText.Format(old);
-            var newText = ManifestText.Format(plan.Item1);
+            var plan = Budget.Retire(CoreProtocolStore.Observe(fs), numbers).IfFail(default((Manifest, Seq<FsEffect>)));
+            if (plan.Item1.Generations.Count != count - retire) return false.Label("the plan keeps the wrong generations");
             for (var k = 0; k <= plan.Item2.Count; k++)
             {
                 var at = fs.Run(plan.Item2, k).Fs;
                 foreach (var c in CrashStates.Choose(at, new CrashBounds(10, 16, 16), (ulong)k))
                 {
-                    var crashed = c.Apply(at).Durable;
-                    // The store's manifest: of the two slots, the valid one listing the newest generation.
-                    var text = ManifestSlots.Newest(crashed.Read(StoreLayout.ManifestPath), crashed.Read(StoreLayout.TempManifestPath))
-                        .Map(n => ManifestText.Format(n.Manifest)).IfNone("");
-                    if (text != oldText && text != newText) return false.Label($"after {k} effects: manifest is neither old nor new");
-                    var listed = ManifestText.Parse(text).Map(m => m.Generations).IfFail(Seq<Generation>.Empty);
-                    var missing = listed.Find(g => crashed.Read(StoreLayout.StoredFile(g.Number, 0)) != Option<string>.Some("abc"));
-                    if (missing.IsSome) return false.Label($"after {k} effects: generation {missing.Map(g => g.Number)} is listed but lost its file");
-                    if (!listed.Exists(g => g.Number == count)) return false.Label($"after {k} effects: the newest generation is not listed");
+                    var crashed = c.Apply(at);
+                    var packs = CoreProtocolStore.Observe(crashed, ranges: true).Packs;
+                    var broken = packs.Find(p => PackFormat.Verify(p).IsSome);
+                    if (broken.IsSome) return false.Label($"after {k} effects: generation {broken.Map(p => p.Number)} is there but does not verify");
+                    if (!packs.Exists(p => p.Number == count)) return false.Label($"after {k} effects: the newest generation is gone");
                 }
             }
 
             return true.ToProperty();
         });
+
+    /// <summary>A store of <paramref name="count"/> packs, each holding one file "abc".</summary>
+    private static (ModelFs, Seq<Generation>) Packed(ModelFs fs, int count)
+    {
+        var gens = Enumerable.Range(1, count).Select(k => new Generation(k, k, k, 0, "e",
+            Seq1(new StoredFile(0, "s.bin", 3, CoreProtocolStore.Facts("abc").Sha256)))).ToSeq();
+        var setup = Seq<FsEffect>(new FsEffect.CreateDir(StoreLayout.StateDirName), new FsEffect.CreateDir(StoreLayout.StoreDir), new FsEffect.WriteFile("s.bin", "abc"))
+            .Then(gens.Bind(g => Seq<FsEffect>(new FsEffect.PackFiles(Seq1("s.bin"), StoreLayout.PackPath(g.Number)),
+                new FsEffect.AppendText(StoreLayout.PackPath(g.Number), PackFormat.Tail(g)))));
+        return (fs.Run(setup).Fs, gens);
+    }
 
     private static Seq<T> Seq1<T>(T x) => new[] { x }.ToSeq();
 

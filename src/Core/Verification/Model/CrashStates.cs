@@ -9,7 +9,9 @@ namespace Boinc.Persist.Core.Verification.Model;
 /// EVERY subset of them (2^n states). Beyond: every prefix (the in-order power cut), every "all but one", and
 /// <paramref name="Samples"/> seeded random subsets. In both cases, in addition: every pending data write torn
 /// at every block boundary (0, B, 2B, ... below its length; B = <paramref name="BlockSize"/> characters),
-/// once with the operations before it kept and those after it lost, once with every other operation kept.
+/// once with the operations before it kept and those after it lost, once with every other operation kept; and
+/// every pending data write with one block-sized hole at every block boundary (that block keeps what the file held
+/// before, the rest of the write arrived), with every other operation kept.
 /// </summary>
 public sealed record CrashBounds(int ExhaustiveUpTo, int Samples, int BlockSize)
 {
@@ -22,12 +24,15 @@ public sealed record CrashBounds(int ExhaustiveUpTo, int Samples, int BlockSize)
 
 /// <summary>
 /// One crash state: which pending operations survive (applied in issue order) and at most one data write torn
-/// to a prefix (<see cref="Torn"/> = -1: none).
+/// (<see cref="Torn"/> = -1: none): to a prefix of <see cref="TornTo"/> chars, or, when <see cref="HoleLength"/> is
+/// positive, with its chars [TornTo, TornTo + HoleLength) keeping what the file held before.
 /// </summary>
-public sealed record CrashChoice(bool[] Keep, int Torn, int TornTo)
+public sealed record CrashChoice(bool[] Keep, int Torn, int TornTo, int HoleLength = 0)
 {
     public ModelFs Apply(ModelFs fs) =>
-        fs.Crash(i => Keep[i], (i, len) => i == Torn ? System.Math.Min(TornTo, len) : len);
+        HoleLength > 0
+            ? fs.Crash(i => Keep[i], (_, len) => len, i => i == Torn ? (TornTo, HoleLength) : (0, 0))
+            : fs.Crash(i => Keep[i], (i, len) => i == Torn ? System.Math.Min(TornTo, len) : len);
 
     /// <summary>The crash state in words: what was lost, what was torn (what survived is the rest).</summary>
     public string Describe(ModelFs fs)
@@ -35,7 +40,9 @@ public sealed record CrashChoice(bool[] Keep, int Torn, int TornTo)
         var ops = fs.PendingOps.ToArray();
         var lost = Enumerable.Range(0, ops.Length).Where(i => !Keep[i]).Select(i => fs.Describe(ops[i])).ToList();
         var kept = ops.Length - lost.Count;
-        var torn = Torn >= 0 && Torn < ops.Length ? $"; torn to its first {TornTo} chars: {fs.Describe(ops[Torn])}" : "";
+        var torn = Torn < 0 || Torn >= ops.Length ? ""
+            : HoleLength > 0 ? $"; chars {TornTo}..{TornTo + HoleLength} never reached the disk: {fs.Describe(ops[Torn])}"
+            : $"; torn to its first {TornTo} chars: {fs.Describe(ops[Torn])}";
         return ops.Length == 0
             ? "nothing was pending"
             : $"{kept} of {ops.Length} pending operations survive" + (lost.Count == 0 ? "" : "; lost: " + string.Join(", ", lost)) + torn;
@@ -88,6 +95,7 @@ public static class CrashStates
                 var upTo = i;
                 result.Add(new CrashChoice(Enumerable.Range(0, n).Select(k => k <= upTo).ToArray(), i, at));
                 if (i < n - 1) result.Add(new CrashChoice(Enumerable.Repeat(true, n).ToArray(), i, at));
+                result.Add(new CrashChoice(Enumerable.Repeat(true, n).ToArray(), i, at, b.BlockSize));
             }
         }
 

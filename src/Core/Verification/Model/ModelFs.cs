@@ -64,6 +64,16 @@ public abstract record Pending
         _ => "?",
     };
 
+    private static string Holed(string content, string before, int at, int length)
+    {
+        var end = System.Math.Min(content.Length, at + length);
+        var b = new System.Text.StringBuilder(content.Length);
+        b.Append(content, 0, at);
+        for (var i = at; i < end; i++) b.Append(i < before.Length ? before[i] : '\0');
+        b.Append(content, end, content.Length - end);
+        return b.ToString();
+    }
+
     public bool Touches(string dir) => this switch
     {
         Link l => StoreLayout.Parent(l.Path) == dir,
@@ -74,9 +84,14 @@ public abstract record Pending
         _ => false,
     };
 
-    /// <summary>Apply to a view; <paramref name="keepChars"/> tears a data write to its first characters.</summary>
-    public FsView ApplyTo(FsView v, int keepChars = int.MaxValue) => this switch
+    /// <summary>
+    /// Apply to a view; <paramref name="keepChars"/> tears a data write to its first characters, and a hole of
+    /// <paramref name="holeLength"/> characters at <paramref name="holeAt"/> keeps there what the inode held before
+    /// (NUL past its old end): the blocks of one write that did not reach the disk while later ones did.
+    /// </summary>
+    public FsView ApplyTo(FsView v, int keepChars = int.MaxValue, int holeAt = 0, int holeLength = 0) => this switch
     {
+        Data d when holeLength > 0 && holeAt < d.Content.Length => v with { Data = v.Data.AddOrUpdate(d.Inode, Holed(d.Content, v.Data.Find(d.Inode).IfNone(""), holeAt, holeLength)) },
         Data d => v with { Data = v.Data.AddOrUpdate(d.Inode, d.Content.Length <= keepChars ? d.Content : d.Content[..keepChars]) },
         Link l => v with { Names = v.Names.AddOrUpdate(l.Path, l.Inode) },
         Unlink u => v with { Names = v.Names.Remove(u.Path) },
@@ -114,6 +129,19 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
             : Do(new Pending.Mkdir(e.Path)),
         FsEffect.CopyFile e => Volatile.Read(e.From).Match(c => Write(e.To, c), () => Fail(ENoEnt, $"copy {e.From}: no such file")),
         FsEffect.WriteFile e => Write(e.Path, e.Text),
+        FsEffect.PackFiles e => e.From.Fold(Fin<string>.Succ(""), (acc, f) => acc.Bind(a => Volatile.Read(f).Match(
+                c => Fin<string>.Succ(a + c), () => Fail<string>(ENoEnt, $"pack {f}: no such file"))))
+            .Bind(content => Fresh(e.To).Bind(fs => fs.Write(e.To, content))),
+        // Text is stored as its UTF-8 bytes, one char per byte, as the packs' readers expect (PackFormat.ReadContent).
+        FsEffect.AppendText e => Volatile.DirExists(e.Path) ? Fail(21, $"append {e.Path}: is a directory")
+            : Volatile.Read(e.Path).Match(
+                c => Write(e.Path, c + System.Text.Encoding.Latin1.GetString(System.Text.Encoding.UTF8.GetBytes(e.Text))),
+                () => Fail(ENoEnt, $"append {e.Path}: no such file")),
+        FsEffect.CopyRange e => Volatile.Read(e.From).Match(
+            c => e.Offset < 0 || e.Length < 0 || e.Offset + e.Length > c.Length
+                ? Fail(5, $"copy {e.From} [{e.Offset}, +{e.Length}): the file has {c.Length} bytes")
+                : Fresh(e.To).Bind(fs => fs.Write(e.To, c.Substring((int)e.Offset, (int)e.Length))),
+            () => Fail(ENoEnt, $"copy {e.From}: no such file")),
         FsEffect.Fsync e => Volatile.Names.Find(e.Path).Match(
             inode => SyncWhere(p => p is Pending.Data d && d.Inode == inode),
             () => Fail(ENoEnt, $"fsync {e.Path}: no such file")),
@@ -145,16 +173,21 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
 
     /// <summary>
     /// The state after a host crash: durable state plus the pending operations <paramref name="keep"/> selects,
-    /// in order, each kept data write cut to <paramref name="tear"/>(index, length) characters.
+    /// in order, each kept data write cut to <paramref name="tear"/>(index, length) characters, and with the hole
+    /// <paramref name="hole"/>(index) gives (a range that keeps what the inode held before; length 0: none).
     /// </summary>
-    public ModelFs Crash(System.Func<int, bool> keep, System.Func<int, int, int> tear)
+    public ModelFs Crash(System.Func<int, bool> keep, System.Func<int, int, int> tear, System.Func<int, (int At, int Length)>? hole = null)
     {
         var v = Durable;
         var i = 0;
         foreach (var p in PendingOps)
         {
             if (keep(i))
-                v = p is Pending.Data d ? p.ApplyTo(v, tear(i, d.Content.Length)) : p.ApplyTo(v);
+            {
+                var (at, length) = hole?.Invoke(i) ?? (0, 0);
+                v = p is Pending.Data d ? p.ApplyTo(v, tear(i, d.Content.Length), at, length) : p.ApplyTo(v);
+            }
+
             i++;
         }
 
@@ -192,6 +225,9 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
                 : Fail(0, "unreachable"));
     }
 
+    /// <summary>Whatever file has the name is unlinked, so the write that follows creates a new inode.</summary>
+    private Fin<ModelFs> Fresh(string path) => Volatile.Names.ContainsKey(path) ? Do(new Pending.Unlink(path)) : this;
+
     private Fin<ModelFs> DeleteTree(string dir)
     {
         if (!Volatile.DirExists(dir)) return this;
@@ -213,4 +249,6 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
     }
 
     private static Fin<ModelFs> Fail(int errno, string message) => Error.New(errno, message);
+
+    private static Fin<T> Fail<T>(int errno, string message) => Error.New(errno, message);
 }

@@ -147,22 +147,26 @@ public static class Simulation
         return r with { World = r.World with { Fs = r.World.Fs.WithCapacity(capacity) } };
     }
 
-    /// <summary>One seeded crash state: each pending operation kept with probability 1/2, one data write in four torn at a 16-char boundary.</summary>
+    /// <summary>One seeded crash state: each pending operation kept with probability 1/2, one data write in four torn at a 16-char boundary (to a prefix, or with a 16-char hole).</summary>
     public static World HostCrash(World w, ulong seed, int state)
     {
         var pending = w.Fs.PendingOps.ToArray();
         var rng = new Prng(seed ^ ((ulong)state * 0xD1B54A32D192ED03UL));
         var keep = new bool[pending.Length];
         var tear = new int[pending.Length];
+        var holed = new bool[pending.Length];
         for (var i = 0; i < pending.Length; i++)
         {
             ulong x;
             (x, rng) = rng.NextULong();
             keep[i] = (x & 1) == 0;
+            holed[i] = ((x >> 12) & 1) == 1;
             tear[i] = (x >> 8) % 4 == 0 && pending[i] is Pending.Data d && d.Content.Length > 0 ? (int)((x >> 16) % (ulong)d.Content.Length) / 16 * 16 : -1;
         }
 
-        var fs = w.Fs.Crash(i => keep[i], (i, len) => tear[i] < 0 ? len : System.Math.Min(tear[i], len));
+        // Half the torn writes lose a block in the middle instead of their end (a later block reached the disk).
+        var fs = w.Fs.Crash(i => keep[i], (i, len) => tear[i] < 0 || holed[i] ? len : System.Math.Min(tear[i], len),
+            i => tear[i] >= 0 && holed[i] ? (tear[i], 16) : (0, 0));
         return w with { Fs = fs, Up = false };
     }
 
@@ -209,7 +213,7 @@ public static class Simulation
     /// The property, checked after every recovery: never older than the newest generation BOINC was told about
     /// (never from zero once one was); WORKDIR's declared files byte-identical to what the app held when that
     /// generation was committed; the CPU time reported the one it was committed with; at least
-    /// min(keep, acknowledged commits) intact generations listed (counted here from the disk, not from the report).
+    /// min(keep, acknowledged commits) intact generations in the store (counted here from the disk, not from the report).
     /// </summary>
     public static Seq<string> Check(World w, Recovered report)
     {
@@ -231,19 +235,16 @@ public static class Simulation
                     found.Add($"reported CPU time {report.CpuNanos} but generation {n} was committed at {snap.CpuNanos}");
             },
             () => found.Add($"recovery chose generation {n} ({report.Identity.IfNone("?")}), which no commit attempt produced")));
-        var intact = ListedGenerations(w.Fs).Count(g => Recovery.Verify(g, StoredFacts(w.Fs)).IsNone);
+        var intact = IntactGenerations(w.Fs);
         var mustKeep = System.Math.Min(w.Keep, w.AckedCount);
         if (intact < mustKeep)
-            found.Add($"{intact} intact generation(s) listed after {w.AckedCount} acknowledged commits; keep = {w.Keep}");
+            found.Add($"{intact} intact generation(s) in the store after {w.AckedCount} acknowledged commits; keep = {w.Keep}");
         return found.ToSeq();
     }
 
-    /// <summary>The generations the store's manifest lists (of the two slots, the valid one listing the newest generation; none when neither is valid).</summary>
-    public static Seq<Generation> ListedGenerations(ModelFs fs) =>
-        ManifestSlots.Newest(fs.Volatile.Read(StoreLayout.ManifestPath), fs.Volatile.Read(StoreLayout.TempManifestPath))
-            .Map(n => n.Manifest.Generations).IfNone(Seq<Generation>.Empty);
+    /// <summary>The generations the store's sealed packs record (as their trailers say, not verified), oldest first.</summary>
+    public static Seq<Generation> ListedGenerations(ModelFs fs) => CoreProtocolStore.Observe(fs).Current.Generations;
 
-    public static HashMap<string, FileFacts> StoredFacts(ModelFs fs) =>
-        fs.Volatile.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/gen-", System.StringComparison.Ordinal))
-            .Fold(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, CoreProtocolStore.Facts(fs.Volatile.Read(n).IfNone(""))));
+    /// <summary>How many of the store's packs verify (every file's range has its trailer's size and hash).</summary>
+    public static int IntactGenerations(ModelFs fs) => CoreProtocolStore.Observe(fs, ranges: true).Packs.Count(p => PackFormat.Verify(p).IsNone);
 }

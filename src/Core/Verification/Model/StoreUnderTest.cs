@@ -60,8 +60,18 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         if (run.Killed) return Killed(fs, used);
         if (run.Error.IsSome) return Abandon(fs, used, left, plan, run.Error);
 
-        var copies = plan.Files.Select((_, i) => Facts(fs.Volatile.Read(StoreLayout.StoredFile(plan.Number, i)).IfNone(""))).ToSeq();
-        var seal = CommitProtocol.Seal(plan, copies, facts, keep, variant);
+        // The facts of the bytes that landed in the pack, file by file (the pack was written whole, in one step).
+        var packed = fs.Volatile.Read(plan.PackPath).IfNone("");
+        var copies = new System.Collections.Generic.List<FileFacts>();
+        var at = 0;
+        foreach (var f in plan.Files)
+        {
+            var length = System.Math.Min(fs.Volatile.Read(f).IfNone("").Length, packed.Length - at);
+            copies.Add(Facts(packed.Substring(at, length)));
+            at += length;
+        }
+
+        var seal = CommitProtocol.Seal(plan, copies.ToSeq(), facts, keep, variant);
         if (seal.IsFail) return Abandon(fs, used, left, plan, seal.Match(_ => Option<Error>.None, e => e));
         var s = seal.IfFail(default(SealPlan)!);
         run = Run(ref fs, ref used, ref left, s.Durable);
@@ -77,10 +87,11 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
     public RecoverOutcome Recover(ModelFs fs, Seq<string> patterns, int budget)
     {
         var v = fs.Volatile;
-        var stored = v.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/gen-", System.StringComparison.Ordinal))
+        // Store format 1's copies (gen-N/NNNNN), were there any; the packs are read with their ranges.
+        var stored = v.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/gen-", System.StringComparison.Ordinal) && StoreLayout.ParsePackName(n[(StoreLayout.StoreDir.Length + 1)..]).IsNone)
             .Fold(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, Facts(v.Read(n).IfNone(""))));
         var work = DeclaredFiles(fs, patterns).Map(Facts);
-        var d = Recovery.Decide(new RecoveryInput(Observe(fs), stored, work), variant);
+        var d = Recovery.Decide(new RecoveryInput(Observe(fs, ranges: true), stored, work), variant);
         var used = 0;
         var left = budget;
         var run = Run(ref fs, ref used, ref left, d.Effects);
@@ -94,16 +105,22 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         fs.Volatile.Names.Keys.Where(n => Globs.MatchesAny(patterns, n))
             .Fold(HashMap<string, string>.Empty, (m, n) => m.AddOrUpdate(n, fs.Volatile.Read(n).IfNone("")));
 
-    public static StoreState Observe(ModelFs fs)
+    /// <summary>The store as the shell would see it: its packs (trailers read; their ranges too when <paramref name="ranges"/>), and format 1's remains.</summary>
+    public static StoreState Observe(ModelFs fs, bool ranges = false)
     {
         var v = fs.Volatile;
         var gens = v.Dirs.Where(d => StoreLayout.Parent(d) == StoreLayout.StoreDir)
             .Select(d => StoreLayout.ParseGenerationDirName(d[(StoreLayout.StoreDir.Length + 1)..]))
             .Somes().OrderBy(n => n).ToSeq();
-        return new StoreState(v.DirExists(StoreLayout.StoreDir), v.Read(StoreLayout.ManifestPath), v.Read(StoreLayout.TempManifestPath), gens);
+        var packs = v.Names.Keys.Where(n => StoreLayout.Parent(n) == StoreLayout.StoreDir)
+            .Select(n => StoreLayout.ParsePackName(n[(StoreLayout.StoreDir.Length + 1)..]).Map(k => (Number: k, Path: n)))
+            .Somes().OrderBy(p => p.Number)
+            .Select(p => PackFormat.ReadContent(p.Number, v.Read(p.Path).IfNone(""), ranges)).ToSeq();
+        return new StoreState(v.DirExists(StoreLayout.StoreDir), v.Read(StoreLayout.ManifestPath), v.Read(StoreLayout.TempManifestPath), gens, packs);
     }
 
-    public static FileFacts Facts(string content) => new(content.Length, Sha256.HexOfText(content));
+    /// <summary>Size and SHA-256 of model content: one char per byte (Latin-1), as the packs' readers count them.</summary>
+    public static FileFacts Facts(string content) => PackFormat.FactsOf(content);
 
     private static CommitOutcome Killed(ModelFs fs, int used) => new(fs, used, true, Option<long>.None, Option<Error>.None);
 

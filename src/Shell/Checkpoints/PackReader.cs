@@ -1,0 +1,73 @@
+using System;
+using System.IO;
+using System.Text;
+using Boinc.Persist.Core.Checkpoints;
+using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Shell.Slots;
+using LanguageExt;
+
+namespace Boinc.Persist.Shell.Checkpoints;
+
+/// <summary>
+/// Reads a pack of the store (<see cref="PackFormat"/>) through the slot accessor: its footer and trailer, and,
+/// when asked, the size and SHA-256 of each file's range. One handle for the whole read, so a pack renamed or
+/// replaced meanwhile is read as the file that was opened. A pack too short or garbled to read is reported (the
+/// trailer's Left), never thrown; an I/O error is thrown (recovery must not take an unreadable pack for a torn one).
+/// </summary>
+public static class PackReader
+{
+    public static PackSeen Read(ISlotFiles slot, long number, bool ranges)
+    {
+        using var f = slot.OpenRead(StoreLayout.PackPath(number));
+        var size = f.Identity().Size;
+        var content = f.Content;
+        var footer = size >= PackFormat.FooterBytes ? Encoding.Latin1.GetString(ReadExactly(content, size - PackFormat.FooterBytes, PackFormat.FooterBytes)) : "";
+        var trailer = PackFormat.ReadFooter(size, footer).Bind(ft =>
+            PackFormat.ReadTrailer(number, ft.DataBytes, Encoding.UTF8.GetString(ReadExactly(content, ft.DataBytes, ft.TrailerBytes))));
+        var facts = ranges
+            ? trailer.Match(g => Option<Seq<FileFacts>>.Some(PackFormat.Layout(g).Map(x => RangeFacts(content, x.Offset, x.File.Size)).Strict()), _ => Option<Seq<FileFacts>>.None)
+            : Option<Seq<FileFacts>>.None;
+        return new PackSeen(number, trailer, facts);
+    }
+
+    /// <summary>Size and SHA-256 of the bytes [offset, offset + length) of a stream (fewer where it ends sooner).</summary>
+    public static FileFacts RangeFacts(Stream content, long offset, long length)
+    {
+        var chunk = Sha256Files.ChunkFor(length);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunk);
+        try
+        {
+            using var sha = Sha256Files.Start();
+            content.Position = offset;
+            long done = 0;
+            while (done < length)
+            {
+                var n = content.Read(buffer, 0, (int)Math.Min(chunk, length - done));
+                if (n == 0) break;
+                sha.Append(buffer.AsSpan(0, n));
+                done += n;
+            }
+
+            return new FileFacts(done, Convert.ToHexStringLower(sha.Finish()));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static byte[] ReadExactly(Stream content, long offset, int length)
+    {
+        var bytes = new byte[length];
+        content.Position = offset;
+        var done = 0;
+        while (done < length)
+        {
+            var n = content.Read(bytes, done, length - done);
+            if (n == 0) throw new ErrnoException("the pack ended before the length its footer gives (it shrank while it was read)", 5);
+            done += n;
+        }
+
+        return bytes;
+    }
+}
