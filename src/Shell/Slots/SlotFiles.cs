@@ -380,16 +380,18 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     public const int PipelineFromBytes = 4 * CopyBufferBytes;
 
     /// <summary>
-    /// Copy by pread/pwrite, asking the kernel to start writing each chunk back as soon as it is written (so the
-    /// disk works while the CPU goes on; the fsync that follows waits for less), and hashing each chunk after it is
-    /// written: in line for a small file, else on a thread of the copy's own (<see cref="HashingCopy"/>), so reading,
-    /// writing and hashing overlap on two cores. Returns the size and SHA-256 of the bytes written, which are the
-    /// destination's bytes: a fresh file only the wrapper writes (the store is hidden from the container).
+    /// Copy by pread/pwrite, the source from its start to its end, into the destination from
+    /// <paramref name="toOffset"/> on (0 for a copy, the bytes before it for a file of a pack), asking the kernel to
+    /// start writing each chunk back as soon as it is written (so the disk works while the CPU goes on; the fsync that
+    /// follows waits for less), and hashing each chunk after it is written: in line for a small file, else on a thread
+    /// of the copy's own (<see cref="HashingCopy"/>), so reading, writing and hashing overlap on two cores. Returns the
+    /// size and SHA-256 of the bytes written, which are the destination's bytes: a fresh file only the wrapper writes
+    /// (the store is hidden from the container).
     /// </summary>
-    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, long sizeHint)
+    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, long sizeHint, long toOffset = 0)
     {
         if (sizeHint > PipelineFromBytes)
-            return HashingCopy.Run(from, to, CopyBufferBytes);
+            return HashingCopy.Run(from, to, CopyBufferBytes, toOffset);
         // A buffer of the file's size (a page at least), not of the largest chunk: a 1 MiB buffer is a large object
         // that stays resident in the pool for the life of the wrapper, for checkpoints of a few KB (peak RSS,
         // docs/MEMORY.md). A file that grew since it was opened is still copied whole, in more chunks.
@@ -404,8 +406,8 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
             while ((n = RandomAccess.Read(from, buffer.AsSpan(0, chunkBytes), offset)) > 0)
             {
                 var chunk = buffer.AsSpan(0, n);
-                RandomAccess.Write(to, chunk, offset);
-                _ = StartWriteback(toFd, offset, n); // a hint only: see StartWriteback
+                RandomAccess.Write(to, chunk, toOffset + offset);
+                _ = StartWriteback(toFd, toOffset + offset, n); // a hint only: see StartWriteback
                 sha.Append(chunk);
                 offset += n;
             }
@@ -439,7 +441,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
             buffers = new[] { System.Buffers.ArrayPool<byte>.Shared.Rent(chunk), System.Buffers.ArrayPool<byte>.Shared.Rent(chunk) };
         }
 
-        public static Core.Checkpoints.FileFacts Run(SafeFileHandle from, SafeFileHandle to, int chunk)
+        public static Core.Checkpoints.FileFacts Run(SafeFileHandle from, SafeFileHandle to, int chunk, long toOffset)
         {
             var copy = new HashingCopy(chunk);
             var hasher = new Thread(copy.Hash, 256 * 1024) { IsBackground = true, Name = "copy hash" };
@@ -458,8 +460,8 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                     var n = RandomAccess.Read(from, buffer.AsSpan(0, chunk), offset);
                     if (n > 0)
                     {
-                        RandomAccess.Write(to, buffer.AsSpan(0, n), offset);
-                        _ = StartWriteback(toFd, offset, n); // a hint only: see StartWriteback
+                        RandomAccess.Write(to, buffer.AsSpan(0, n), toOffset + offset);
+                        _ = StartWriteback(toFd, toOffset + offset, n); // a hint only: see StartWriteback
                     }
 
                     copy.Send(k++, n);
