@@ -116,6 +116,41 @@ public interface ISlotFiles
     CopyResult Copy(string from, string to);
 
     /// <summary>
+    /// A pack: a fresh file (as <see cref="CreateFresh"/>) holding the regular files of <paramref name="from"/>, in
+    /// order, one directly after the other (file k starts at the sum of the bytes written for the files before it),
+    /// always through the wrapper (never a reflink), hashed as they are written. One <see cref="CopyResult"/> per
+    /// source, in order, as <see cref="Copy"/> reports a copy through the wrapper. A source that cannot be opened or
+    /// read (a symlink, FIFO, missing file) is an error, and the pack written so far is left for the caller to
+    /// delete. No <paramref name="from"/> makes an empty file. Not fsynced (writeback may be started early).
+    /// <para>
+    /// The default throws <see cref="NotSupportedException"/>: only for decorators written before this member (a
+    /// test's racing slot); both accessors that ship implement it.
+    /// </para>
+    /// </summary>
+    Seq<CopyResult> Pack(Seq<string> from, string to) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement Pack");
+
+    /// <summary>
+    /// Append bytes at the end of an existing regular file (never created: ENOENT if missing), opened with O_APPEND
+    /// and checked as <see cref="OpenRead"/> checks (a symlink, FIFO, device or socket is refused, never written
+    /// through or waited on). Not fsynced (writeback of the appended bytes may be started early).
+    /// <para>The default throws <see cref="NotSupportedException"/>, as <see cref="Pack"/>'s does.</para>
+    /// </summary>
+    void Append(string path, ReadOnlySpan<byte> bytes) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement Append");
+
+    /// <summary>
+    /// A fresh file (as <see cref="CreateFresh"/>) holding exactly the bytes [<paramref name="offset"/>,
+    /// <paramref name="offset"/> + <paramref name="length"/>) of a regular file, copied through the wrapper. A
+    /// source shorter than the range is an error (EIO), found before <paramref name="to"/> is created or, when the
+    /// source shrinks while it is copied, after (the partial file is left for the caller to delete). A negative
+    /// offset or length is an <see cref="ArgumentException"/>. Not fsynced (writeback may be started early).
+    /// <para>The default throws <see cref="NotSupportedException"/>, as <see cref="Pack"/>'s does.</para>
+    /// </summary>
+    void CopyRange(string from, long offset, long length, string to) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement CopyRange");
+
+    /// <summary>
     /// A small regular file's text (UTF-8), None if nothing is there. A file larger than
     /// <paramref name="maxBytes"/> is an error (EFBIG), so a hostile file cannot make the wrapper read gigabytes.
     /// </summary>

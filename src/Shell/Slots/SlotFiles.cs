@@ -371,6 +371,90 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         return new CopyResult(before, src.Identity(), reflinked);
     }
 
+    public Seq<CopyResult> Pack(Seq<string> from, string to)
+    {
+        using var dst = (FileStream)CreateFresh(to);
+        var results = new System.Collections.Generic.List<CopyResult>(from.Count);
+        long at = 0;
+        foreach (var path in from)
+        {
+            // Each source opened in its turn (and checked: a regular file only), copied through the wrapper at the end
+            // of what the files before it wrote: never a reflink, which would need block-aligned offsets.
+            using var src = (ReadFile)OpenRead(path);
+            var before = src.Identity();
+            var written = CopyHashing(src.Handle, dst.SafeFileHandle, before.Size, at);
+            results.Add(new CopyResult(before, src.Identity(), Reflinked: false, written));
+            at += written.Size;
+        }
+
+        return results.ToSeq();
+    }
+
+    public void Append(string path, ReadOnlySpan<byte> bytes)
+    {
+        int fd;
+        try
+        {
+            fd = OpenBeneath(path, OWrOnly | OAppend | ONonBlock | ONoCtty);
+        }
+        catch (ErrnoException e) when (e.Errno == ENxIo)
+        {
+            // O_WRONLY | O_NONBLOCK on a FIFO without a reader, a socket or a driverless device: never a regular file.
+            throw new ErrnoException($"{Show(path)} is not a regular file; the wrapper appends to regular files only", EInval);
+        }
+
+        using var h = Handle(fd);
+        var s = Stat(fd, "", out var mode, out var before);
+        if (s < 0) throw Fail($"cannot stat {Show(path)}", -s);
+        if (KindOf(mode) != SlotFileKind.File)
+            throw new ErrnoException($"{Show(path)} is not a regular file ({KindOf(mode).ToString().ToLowerInvariant()}); the wrapper appends to regular files only", EInval);
+        var rest = bytes;
+        while (!rest.IsEmpty)
+        {
+            var n = SlotNative.Write(fd, rest);
+            if (n < 0) throw Fail($"cannot append to {Show(path)}", -n);
+            if (n == 0) throw Fail($"cannot append to {Show(path)}: nothing was written", EIo);
+            rest = rest[n..];
+        }
+
+        if (!bytes.IsEmpty)
+            _ = StartWriteback(fd, before.Size, bytes.Length); // a hint only (and the end as fstat saw it before the write)
+    }
+
+    public void CopyRange(string from, long offset, long length, string to)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        using var src = (ReadFile)OpenRead(from);
+        var size = src.Identity().Size;
+        if (offset > size || length > size - offset)
+            throw Short(from, offset, length, size);
+        using var dst = (FileStream)CreateFresh(to);
+        var dstFd = (int)dst.SafeFileHandle.DangerousGetHandle();
+        var chunkBytes = Sha256Files.ChunkFor(length);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkBytes);
+        try
+        {
+            long done = 0;
+            while (done < length)
+            {
+                var n = RandomAccess.Read(src.Handle, buffer.AsSpan(0, (int)Math.Min(chunkBytes, length - done)), offset + done);
+                if (n == 0)
+                    throw Short(from, offset, length, offset + done); // it shrank while it was copied
+                RandomAccess.Write(dst.SafeFileHandle, buffer.AsSpan(0, n), done);
+                _ = StartWriteback(dstFd, done, n); // a hint only: see StartWriteback
+                done += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private ErrnoException Short(string from, long offset, long length, long size) =>
+        new($"{Show(from)} is shorter ({size} bytes) than the range to copy from it ({length} bytes from byte {offset})", EIo);
+
     /// <summary>The largest copy chunk (buffers are rented per copy): a read, a write and a hash each cost one call per chunk.</summary>
     public const int CopyBufferBytes = Sha256Files.MaxChunkBytes;
 
@@ -380,16 +464,18 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     public const int PipelineFromBytes = 4 * CopyBufferBytes;
 
     /// <summary>
-    /// Copy by pread/pwrite, asking the kernel to start writing each chunk back as soon as it is written (so the
-    /// disk works while the CPU goes on; the fsync that follows waits for less), and hashing each chunk after it is
-    /// written: in line for a small file, else on a thread of the copy's own (<see cref="HashingCopy"/>), so reading,
-    /// writing and hashing overlap on two cores. Returns the size and SHA-256 of the bytes written, which are the
-    /// destination's bytes: a fresh file only the wrapper writes (the store is hidden from the container).
+    /// Copy by pread/pwrite, the source from its start to its end, into the destination from
+    /// <paramref name="toOffset"/> on (0 for a copy, the bytes before it for a file of a pack), asking the kernel to
+    /// start writing each chunk back as soon as it is written (so the disk works while the CPU goes on; the fsync that
+    /// follows waits for less), and hashing each chunk after it is written: in line for a small file, else on a thread
+    /// of the copy's own (<see cref="HashingCopy"/>), so reading, writing and hashing overlap on two cores. Returns the
+    /// size and SHA-256 of the bytes written, which are the destination's bytes: a fresh file only the wrapper writes
+    /// (the store is hidden from the container).
     /// </summary>
-    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, long sizeHint)
+    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, long sizeHint, long toOffset = 0)
     {
         if (sizeHint > PipelineFromBytes)
-            return HashingCopy.Run(from, to, CopyBufferBytes);
+            return HashingCopy.Run(from, to, CopyBufferBytes, toOffset);
         // A buffer of the file's size (a page at least), not of the largest chunk: a 1 MiB buffer is a large object
         // that stays resident in the pool for the life of the wrapper, for checkpoints of a few KB (peak RSS,
         // docs/MEMORY.md). A file that grew since it was opened is still copied whole, in more chunks.
@@ -404,8 +490,8 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
             while ((n = RandomAccess.Read(from, buffer.AsSpan(0, chunkBytes), offset)) > 0)
             {
                 var chunk = buffer.AsSpan(0, n);
-                RandomAccess.Write(to, chunk, offset);
-                _ = StartWriteback(toFd, offset, n); // a hint only: see StartWriteback
+                RandomAccess.Write(to, chunk, toOffset + offset);
+                _ = StartWriteback(toFd, toOffset + offset, n); // a hint only: see StartWriteback
                 sha.Append(chunk);
                 offset += n;
             }
@@ -439,7 +525,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
             buffers = new[] { System.Buffers.ArrayPool<byte>.Shared.Rent(chunk), System.Buffers.ArrayPool<byte>.Shared.Rent(chunk) };
         }
 
-        public static Core.Checkpoints.FileFacts Run(SafeFileHandle from, SafeFileHandle to, int chunk)
+        public static Core.Checkpoints.FileFacts Run(SafeFileHandle from, SafeFileHandle to, int chunk, long toOffset)
         {
             var copy = new HashingCopy(chunk);
             var hasher = new Thread(copy.Hash, 256 * 1024) { IsBackground = true, Name = "copy hash" };
@@ -458,8 +544,8 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                     var n = RandomAccess.Read(from, buffer.AsSpan(0, chunk), offset);
                     if (n > 0)
                     {
-                        RandomAccess.Write(to, buffer.AsSpan(0, n), offset);
-                        _ = StartWriteback(toFd, offset, n); // a hint only: see StartWriteback
+                        RandomAccess.Write(to, buffer.AsSpan(0, n), toOffset + offset);
+                        _ = StartWriteback(toFd, toOffset + offset, n); // a hint only: see StartWriteback
                     }
 
                     copy.Send(k++, n);

@@ -14,6 +14,8 @@ internal static unsafe partial class SlotNative
 {
     public const int ENoEnt = 2;
     public const int EIntr = 4;
+    public const int EIo = 5;
+    public const int ENxIo = 6;
     public const int EAgain = 11;
     public const int EExist = 17;
     public const int EXDev = 18;
@@ -32,6 +34,7 @@ internal static unsafe partial class SlotNative
     public const int OCreat = 0x40;
     public const int OExcl = 0x80;
     public const int ONoCtty = 0x100;
+    public const int OAppend = 0x400;
     public const int ONonBlock = 0x800;
     public const int OCloexec = 0x80000;
     public const int OPath = 0x200000;
@@ -91,6 +94,9 @@ internal static unsafe partial class SlotNative
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FsyncNative(int fd);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint WriteNative(int fd, byte* buffer, nuint count);
 
     [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
     private static partial int SyncFileRangeNative(int fd, long offset, long nbytes, uint flags);
@@ -237,6 +243,23 @@ internal static unsafe partial class SlotNative
     }
 
     public static void Close(int fd) => _ = CloseNative(fd);
+
+    /// <summary>write(2) at the handle's own offset (the end, for O_APPEND): the bytes written (maybe fewer than asked), or -errno.</summary>
+    public static int Write(int fd, ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            while (true)
+            {
+                var n = WriteNative(fd, p, (nuint)bytes.Length);
+                if (n >= 0)
+                    return (int)n;
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EIntr)
+                    return -errno;
+            }
+        }
+    }
 
     /// <summary>
     /// sync_file_range(SYNC_FILE_RANGE_WRITE): START writeback of a range, without waiting and without any

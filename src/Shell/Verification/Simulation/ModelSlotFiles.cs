@@ -31,6 +31,7 @@ public sealed class ModelSlotFiles(ModelFs fs, int budget) : ISlotFiles
     public const int EIsDir = 21;
     public const int EFBig = 27;
     public const int ENotDir = 20;
+    public const int EIo = 5;
 
     /// <summary>The model file system as the calls so far left it.</summary>
     public ModelFs Fs { get; private set; } = fs;
@@ -108,6 +109,43 @@ public sealed class ModelSlotFiles(ModelFs fs, int budget) : ISlotFiles
         var bytes = Encoding.Latin1.GetBytes(content);
         var written = new FileFacts(bytes.Length, Sha256.HexOf(bytes));
         return new CopyResult(before, Identity(from).IfNone(default(FileIdentity)), Reflinked: false, written);
+    }
+
+    /// <summary>As the real accessor's pack: a fresh file, then one model write per source of everything so far, so a kill can land after any file.</summary>
+    public Seq<CopyResult> Pack(Seq<string> from, string to)
+    {
+        Fresh(to);
+        var packed = new StringBuilder();
+        var results = new System.Collections.Generic.List<CopyResult>(from.Count);
+        foreach (var path in from)
+        {
+            var content = File(path);
+            var before = Identity(path).IfNone(default(FileIdentity));
+            packed.Append(content);
+            Write(to, packed.ToString());
+            var bytes = Encoding.Latin1.GetBytes(content);
+            results.Add(new CopyResult(before, Identity(path).IfNone(default(FileIdentity)), Reflinked: false, new FileFacts(bytes.Length, Sha256.HexOf(bytes))));
+        }
+
+        return results.ToSeq();
+    }
+
+    /// <summary>One model data write of the inode (old bytes and the new ones): the name keeps its inode, as with O_APPEND.</summary>
+    public void Append(string path, ReadOnlySpan<byte> bytes)
+    {
+        var content = File(path);
+        Write(path, content + Encoding.Latin1.GetString(bytes));
+    }
+
+    public void CopyRange(string from, long offset, long length, string to)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var content = File(from);
+        if (offset > content.Length || length > content.Length - offset)
+            throw Errno(EIo, $"copy {from}: shorter ({content.Length} bytes) than the range to copy from it ({length} bytes from byte {offset})");
+        Fresh(to);
+        Write(to, content.Substring((int)offset, (int)length));
     }
 
     public Option<string> ReadText(string path, int maxBytes)
