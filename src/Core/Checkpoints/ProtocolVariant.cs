@@ -58,7 +58,7 @@ public enum ProtocolVariant
     /// <summary>Ordering: the chosen generation is reported to BOINC before recovery's effects ran.</summary>
     CallerReportBeforeRecovery,
 
-    /// <summary>Recovery runs only when the manifest lists a generation (the pre-issue-13 shell: never before the first one).</summary>
+    /// <summary>Recovery runs only when the store has a sealed pack (the pre-issue-13 shell: never before the first generation).</summary>
     CallerSkipRecoveryWithoutGeneration,
 }
 
@@ -95,8 +95,8 @@ public static class Variants
             "hole 1 of the first protocol: a first commit killed after mkdir leaves a store whose names the next commit trusts"),
         ProtocolVariant.RecoveryTakesUnverifiedPack => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
             "a crash can keep a pack's trailer while a block of its files never reached the disk; only the files' hashes tell"),
-        ProtocolVariant.CallerSkipRecoveryWithoutGeneration => new(v, VariantPart.Caller, VariantExpectation.Refuted,
-            "the shell before issue 13: hole 1 again, since recovery (and its fsyncs) never ran before the first generation"),
+        ProtocolVariant.CallerSkipRecoveryWithoutGeneration => new(v, VariantPart.Caller, VariantExpectation.Holds,
+            "redundant since store format 2 (it was hole 1 before: a torn manifest refused every commit until recovery ran): with no sealed pack there is nothing to recover, and the next commit removes unsealed packs and makes the store's names durable itself"),
         ProtocolVariant.CallerReportBeforeRecovery => new(v, VariantPart.Caller, VariantExpectation.Refuted,
             "a generation is reported that a crash during recovery can still lose"),
         _ => new(v, v.ToString().StartsWith("Commit", System.StringComparison.Ordinal) ? VariantPart.Commit : VariantPart.Recovery,

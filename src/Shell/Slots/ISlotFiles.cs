@@ -122,22 +122,15 @@ public interface ISlotFiles
     /// source, in order, as <see cref="Copy"/> reports a copy through the wrapper. A source that cannot be opened or
     /// read (a symlink, FIFO, missing file) is an error, and the pack written so far is left for the caller to
     /// delete. No <paramref name="from"/> makes an empty file. Not fsynced (writeback may be started early).
-    /// <para>
-    /// The default throws <see cref="NotSupportedException"/>: only for decorators written before this member (a
-    /// test's racing slot); both accessors that ship implement it.
-    /// </para>
     /// </summary>
-    Seq<CopyResult> Pack(Seq<string> from, string to) =>
-        throw new NotSupportedException($"{GetType().Name} does not implement Pack");
+    Seq<CopyResult> Pack(Seq<string> from, string to);
 
     /// <summary>
     /// Append bytes at the end of an existing regular file (never created: ENOENT if missing), opened with O_APPEND
     /// and checked as <see cref="OpenRead"/> checks (a symlink, FIFO, device or socket is refused, never written
     /// through or waited on). Not fsynced (writeback of the appended bytes may be started early).
-    /// <para>The default throws <see cref="NotSupportedException"/>, as <see cref="Pack"/>'s does.</para>
     /// </summary>
-    void Append(string path, ReadOnlySpan<byte> bytes) =>
-        throw new NotSupportedException($"{GetType().Name} does not implement Append");
+    void Append(string path, ReadOnlySpan<byte> bytes);
 
     /// <summary>
     /// A fresh file (as <see cref="CreateFresh"/>) holding exactly the bytes [<paramref name="offset"/>,
@@ -145,10 +138,8 @@ public interface ISlotFiles
     /// source shorter than the range is an error (EIO), found before <paramref name="to"/> is created or, when the
     /// source shrinks while it is copied, after (the partial file is left for the caller to delete). A negative
     /// offset or length is an <see cref="ArgumentException"/>. Not fsynced (writeback may be started early).
-    /// <para>The default throws <see cref="NotSupportedException"/>, as <see cref="Pack"/>'s does.</para>
     /// </summary>
-    void CopyRange(string from, long offset, long length, string to) =>
-        throw new NotSupportedException($"{GetType().Name} does not implement CopyRange");
+    void CopyRange(string from, long offset, long length, string to);
 
     /// <summary>
     /// A small regular file's text (UTF-8), None if nothing is there. A file larger than

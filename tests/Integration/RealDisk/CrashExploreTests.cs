@@ -37,9 +37,9 @@ public class CrashExploreTests(ITestOutputHelper output)
         // The commit writes one file whatever the number of checkpoint files: generation 3's pack, created once
         // (O_EXCL, no O_TRUNC) and fsynced once, then its directory fsynced.
         var commit = text[text.IndexOf("commit: the binary's", StringComparison.Ordinal)..text.IndexOf("recovery: the binary's", StringComparison.Ordinal)];
-        Assert.Equal(1, Regex.Matches(commit, @"^    create \.boinc-persist/checkpoints/gen-0000000003\.pack \[O_CREAT\|O_EXCL\]$", RegexOptions.Multiline).Count);
-        Assert.Equal(1, Regex.Matches(commit, @"^    fsync \.boinc-persist/checkpoints/gen-0000000003\.pack$", RegexOptions.Multiline).Count);
-        Assert.Equal(0, Regex.Matches(commit, @"^    create \.boinc-persist/checkpoints/gen-0000000003/", RegexOptions.Multiline).Count);
+        Assert.Single(Regex.Matches(commit, @"^    create \.boinc-persist/checkpoints/gen-0000000003\.pack \[O_CREAT\|O_EXCL\]$", RegexOptions.Multiline));
+        Assert.Single(Regex.Matches(commit, @"^    fsync \.boinc-persist/checkpoints/gen-0000000003\.pack$", RegexOptions.Multiline));
+        Assert.Empty(Regex.Matches(commit, @"^    create \.boinc-persist/checkpoints/gen-0000000003/", RegexOptions.Multiline));
     }
 
     [Theory]

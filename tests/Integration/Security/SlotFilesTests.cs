@@ -220,7 +220,7 @@ public sealed class SlotFilesTests : IDisposable
     [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MkFifo([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
 
-    /// <summary>The real accessor, with the job acting at one moment of a commit: before (or after) copying one file.</summary>
+    /// <summary>The real accessor, with the job acting at one moment of a commit: before (or after) copying one file, or the pack holding it.</summary>
     private sealed class RacingSlot(ISlotFiles inner, string trigger, Action race, bool after = false) : ISlotFiles
     {
         private bool raced;
@@ -258,5 +258,18 @@ public sealed class SlotFilesTests : IDisposable
             if (from == trigger && after && !raced) { raced = true; race(); }
             return r;
         }
+
+        /// <summary>A pack holding the trigger: the job acts before the pack is written, or after (once every file was copied).</summary>
+        public Seq<CopyResult> Pack(Seq<string> from, string to)
+        {
+            if (from.Contains(trigger) && !after && !raced) { raced = true; race(); }
+            var r = inner.Pack(from, to);
+            if (from.Contains(trigger) && after && !raced) { raced = true; race(); }
+            return r;
+        }
+
+        public void Append(string path, ReadOnlySpan<byte> bytes) => inner.Append(path, bytes);
+
+        public void CopyRange(string from, long offset, long length, string to) => inner.CopyRange(from, offset, length, to);
     }
 }

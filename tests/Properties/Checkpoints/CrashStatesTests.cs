@@ -27,11 +27,13 @@ public class CrashStatesTests
         // When the crash states are chosen with blocks larger than any write (no tears)
         var states = CrashStates.Choose(fs, new CrashBounds(12, 0, 100), 1);
 
-        // Then every one of the 4096 subsets is there once, and each data write torn to 0 chars twice
+        // Then every one of the 4096 subsets is there once, each data write torn to 0 chars twice (the last once: no
+        // operation follows it) and holed at 0 once
         var subsets = states.Where(c => c.Torn < 0).Select(c => string.Concat(c.Keep.Select(k => k ? '1' : '0'))).ToList();
         Assert.Equal(4096, subsets.Count);
         Assert.Equal(4096, subsets.Distinct().Count());
-        Assert.Equal(6 * 2 - 1, states.Count(c => c.Torn >= 0));
+        Assert.Equal(6 * 2 - 1, states.Count(c => c.Torn >= 0 && c.HoleLength == 0));
+        Assert.Equal(6, states.Count(c => c.Torn >= 0 && c.HoleLength > 0));
     }
 
     [Fact]
@@ -53,10 +55,20 @@ public class CrashStatesTests
         var states = CrashStates.Choose(fs, new CrashBounds(12, 0, 16), 1);
 
         // Then it is torn to 0, 16 and 32 chars, and each tear leaves exactly that prefix
-        var tears = states.Where(c => c.Torn >= 0).ToList();
+        var tears = states.Where(c => c.Torn >= 0 && c.HoleLength == 0).ToList();
         Assert.Equal(new[] { 0, 16, 32 }, tears.Select(c => c.TornTo).Distinct().OrderBy(x => x));
         foreach (var t in tears)
             Assert.Equal(new string('a', t.TornTo), t.Apply(fs).Volatile.Read("f0").IfNone("missing"));
+
+        // And it loses each 16-char block on its own, the rest of it arriving (the new file held nothing durably: NULs)
+        var holes = states.Where(c => c.Torn >= 0 && c.HoleLength > 0).ToList();
+        Assert.Equal(new[] { 0, 16, 32 }, holes.Select(c => c.TornTo).OrderBy(x => x));
+        foreach (var h in holes)
+        {
+            var expected = new string('a', 40).ToCharArray();
+            for (var i = h.TornTo; i < System.Math.Min(40, h.TornTo + 16); i++) expected[i] = '\0';
+            Assert.Equal(new string(expected), h.Apply(fs).Volatile.Read("f0").IfNone("missing"));
+        }
     }
 
     [Fact]

@@ -149,9 +149,9 @@ public class DiskBudgetProperties
     {
         var gens = Enumerable.Range(1, count).Select(k => new Generation(k, k, k, 0, "e",
             Seq1(new StoredFile(0, "s.bin", 3, CoreProtocolStore.Facts("abc").Sha256)))).ToSeq();
-        var setup = Seq<FsEffect>(new FsEffect.CreateDir(StoreLayout.StateDirName), new FsEffect.CreateDir(StoreLayout.StoreDir), new FsEffect.WriteFile("s.bin", "abc"))
-            .Then(gens.Bind(g => Seq<FsEffect>(new FsEffect.PackFiles(Seq1("s.bin"), StoreLayout.PackPath(g.Number)),
-                new FsEffect.AppendText(StoreLayout.PackPath(g.Number), PackFormat.Tail(g)))));
+        var setup = new FsEffect[] { new FsEffect.CreateDir(StoreLayout.StateDirName), new FsEffect.CreateDir(StoreLayout.StoreDir), new FsEffect.WriteFile("s.bin", "abc") }.ToSeq()
+            .Then(gens.Bind(g => new FsEffect[] { new FsEffect.PackFiles(Seq1("s.bin"), StoreLayout.PackPath(g.Number)),
+                new FsEffect.AppendText(StoreLayout.PackPath(g.Number), PackFormat.Tail(g)) }.ToSeq()));
         return (fs.Run(setup).Fs, gens);
     }
 

@@ -87,11 +87,12 @@ public abstract record Pending
     /// <summary>
     /// Apply to a view; <paramref name="keepChars"/> tears a data write to its first characters, and a hole of
     /// <paramref name="holeLength"/> characters at <paramref name="holeAt"/> keeps there what the inode held before
-    /// (NUL past its old end): the blocks of one write that did not reach the disk while later ones did.
+    /// (in <paramref name="before"/>, the durable state, when given: NUL past its end): the blocks of one write that
+    /// did not reach the disk while later ones did.
     /// </summary>
-    public FsView ApplyTo(FsView v, int keepChars = int.MaxValue, int holeAt = 0, int holeLength = 0) => this switch
+    public FsView ApplyTo(FsView v, int keepChars = int.MaxValue, int holeAt = 0, int holeLength = 0, FsView? before = null) => this switch
     {
-        Data d when holeLength > 0 && holeAt < d.Content.Length => v with { Data = v.Data.AddOrUpdate(d.Inode, Holed(d.Content, v.Data.Find(d.Inode).IfNone(""), holeAt, holeLength)) },
+        Data d when holeLength > 0 && holeAt < d.Content.Length => v with { Data = v.Data.AddOrUpdate(d.Inode, Holed(d.Content, (before ?? v).Data.Find(d.Inode).IfNone(""), holeAt, holeLength)) },
         Data d => v with { Data = v.Data.AddOrUpdate(d.Inode, d.Content.Length <= keepChars ? d.Content : d.Content[..keepChars]) },
         Link l => v with { Names = v.Names.AddOrUpdate(l.Path, l.Inode) },
         Unlink u => v with { Names = v.Names.Remove(u.Path) },
@@ -174,7 +175,8 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
     /// <summary>
     /// The state after a host crash: durable state plus the pending operations <paramref name="keep"/> selects,
     /// in order, each kept data write cut to <paramref name="tear"/>(index, length) characters, and with the hole
-    /// <paramref name="hole"/>(index) gives (a range that keeps what the inode held before; length 0: none).
+    /// <paramref name="hole"/>(index) gives (a range that keeps what the inode durably held, whatever writes before it
+    /// were kept; length 0: none).
     /// </summary>
     public ModelFs Crash(System.Func<int, bool> keep, System.Func<int, int, int> tear, System.Func<int, (int At, int Length)>? hole = null)
     {
@@ -185,7 +187,7 @@ public sealed record ModelFs(FsView Volatile, FsView Durable, Seq<Pending> Pendi
             if (keep(i))
             {
                 var (at, length) = hole?.Invoke(i) ?? (0, 0);
-                v = p is Pending.Data d ? p.ApplyTo(v, tear(i, d.Content.Length), at, length) : p.ApplyTo(v);
+                v = p is Pending.Data d ? p.ApplyTo(v, tear(i, d.Content.Length), at, length, Durable) : p.ApplyTo(v);
             }
 
             i++;

@@ -212,8 +212,9 @@ public static class Simulation
     /// <summary>
     /// The property, checked after every recovery: never older than the newest generation BOINC was told about
     /// (never from zero once one was); WORKDIR's declared files byte-identical to what the app held when that
-    /// generation was committed; the CPU time reported the one it was committed with; at least
-    /// min(keep, acknowledged commits) intact generations in the store (counted here from the disk, not from the report).
+    /// generation was committed; the CPU time reported the one it was committed with; that generation intact in the
+    /// store (its pack verifies); at least min(keep, acknowledged commits) intact generations in the store (counted
+    /// here from the disk, not from the report).
     /// </summary>
     public static Seq<string> Check(World w, Recovered report)
     {
@@ -235,6 +236,14 @@ public static class Simulation
                     found.Add($"reported CPU time {report.CpuNanos} but generation {n} was committed at {snap.CpuNanos}");
             },
             () => found.Add($"recovery chose generation {n} ({report.Identity.IfNone("?")}), which no commit attempt produced")));
+        // The generation reported must be in the store intact: a pack that does not verify would restore garbage
+        // after the next crash, however well WORKDIR matches it now.
+        chosen.Iter(n =>
+        {
+            var pack = CoreProtocolStore.Observe(w.Fs, ranges: true).Packs.Find(p => p.Number == n);
+            if (pack.Map(p => PackFormat.Verify(p).IsSome).IfNone(true))
+                found.Add($"recovery chose generation {n}, which the store does not hold intact ({pack.Bind(PackFormat.Verify).IfNone("no pack")})");
+        });
         var intact = IntactGenerations(w.Fs);
         var mustKeep = System.Math.Min(w.Keep, w.AckedCount);
         if (intact < mustKeep)
