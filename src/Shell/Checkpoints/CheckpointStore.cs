@@ -48,7 +48,7 @@ public sealed class CheckpointStore : IDisposable
     /// </summary>
     public const int ChangedWhileCopiedCode = 0x4250_0001;
 
-    /// <summary>Largest MANIFEST the store reads (a manifest lists a few generations of a few thousand files).</summary>
+    /// <summary>Largest format-1 MANIFEST the store reads (a manifest lists a few generations of a few thousand files).</summary>
     public const int MaxManifestBytes = 64 << 20;
 
     private readonly object gate = new();
@@ -76,7 +76,7 @@ public sealed class CheckpointStore : IDisposable
     /// <summary>The slot accessor every file operation of the store goes through.</summary>
     public ISlotFiles Slot => slot;
 
-    /// <summary>The newest generation the manifest lists (set by Recover and Commit).</summary>
+    /// <summary>The store's newest generation (set by Recover and Commit).</summary>
     public Option<GenerationInfo> Latest { get; private set; }
 
     /// <summary>The store of a slot directory on the real disk (its own <see cref="SlotFiles"/>, closed by Dispose).</summary>
@@ -124,8 +124,9 @@ public sealed class CheckpointStore : IDisposable
     /// <summary>
     /// Recovery of the store alone, which the wrapper runs at EVERY start before anything is decided (re-attach
     /// and the no-generation case included): the store's names made durable (the slot, the state directory, the
-    /// store, each generation), the manifest a killed commit may have left visible only made durable, every listed
-    /// generation verified against its stored files, the newest intact one's copies fsynced. WORKDIR is not
+    /// store), every pack verified against its trailer, the newest that verifies made durable (a killed commit may
+    /// have left it visible only) and the packs newer than it removed (torn commits; store format 1 is read as
+    /// <see cref="Recovery"/> says when no pack verifies). WORKDIR is not
     /// touched (a running app's files are its own). <see cref="RecoveryReport.Chosen"/> is durable when
     /// <see cref="RecoveryReport.RestoreError"/> is None; the protocol variant (model-check's broken recoveries)
     /// applies here as in <see cref="Recover"/>.
@@ -319,8 +320,7 @@ public sealed class CheckpointStore : IDisposable
 
     private Fin<GenerationInfo> Abandon(StagePlan plan, Fin<Unit> failure, bool sealBegun = false)
     {
-        // The half-written generation is not in the store's manifest: remove it (and a new manifest naming it) now,
-        // so a full disk gets its space back.
+        // The half-written pack was never acknowledged: remove it now, so a full disk gets its space back.
         var cleanup = DiskEffects.Run(slot, CommitProtocol.Abandon(plan, sealBegun));
         return failure.Match(
             _ => Fin<GenerationInfo>.Fail(Error.New("commit failed")),

@@ -36,12 +36,12 @@ public static class BenchCommand
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{mb + " MB",8}  {raw * 1000,13:0.0} ms  {commit * 1000,7:0.0} ms  {mb / raw,9:0.0}  {mb / commit,11:0.0}  {raw / commit:0.00}"));
                 floors.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{mb} MB protocol floor: {floor * 1000:0.0} ms, ratio raw/floor {raw / floor:0.00}; the store's commit takes {commit / floor:0.00}x the floor"));
+                    $"{mb} MB format-1 floor: {floor * 1000:0.0} ms, ratio raw/floor {raw / floor:0.00}; the store's commit takes {commit / floor:0.00}x the floor"));
                 floors.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{mb} MB least durable copy: {least * 1000:0.0} ms, ratio raw/least {raw / least:0.00}; with SHA-256 in line: {leastSha * 1000:0.0} ms, ratio raw/least+sha {raw / leastSha:0.00}"));
             }
 
-            stdout.WriteLine("protocol floor: the copy, the new manifest and the four fsyncs alone, no checks or hashing (CommitFloor)");
+            stdout.WriteLine("format-1 floor: what store format 1 (before stop 34) did per commit: the copy into gen-N, the new manifest and the four fsyncs alone, no checks or hashing (CommitFloor); the store now writes format 2, one pack and two fsyncs, whose floor is the least copy with a checksum");
             stdout.WriteLine("least durable copy: one new file, its fsync and its directory's, no checksum (CommitFloor.LeastCopy): no protocol that copies into a new file does less");
             foreach (var f in floors) stdout.WriteLine(f);
 
@@ -53,7 +53,7 @@ public static class BenchCommand
                 $"1 KB raw write+fsync latency over {raw1k.Length} writes: median {Pct(raw1k, 0.5):0.00} ms, p90 {Pct(raw1k, 0.9):0.00} ms, max {raw1k.Max():0.00} ms; commit/raw {Pct(lat, 0.5) / Pct(raw1k, 0.5):0.00}x"));
             var floor1k = FloorLatency1K(dir, 50, (f, app, b) => f.Once(app, b));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"1 KB protocol floor latency over {floor1k.Length} commits: median {Pct(floor1k, 0.5):0.00} ms; floor/raw {Pct(floor1k, 0.5) / Pct(raw1k, 0.5):0.00}x, commit/floor {Pct(lat, 0.5) / Pct(floor1k, 0.5):0.00}x"));
+                $"1 KB format-1 floor latency over {floor1k.Length} commits: median {Pct(floor1k, 0.5):0.00} ms; floor/raw {Pct(floor1k, 0.5) / Pct(raw1k, 0.5):0.00}x, commit/floor {Pct(lat, 0.5) / Pct(floor1k, 0.5):0.00}x"));
             var least1k = FloorLatency1K(dir, 50, (f, app, b) => f.LeastCopy(app, b, checksum: null));
             var leastSha1k = FloorLatency1K(dir, 50, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Sha256Sum()));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

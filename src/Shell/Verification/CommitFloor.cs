@@ -7,13 +7,13 @@ using Boinc.Persist.Shell.Slots;
 namespace Boinc.Persist.Shell.Verification;
 
 /// <summary>
-/// The commit protocol's own cost on a file system, for the benchmarks (bench/checkpoint.sh, bench/run.sh item 5):
-/// one generation's file operations and nothing else. No slot accessor, no hashing, no listing, no manifest
+/// Cost bounds of commit protocols on a file system, for the benchmarks (bench/checkpoint.sh, bench/run.sh item 5).
+/// <see cref="Once"/> is store format 1's protocol (the store before stop 34, kept as the comparison that motivated
+/// format 2, docs/STORE_FORMAT_2.md): one generation's file operations and nothing else. No slot accessor, no hashing, no listing, no manifest
 /// parsing or checks: mkdir gen-N; the app's file read and written to a fresh copy (writeback started, as the
 /// store does); the older manifest slot unlinked and the new manifest written fresh; then the four fsyncs of the
 /// store's steady-state commit in its order (copy, manifest, generation directory, store). Retiring generation
-/// N-2 follows, untimed. What a store commit costs above this is the store's own work; what this costs above a
-/// raw write+fsync is the protocol's (a second file, a directory, three more fsyncs, the read of the app's file).
+/// N-2 follows, untimed. What this costs above a raw write+fsync was that protocol's (a second file, a directory, three more fsyncs, the read of the app's file).
 /// <see cref="LeastCopy"/> measures the least any protocol that copies the app's file durably into a new file must
 /// do, whatever its layout (one that recycled its old files, overwriting them in place, could skip the allocation and
 /// the directory fsync: no store here does, and it would have to prove a torn overwrite harmless).

@@ -53,7 +53,7 @@ public sealed class CommitFloorTests : IDisposable
     }
 
     [Fact]
-    public void The_protocol_floor_copies_the_app_file_into_a_generation_beside_a_manifest_slot()
+    public void The_format_1_floor_copies_the_app_file_into_a_generation_beside_a_manifest_slot()
     {
         var app = Path.Combine(dir, "app.bin");
         var data = Enumerable.Range(0, 3000).Select(b => (byte)(b ^ 0x5a)).ToArray();
