@@ -55,11 +55,19 @@ public sealed class CheckpointStore : IDisposable
     private readonly ProtocolVariant variant;
     private readonly ISlotFiles slot;
     private readonly bool ownsSlot;
+    private readonly bool retireAside;
+
+    // The retention of the last commit when it runs aside (see Commit), and what it found.
+    private System.Threading.Tasks.Task? retiring;
+    private volatile string? retentionProblem;
 
     private CheckpointStore(ISlotFiles slot, bool ownsSlot, CheckpointConfig config, TimeProvider time, ProtocolVariant variant)
     {
         this.slot = slot;
         this.ownsSlot = ownsSlot;
+        // On the real disk (the wrapper's own store) retention runs aside; the model's accessor is single-threaded
+        // and counts operations for its kills, so there it runs in line, in the same order.
+        retireAside = ownsSlot;
         SlotDir = slot.Root;
         Config = config;
         Time = time;
@@ -96,15 +104,27 @@ public sealed class CheckpointStore : IDisposable
 
     public void Dispose()
     {
+        lock (gate)
+            AwaitRetention();
         if (ownsSlot && slot is IDisposable d)
             d.Dispose();
+    }
+
+    /// <summary>Wait for the last commit's retention if it runs aside: every operation on the store starts with this.</summary>
+    private void AwaitRetention()
+    {
+        var t = retiring;
+        if (t is null) return;
+        retiring = null;
+        t.Wait();
     }
 
     public RecoveryReport Recover()
     {
         lock (gate)
         {
-            var state = ObserveStore(ranges: true);
+            AwaitRetention();
+            var state = Observe(ranges: true);
             var stored = StoredFiles();
             // A work file that cannot be read as a regular file (swapped for a FIFO or a link since the listing)
             // counts as missing: the restore renames the stored copy over its name.
@@ -135,7 +155,8 @@ public sealed class CheckpointStore : IDisposable
     {
         lock (gate)
         {
-            var d = Recovery.DecideStore(ObserveStore(ranges: true), StoredFiles(), variant);
+            AwaitRetention();
+            var d = Recovery.DecideStore(Observe(ranges: true), StoredFiles(), variant);
             var ran = DiskEffects.Run(slot, d.Effects);
             var chosen = ran.IsSucc ? d.Chosen.Map(GenerationInfo.Of) : Option<GenerationInfo>.None;
             Latest = chosen;
@@ -153,11 +174,12 @@ public sealed class CheckpointStore : IDisposable
     {
         lock (gate)
         {
+            AwaitRetention();
             var files = WorkFiles();
             Fin<StagePlan> stage;
             try
             {
-                stage = CommitProtocol.Stage(ObserveStore(ranges: false), files, variant);
+                stage = CommitProtocol.Stage(Observe(ranges: false), files, variant);
             }
             catch (IOException e)
             {
@@ -187,15 +209,37 @@ public sealed class CheckpointStore : IDisposable
 
             var info = GenerationInfo.Of(s.Generation);
             Latest = info;
-            // Retention failing leaves old generations as strays, which the next commit removes; the commit stands.
-            var retention = DiskEffects.Run(slot, s.Retention);
-            RetentionProblem = retention.Match(_ => Option<string>.None, e => Option<string>.Some(e.Message));
+            // The generation is durable: the commit returns, and the generations it leaves beyond keep are deleted
+            // aside (on a file system mounted with online discard an unlink waits for the discard of the file's
+            // blocks: 0.4 ms per MB here), while the caller tells BOINC; the store's next operation waits for them
+            // first, so they still come after this durable state and before anything else. Retention failing
+            // leaves old generations, which the next commit retires again; the commit stands.
+            if (retireAside && !s.Retention.IsEmpty)
+                retiring = System.Threading.Tasks.Task.Run(() => Retire(s.Retention));
+            else
+                Retire(s.Retention);
             return info;
         }
     }
 
-    /// <summary>Why the last commit's retention failed, if it did (the commit itself stood).</summary>
-    public Option<string> RetentionProblem { get; private set; }
+    /// <summary>
+    /// Why the last retention that finished failed, if it did (the commit itself stood). Retention running aside
+    /// may still be under way when its commit returns: its failure shows from the next operation on.
+    /// </summary>
+    public Option<string> RetentionProblem => retentionProblem is { } p ? Option<string>.Some(p) : Option<string>.None;
+
+    private void Retire(Seq<FsEffect> retention)
+    {
+        try
+        {
+            retentionProblem = DiskEffects.Run(slot, retention).Match(_ => (string?)null, e => e.Message);
+        }
+        catch (Exception e)
+        {
+            // Not an I/O error DiskEffects reports (a bug): said, never lost with the task.
+            retentionProblem = $"retention failed: {e.GetType().Name}: {e.Message}";
+        }
+    }
 
     /// <summary>
     /// Every generation of the store, newest first, each verified against its stored files. Another process
@@ -206,6 +250,7 @@ public sealed class CheckpointStore : IDisposable
     {
         lock (gate)
         {
+            AwaitRetention();
             const int attempts = 20;
             for (var attempt = 1; ; attempt++)
             {
@@ -334,6 +379,15 @@ public sealed class CheckpointStore : IDisposable
     /// <paramref name="ranges"/>: recovery verifies, a commit does not need to) and what store format 1 left.
     /// </summary>
     public StoreState ObserveStore(bool ranges)
+    {
+        lock (gate)
+        {
+            AwaitRetention();
+            return Observe(ranges);
+        }
+    }
+
+    private StoreState Observe(bool ranges)
     {
         if (slot.Kind(StoreLayout.StoreDir) != Option<SlotFileKind>.Some(SlotFileKind.Directory)) return StoreState.Missing;
         var entries = slot.List(StoreLayout.StoreDir);

@@ -71,7 +71,10 @@ public sealed class DiskBudgetPort(ICheckpoints inner, CheckpointStore store, do
         var committed = inner.Commit(cpuNanos, fractionDone, engineIdentity);
         if (committed.IsFail) return committed;
 
-        // After the seal: the newest is now the generation just committed, so the older ones may go.
+        // After the seal: the newest is now the generation just committed, so the older ones may go. When the budget
+        // keeps as many as job.toml does, the commit's own retention already leaves that many: nothing to read (and
+        // no wait for that retention, which the store runs aside).
+        if (d.KeepAfter >= store.Config.Keep) return committed;
         var after = ReadStore();
         after.Iter(current =>
         {
