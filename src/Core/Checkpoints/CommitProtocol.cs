@@ -97,11 +97,13 @@ public static class CommitProtocol
 
         var durable = Effects(new FsEffect.AppendText(stage.PackPath, PackFormat.Tail(generation))).Then(stage.Fsyncs);
 
-        // Only then retire: the packs beyond keep, and whatever store format 1 left (its generations are older than
-        // any pack's, and recovery reads them only when no pack verifies).
+        // Only then retire: the packs beyond keep, and what store format 1 left beyond keep (its generations are
+        // older than any pack's, so they fill the window last; recovery reads them only when no pack verifies).
+        var format1 = ManifestSlots.Newest(stage.Store).Map(n => n.Manifest.Generations.Map(g => g.Number)).IfNone(Seq<long>.Empty);
+        var format1Kept = format1.Skip(System.Math.Max(0, format1.Count - System.Math.Max(0, keep - 1 - kept.Count))).ToSeq();
         var retention = sealedPacks.Filter(p => !kept.Exists(k => k.Number == p.Number))
             .Map(p => (FsEffect)new FsEffect.Delete(StoreLayout.PackPath(p.Number)))
-            .Then(Format1Remains(stage.Store));
+            .Then(Format1Remains(stage.Store, format1Kept));
         // No fsync of the store after these deletions: a deletion a crash undoes brings back an older generation,
         // which the next commit retires again; recovery never prefers it to a newer one that verifies.
         if (variant == ProtocolVariant.CommitRetentionBeforeDurable)
@@ -109,11 +111,17 @@ public static class CommitProtocol
         return new SealPlan(generation, next, durable, retention);
     }
 
-    /// <summary>What store format 1 left in the store (generation directories, then the two manifest slots), to remove.</summary>
-    public static Seq<FsEffect> Format1Remains(StoreState store) =>
-        store.GenerationDirs.Map(n => (FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(n)))
-            .Then(store.ManifestText.IsSome ? Effects(new FsEffect.Delete(StoreLayout.ManifestPath)) : Seq<FsEffect>.Empty)
-            .Then(store.TempManifestText.IsSome ? Effects(new FsEffect.Delete(StoreLayout.TempManifestPath)) : Seq<FsEffect>.Empty);
+    /// <summary>
+    /// What store format 1 left in the store, to remove, but for the generations <paramref name="kept"/>: the other
+    /// generation directories, then, once no generation of it is kept, the two manifest slots (while one is kept,
+    /// its manifest stays: recovery reads a generation it lists whose directory is gone as not intact, and takes
+    /// the newest that is).
+    /// </summary>
+    public static Seq<FsEffect> Format1Remains(StoreState store, Seq<long> kept) =>
+        store.GenerationDirs.Filter(n => !kept.Contains(n)).Map(n => (FsEffect)new FsEffect.DeleteTree(StoreLayout.GenerationDir(n)))
+            .Then(!kept.IsEmpty ? Seq<FsEffect>.Empty
+                : (store.ManifestText.IsSome ? Effects(new FsEffect.Delete(StoreLayout.ManifestPath)) : Seq<FsEffect>.Empty)
+                    .Then(store.TempManifestText.IsSome ? Effects(new FsEffect.Delete(StoreLayout.TempManifestPath)) : Seq<FsEffect>.Empty));
 
     /// <summary>
     /// What undoes a commit that failed before its pack was durable (a full disk, an I/O error, a file the app

@@ -12,9 +12,10 @@ namespace Boinc.Persist.Core.Checkpoints;
 /// One pack as the shell (or the model) read it: its generation number (from its name), its trailer (the generation
 /// it records, or why it cannot be read: a commit a crash interrupted, or damage), and, when they were read, the
 /// size and SHA-256 of each file's range as the trailer places it (a range cut short by the end of the data reads
-/// as the bytes that are there).
+/// as the bytes that are there). <paramref name="Unread"/>: why the ranges could not be read (an I/O error), when
+/// they were asked for and could not be: such a pack is neither taken nor removed.
 /// </summary>
-public sealed record PackSeen(long Number, Either<string, Generation> Trailer, Option<Seq<FileFacts>> Ranges)
+public sealed record PackSeen(long Number, Either<string, Generation> Trailer, Option<Seq<FileFacts>> Ranges, Option<string> Unread = default)
 {
     /// <summary>Whether the pack's trailer reads: its commit got as far as writing it.</summary>
     public bool Sealed => Trailer.IsRight;
@@ -79,9 +80,22 @@ public static class PackFormat
         ManifestText.Parse(trailer).Match<Either<string, Generation>>(
             m => m.Generations.Count != 1 ? $"its trailer lists {m.Generations.Count} generations, not one"
                 : m.Generations[0].Number != number ? $"its trailer records generation {m.Generations[0].Number}, not {number}"
-                : m.Generations[0].TotalBytes != dataBytes ? $"its trailer's files add up to {m.Generations[0].TotalBytes} bytes, its footer says {dataBytes}"
+                : !AddsUpTo(m.Generations[0], dataBytes) ? $"its trailer's file sizes do not add up to the {dataBytes} data bytes its footer gives"
                 : m.Generations[0],
             e => $"trailer: {e.Message}");
+
+    /// <summary>Whether the files' sizes are each within the data and add up to it exactly (summed without overflow).</summary>
+    private static bool AddsUpTo(Generation g, long dataBytes)
+    {
+        var sum = 0L;
+        foreach (var f in g.Files)
+        {
+            if (f.Size < 0 || f.Size > dataBytes - sum) return false;
+            sum += f.Size;
+        }
+
+        return sum == dataBytes;
+    }
 
     /// <summary>Where each file of <paramref name="g"/> starts in its pack.</summary>
     public static Seq<(StoredFile File, long Offset)> Layout(Generation g)
@@ -112,7 +126,7 @@ public static class PackFormat
 
                     return Option<string>.None;
                 },
-                () => Option<string>.Some("its files were not read")),
+                () => Option<string>.Some(pack.Unread.IfNone("its files were not read"))),
             why => Option<string>.Some(why));
 
     /// <summary>

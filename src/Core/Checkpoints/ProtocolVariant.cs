@@ -50,6 +50,9 @@ public enum ProtocolVariant
     /// <summary>Recovery takes the newest pack whose trailer reads without checking its files against their hashes.</summary>
     RecoveryTakesUnverifiedPack,
 
+    /// <summary>Recovery leaves the packs newer than the one it chose (read, and not verifying) in the store.</summary>
+    RecoveryKeepsTornNewerPacks,
+
     /// <summary>Redundant step: a restored WORKDIR file is renamed into place without fsync.</summary>
     RecoveryRestoreWithoutFsync,
 
@@ -95,6 +98,8 @@ public static class Variants
             "hole 1 of the first protocol: a first commit killed after mkdir leaves a store whose names the next commit trusts"),
         ProtocolVariant.RecoveryTakesUnverifiedPack => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
             "a crash can keep a pack's trailer while a block of its files never reached the disk; only the files' hashes tell"),
+        ProtocolVariant.RecoveryKeepsTornNewerPacks => new(v, VariantPart.Recovery, VariantExpectation.Refuted,
+            "a torn pack whose trailer survived stays sealed: the next commit counts it among the kept generations and retires an intact one"),
         ProtocolVariant.CallerSkipRecoveryWithoutGeneration => new(v, VariantPart.Caller, VariantExpectation.Holds,
             "redundant since store format 2 (it was hole 1 before: a torn manifest refused every commit until recovery ran): with no sealed pack there is nothing to recover, and the next commit removes unsealed packs and makes the store's names durable itself"),
         ProtocolVariant.CallerReportBeforeRecovery => new(v, VariantPart.Caller, VariantExpectation.Refuted,

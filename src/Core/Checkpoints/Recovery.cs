@@ -59,7 +59,8 @@ public static class Recovery
             if (variant != ProtocolVariant.RecoveryNoPackFsync) effects.Add(new FsEffect.Fsync(StoreLayout.PackPath(g.Number)));
             // Packs newer than it, read and not verified: commits a crash interrupted. (One whose files could not be
             // read is left alone: the shell raises read errors rather than report a pack unread.)
-            var torn = packs.Where(p => p.Pack.Number > g.Number && (p.Pack.Ranges.IsSome || !p.Pack.Sealed)).ToList();
+            var torn = packs.Where(p => p.Pack.Number > g.Number && (p.Pack.Ranges.IsSome || !p.Pack.Sealed)
+                && (variant != ProtocolVariant.RecoveryKeepsTornNewerPacks || !p.Pack.Sealed)).ToList();
             foreach (var (p, problem) in torn)
             {
                 why.Add($"{StoreLayout.PackPath(p.Number)} removed: {problem.IfNone("")} (a commit a crash interrupted, never acknowledged)");

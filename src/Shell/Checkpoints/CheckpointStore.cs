@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Boinc.Persist.Core;
 using Boinc.Persist.Core.Checkpoints;
 using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Confinement;
@@ -257,37 +258,12 @@ public sealed class CheckpointStore : IDisposable
                 try
                 {
                     // Store format 2: each sealed pack is a generation (a pack being written has no trailer yet;
-                    // one retired while it is read is read again from the start).
-                    var packs = PackNumbers();
-                    if (!packs.IsEmpty)
-                        return packs.Map(n => PackReader.Read(slot, n, ranges: true)).Filter(p => p.Sealed).Rev()
-                            .Map(p => new GenerationStatus(GenerationInfo.Of(p.Generation.IfNone(() => throw new InvalidOperationException("sealed"))), PackFormat.Verify(p)))
-                            .Strict();
-
-                    // Store format 1: both manifest slots. A commit wrote a new file over the older one (a fresh inode, so a
-                    // reader's handle never sees it half-written in place), and the store's manifest is the valid one
-                    // listing the newest generation. A slot read half-written is simply not valid.
-                    var first = ReadText(StoreLayout.ManifestPath);
-                    var second = ReadText(StoreLayout.TempManifestPath);
-                    var newest = ManifestSlots.Newest(first, second);
-                    if (newest.IsNone && first.IsNone && second.IsNone) return Seq<GenerationStatus>.Empty;
-                    if (newest.IsNone)
-                    {
-                        // Neither valid: perhaps a commit is writing the one while we read the other; else corrupt.
-                        if (attempt < attempts) throw new IOException("no valid manifest");
-                        return first.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Fail(Error.New($"{StoreLayout.TempManifestPath} is not a valid manifest")))
-                            .Map(_ => Seq<GenerationStatus>.Empty);
-                    }
-
-                    var m = newest.Map(n => n.Manifest).IfNone(Manifest.Empty);
-
-                    // Only the listed generations: a generation being written is not ours to open (its writer must
-                    // not find our read handles in the way), and listed ones are never rewritten, only deleted.
-                    var listed = m.Generations.Map(g => Path.GetFileName(StoreLayout.GenerationDir(g.Number))).ToHashSet();
-                    var stored = StoredFiles(name => listed.Contains(name));
-                    if (ReadText(StoreLayout.ManifestPath) != first || ReadText(StoreLayout.TempManifestPath) != second)
-                        throw new IOException("the manifest changed while the store was read");
-                    return m.Generations.Reverse().Map(g => new GenerationStatus(GenerationInfo.Of(g), Recovery.Verify(g, stored))).ToSeq();
+                    // one retired while it is read is read again from the start). Then what format 1 left, if
+                    // anything: until packs fill keep it stays, older than every pack.
+                    var packs = PackNumbers().Map(n => PackReader.Read(slot, n, ranges: true)).Filter(p => p.Sealed).Rev()
+                        .Map(p => new GenerationStatus(GenerationInfo.Of(p.Generation.IfNone(() => throw new InvalidOperationException("sealed"))), PackFormat.Verify(p)))
+                        .Strict();
+                    return Format1List(attempt < attempts).Map(f1 => packs.Then(f1));
                 }
                 catch (IOException) when (attempt < attempts)
                 {
@@ -299,6 +275,37 @@ public sealed class CheckpointStore : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The generations store format 1's manifest lists, newest first, each verified against its stored files (empty
+    /// with no manifest). An IOException asks the caller to read again (while <paramref name="retry"/>).
+    /// </summary>
+    private Fin<Seq<GenerationStatus>> Format1List(bool retry)
+    {
+        // Store format 1 (read, no longer written): both manifest slots; the store's manifest is the valid one
+        // listing the newest generation. A slot read half-written (an older wrapper's commit) is simply not valid.
+        var first = ReadText(StoreLayout.ManifestPath);
+        var second = ReadText(StoreLayout.TempManifestPath);
+        var newest = ManifestSlots.Newest(first, second);
+        if (newest.IsNone && first.IsNone && second.IsNone) return Seq<GenerationStatus>.Empty;
+        if (newest.IsNone)
+        {
+            // Neither valid: perhaps a commit is writing the one while we read the other; else corrupt.
+            if (retry) throw new IOException("no valid manifest");
+            return first.Map(ManifestText.Parse).IfNone(Fin<Manifest>.Fail(Error.New($"{StoreLayout.TempManifestPath} is not a valid manifest")))
+                .Map(_ => Seq<GenerationStatus>.Empty);
+        }
+
+        var m = newest.Map(n => n.Manifest).IfNone(Manifest.Empty);
+
+        // Only the listed generations: a generation being written is not ours to open (its writer must
+        // not find our read handles in the way), and listed ones are never rewritten, only deleted.
+        var listed = m.Generations.Map(g => Path.GetFileName(StoreLayout.GenerationDir(g.Number))).ToHashSet();
+        var stored = StoredFiles(name => listed.Contains(name));
+        if (ReadText(StoreLayout.ManifestPath) != first || ReadText(StoreLayout.TempManifestPath) != second)
+            throw new IOException("the manifest changed while the store was read");
+        return m.Generations.Reverse().Map(g => new GenerationStatus(GenerationInfo.Of(g), Recovery.Verify(g, stored))).ToSeq();
     }
 
     /// <summary>

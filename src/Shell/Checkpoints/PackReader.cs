@@ -12,7 +12,9 @@ namespace Boinc.Persist.Shell.Checkpoints;
 /// Reads a pack of the store (<see cref="PackFormat"/>) through the slot accessor: its footer and trailer, and,
 /// when asked, the size and SHA-256 of each file's range. One handle for the whole read, so a pack renamed or
 /// replaced meanwhile is read as the file that was opened. A pack too short or garbled to read is reported (the
-/// trailer's Left), never thrown; an I/O error is thrown (recovery must not take an unreadable pack for a torn one).
+/// trailer's Left), never thrown. An I/O error opening it or reading its footer and trailer is thrown; one reading
+/// its files' ranges is reported (<see cref="PackSeen.Unread"/>), so a bad block in an older pack does not stop the
+/// recovery of a newer one, and recovery neither takes such a pack nor removes it as torn.
 /// </summary>
 public static class PackReader
 {
@@ -24,10 +26,16 @@ public static class PackReader
         var footer = size >= PackFormat.FooterBytes ? Encoding.Latin1.GetString(ReadExactly(content, size - PackFormat.FooterBytes, PackFormat.FooterBytes)) : "";
         var trailer = PackFormat.ReadFooter(size, footer).Bind(ft =>
             PackFormat.ReadTrailer(number, ft.DataBytes, Encoding.UTF8.GetString(ReadExactly(content, ft.DataBytes, ft.TrailerBytes))));
-        var facts = ranges
-            ? trailer.Match(g => Option<Seq<FileFacts>>.Some(PackFormat.Layout(g).Map(x => RangeFacts(content, x.Offset, x.File.Size)).Strict()), _ => Option<Seq<FileFacts>>.None)
-            : Option<Seq<FileFacts>>.None;
-        return new PackSeen(number, trailer, facts);
+        if (!ranges || trailer.IsLeft) return new PackSeen(number, trailer, Option<Seq<FileFacts>>.None);
+        var g = trailer.IfLeft(() => throw new InvalidOperationException("a trailer that reads"));
+        try
+        {
+            return new PackSeen(number, trailer, PackFormat.Layout(g).Map(x => RangeFacts(content, x.Offset, x.File.Size)).Strict());
+        }
+        catch (IOException e)
+        {
+            return new PackSeen(number, trailer, Option<Seq<FileFacts>>.None, $"its files could not be read: {e.Message}");
+        }
     }
 
     /// <summary>Size and SHA-256 of the bytes [offset, offset + length) of a stream (fewer where it ends sooner).</summary>

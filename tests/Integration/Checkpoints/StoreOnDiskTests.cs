@@ -137,6 +137,8 @@ public class StoreOnDiskTests
             Assert.True(store.Commit(i * 10, i / 10.0, "test").IsSucc);
         }
 
+        // (Retention runs aside once a commit returned; the store's next operation waits for it.)
+        Assert.Equal(new[] { 3L, 2L }, store.List().IfFail(Seq<GenerationStatus>.Empty).Map(g => g.Info.Number).ToArray());
         Assert.False(File.Exists(Path.Combine(slot.Root, StoreLayout.PackPath(1))), "retention kept generation 1");
 
         // When generation 3's copy rots ("round 3", the pack's first bytes, becomes "round X")

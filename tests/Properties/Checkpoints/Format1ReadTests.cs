@@ -36,7 +36,7 @@ public sealed class Format1ReadTests
     }
 
     [Fact]
-    public void The_first_pack_commit_converts_the_store_and_the_next_keeps_two_packs()
+    public void The_first_pack_commit_keeps_format_1s_newest_beside_it_and_the_next_converts_the_store()
     {
         // Given a format-1 store
         var fs = Format1Store().Run(Effects(new FsEffect.WriteFile("state.bin", "v2"))).Fs;
@@ -47,14 +47,18 @@ public sealed class Format1ReadTests
         {
             Assert.Equal(4, store.Commit(6_000_000_000, 0.6, "t").Map(g => g.Number).IfFail(0));
 
-            // Then the pack is generation 4 and nothing of format 1 is left
+            // Then the pack is generation 4, and format 1's generation 3 stays as the second of keep = 2
             var v = slot.Fs.Volatile;
             Assert.True(v.Names.ContainsKey(StoreLayout.PackPath(4)));
+            Assert.True(v.DirExists(StoreLayout.GenerationDir(3)));
+            Assert.Equal(new[] { 4L, 3L }, store.List().IfFail(Seq<GenerationStatus>.Empty).Map(g => g.Info.Number).ToArray());
+            Assert.True(store.List().IfFail(Seq<GenerationStatus>.Empty).ForAll(g => g.Problem.IsNone));
+
+            // And the next commit fills keep with packs: nothing of format 1 is left
+            Assert.True(store.Commit(7_000_000_000, 0.7, "t").IsSucc);
+            v = slot.Fs.Volatile;
             Assert.False(v.DirExists(StoreLayout.GenerationDir(3)));
             Assert.False(v.Names.ContainsKey(StoreLayout.ManifestPath));
-            Assert.Equal(new[] { 4L }, store.List().IfFail(Seq<GenerationStatus>.Empty).Map(g => g.Info.Number).ToArray());
-
-            Assert.True(store.Commit(7_000_000_000, 0.7, "t").IsSucc);
             Assert.Equal(new[] { 5L, 4L }, store.List().IfFail(Seq<GenerationStatus>.Empty).Map(g => g.Info.Number).ToArray());
         }
     }

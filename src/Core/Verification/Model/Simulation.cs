@@ -213,7 +213,7 @@ public static class Simulation
     /// The property, checked after every recovery: never older than the newest generation BOINC was told about
     /// (never from zero once one was); WORKDIR's declared files byte-identical to what the app held when that
     /// generation was committed; the CPU time reported the one it was committed with; that generation intact in the
-    /// store (its pack verifies); at least min(keep, acknowledged commits) intact generations in the store (counted
+    /// store (its pack verifies) and no sealed pack newer than it left there; at least min(keep, acknowledged commits) intact generations in the store (counted
     /// here from the disk, not from the report).
     /// </summary>
     public static Seq<string> Check(World w, Recovered report)
@@ -237,13 +237,19 @@ public static class Simulation
             },
             () => found.Add($"recovery chose generation {n} ({report.Identity.IfNone("?")}), which no commit attempt produced")));
         // The generation reported must be in the store intact: a pack that does not verify would restore garbage
-        // after the next crash, however well WORKDIR matches it now.
+        // after the next crash, however well WORKDIR matches it now. And no sealed pack newer than it may stay: the
+        // next commit would count it among the generations it keeps, and retire an intact one for it (an unsealed
+        // one the next commit removes).
+        var packs = CoreProtocolStore.Observe(w.Fs, ranges: true).Packs;
         chosen.Iter(n =>
         {
-            var pack = CoreProtocolStore.Observe(w.Fs, ranges: true).Packs.Find(p => p.Number == n);
+            var pack = packs.Find(p => p.Number == n);
             if (pack.Map(p => PackFormat.Verify(p).IsSome).IfNone(true))
                 found.Add($"recovery chose generation {n}, which the store does not hold intact ({pack.Bind(PackFormat.Verify).IfNone("no pack")})");
         });
+        var newer = packs.Filter(p => p.Sealed && p.Number > chosen.IfNone(0));
+        if (!newer.IsEmpty)
+            found.Add($"recovery chose {chosen.Map(c => $"generation {c}").IfNone("nothing")} and left newer sealed pack(s) {string.Join(", ", newer.Map(p => p.Number))} in the store");
         var intact = IntactGenerations(w.Fs);
         var mustKeep = System.Math.Min(w.Keep, w.AckedCount);
         if (intact < mustKeep)
