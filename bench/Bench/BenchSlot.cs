@@ -235,6 +235,22 @@ public sealed class BenchSlot : IDisposable
         throw new TimeoutException($"{name} did not appear in {Dir} within {limit.TotalSeconds:0} s; stderr.txt ends:\n{StderrTail()}");
     }
 
+    /// <summary>Waits (ticking the client) until the wrapper's stderr.txt holds <paramref name="text"/>.</summary>
+    public void WaitLog(string text, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        var path = Path.Combine(Dir, "stderr.txt");
+        while (DateTime.UtcNow < until)
+        {
+            if (File.Exists(path) && File.ReadAllText(path).Contains(text, StringComparison.Ordinal))
+                return;
+            Tick();
+            Thread.Sleep(20);
+        }
+
+        throw new TimeoutException($"\"{text}\" did not appear in {path} within {limit.TotalSeconds:0} s; stderr.txt ends:\n{StderrTail()}");
+    }
+
     /// <summary>The totals of the wrapper's last "engine API calls: N (kind n, ...)" line.</summary>
     public (int Total, int Builds) EngineCalls()
     {

@@ -237,7 +237,8 @@ public static class Items
         {
             using var s = BenchSlot.Create(root, run, $"rec{i}", dockerfile);
             s.Start(opt.Bin, "ckpt");
-            s.WaitFile(".boinc-persist/checkpoints/MANIFEST", s.StartedAt, TimeSpan.FromMinutes(2));
+            // The wrapper logs this once the generation is durable (the pack appears before it is).
+            s.WaitLog("committed checkpoint generation 1 ", TimeSpan.FromMinutes(2));
             s.Kill();
             await docker.Containers.RemoveContainerAsync(s.ContainerName, new ContainerRemoveParameters { Force = true }, ct);
             s.ClientRestart();

@@ -108,7 +108,8 @@ public static class DiskBudget
         var during = Fitting(gens, room.Available, newBytes);
         var retireFirst = gens.Filter(g => !during.Exists(k => k.Number == g.Number)).Map(g => g.Number);
         var keepAfter = input.Usage.Complete ? KeepAfterSeal(during, room.Available, newBytes, keep) : 1;
-        var note = keepAfter < keep || !retireFirst.IsEmpty
+        // Fewer than keep is news only when the store would otherwise hold more (a first commit keeps one anyway).
+        var note = keepAfter < Math.Min(keep, during.Count + 1) || !retireFirst.IsEmpty
             ? Option<string>.Some($"kept {keepAfter} generation{(keepAfter == 1 ? "" : "s")} instead of {keep}: {room.Context}" +
                                   (retireFirst.IsEmpty ? "" : $"; retired generation{(retireFirst.Count == 1 ? "" : "s")} {string.Join(", ", retireFirst)} before the commit to make room"))
             : Option<string>.None;

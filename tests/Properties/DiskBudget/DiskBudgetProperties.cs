@@ -67,7 +67,9 @@ public class DiskBudgetProperties
         Prop.ForAll(Inputs, i =>
         {
             var d = Budget.Decide(i);
-            var fewer = d.KeepAfter < System.Math.Max(1, i.Keep) || !d.RetireFirst.IsEmpty;
+            // Fewer than the store would otherwise hold: keep, or as many as it has plus the new one (a first commit
+            // keeps one, and says nothing of it).
+            var fewer = d.KeepAfter < System.Math.Min(System.Math.Max(1, i.Keep), i.Current.Generations.Count + 1) || !d.RetireFirst.IsEmpty;
             return (!d.Commit || !fewer || d.Note.Map(n => n.Contains($"kept {d.KeepAfter} generation") && n.Contains("rsc_disk_bound")).IfNone(false))
                 .Label(d.Note.IfNone("(no note)"));
         });
