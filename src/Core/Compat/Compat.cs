@@ -330,6 +330,8 @@ public static class Compat
     private static (TomlNode.Table Tree, Seq<CompatItem> Items) Options(TomlNode.Table root, string configName)
     {
         var needsNetwork = root.Find("portmap").Exists(p => p is TomlNode.Arr { Items.IsEmpty: false }) || root.Find("web_graphics_guest_port").IsSome;
+        // The network create_args gives (its last --network, as docker reads it): published ports depend on it.
+        var createNetwork = CreateOption(root, "--network", "--net");
         var items = new List<CompatItem>();
         var tree = root;
         foreach (var (key, build) in new[] { ("create_args", false), ("build_args", true) })
@@ -359,7 +361,7 @@ public static class Compat
                 }
 
                 items.Add(new CompatItem(key, CompatKind.Blocks, where, $"passes {text} to docker {(build ? "build" : "create")}",
-                    "refuses it: " + string.Join("; ", errors), build ? BuildRestore(o) : CreateRestore(o, needsNetwork)));
+                    "refuses it: " + string.Join("; ", errors), build ? BuildRestore(o) : CreateRestore(o, needsNetwork, createNetwork)));
             }
 
             tree = kept.Count == 0 ? TomlText.Remove(tree, key) : TomlText.Put(tree, key, new TomlNode.Str(s.Line, string.Join(' ', kept)));
@@ -368,7 +370,7 @@ public static class Compat
         return (tree, items.ToSeq());
     }
 
-    private static Restore CreateRestore(ArgOption o, bool needsNetwork)
+    private static Restore CreateRestore(ArgOption o, bool needsNetwork, Option<string> createNetwork)
     {
         var v = o.Value.IfNone("");
         return o.Name switch
@@ -383,6 +385,12 @@ public static class Compat
             "-v" or "--volume" => v.StartsWith('/')
                 ? Settings(new[] { (Top, "mount", TomlText.Quote(v)), (Confinement, "allow_host_mounts", "true") }, appendKey: "mount")
                 : Settings(new[] { (Top, "mount", TomlText.Quote(v)) }, appendKey: "mount"),
+            // Ports published beside --network none or host did nothing under docker_wrapper (docker refuses the
+            // first, discards them with the second): restoring them would contradict the network item's restore.
+            "-p" or "--publish" when createNetwork == Option<string>.Some("none") =>
+                new Restore.Cannot("docker refuses to publish ports of a container with --network none: docker_wrapper could not create this container"),
+            "-p" or "--publish" when createNetwork == Option<string>.Some("host") =>
+                new Restore.Cannot("not needed: with --network host docker discards published ports; the network item restores the host's network"),
             "-p" or "--publish" => Settings(new[]
             {
                 (Top, "portmap", TomlText.Quote(v.Split('/')[0].Split(':').Length == 2 ? "0.0.0.0:" + v : v)),
