@@ -25,7 +25,8 @@ public static class ModelCheckCommand
           - fsync(file) makes that file's pending data writes durable, not its name. fsync(dir) makes the
             pending name operations in that directory durable (create, unlink, rename, mkdir, rmdir).
           - Host crash: the durable state plus ANY subset of the pending operations, applied in issue order;
-            a kept data write may be torn at a block boundary; names whose directory did not survive vanish.
+            a kept data write may be torn at a block boundary, or lose one block while the rest of it arrives;
+            names whose directory did not survive vanish.
             (As ALICE and CrashMonkey: no ordering between unsynced operations is assumed.)
           - rename(2) is atomic: after a crash the target names the old or the new file, never a mix.
           - Process kill (the wrapper) and container removal lose nothing already written to the slot.
@@ -34,12 +35,13 @@ public static class ModelCheckCommand
         What is enumerated: every run is crashed after EVERY file-system operation of every step (app writes,
         commits, recoveries); at each such crash point EVERY subset of the pending operations while there are
         at most --exhaustive of them (default 12), else every prefix, every all-but-one and --samples seeded
-        subsets; plus every pending data write torn at every --block boundary (default 16 chars). What is
+        subsets; plus every pending data write torn, and holed, at every --block boundary (default 16 chars). What is
         sampled: the runs themselves (seeded), process kills inside a commit, and the runs' own host crashes.
         Property, checked after every recovery: never older than the newest generation BOINC was told about
         (a commit returned it or a recovery reported it); WORKDIR's checkpoint files then byte-identical to what
-        the app held when it was committed; the CPU time reported the one it was committed with; at least
-        min(keep, acknowledged commits) intact generations listed; a commit is never refused but for ENOSPC.
+        the app held when it was committed; the CPU time reported the one it was committed with; that generation
+        intact in the store, and no sealed pack newer than it left there; at least min(keep, acknowledged
+        commits) intact generations in the store; a commit is never refused but for ENOSPC.
         """;
 
     public sealed record Options(int Runs, int Length, ulong Seed, int Keep, CrashBounds Bounds, CrashBounds KillBounds);

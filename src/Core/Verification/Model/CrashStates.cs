@@ -19,7 +19,7 @@ public sealed record CrashBounds(int ExhaustiveUpTo, int Samples, int BlockSize)
     public static CrashBounds Default { get; } = new(12, 256, 16);
 
     public override string ToString() =>
-        $"every subset of up to {ExhaustiveUpTo} pending operations, else all prefixes + all-but-one + {Samples} seeded subsets; every data write torn at each {BlockSize}-char boundary";
+        $"every subset of up to {ExhaustiveUpTo} pending operations, else all prefixes + all-but-one + {Samples} seeded subsets; every data write torn, and holed, at each {BlockSize}-char boundary";
 }
 
 /// <summary>
