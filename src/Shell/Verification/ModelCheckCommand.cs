@@ -46,7 +46,7 @@ public static class ModelCheckCommand
 
     public sealed record Options(int Runs, int Length, ulong Seed, int Keep, CrashBounds Bounds, CrashBounds KillBounds);
 
-    public static readonly Options Defaults = new(3, 16, 20261202, 2, CrashBounds.Default, CrashBounds.Default);
+    public static readonly Options Defaults = new(5, 16, 20261202, 2, CrashBounds.Default, CrashBounds.Default);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
