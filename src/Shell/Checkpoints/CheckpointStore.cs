@@ -200,7 +200,6 @@ public sealed class CheckpointStore : IDisposable
                 return Abandon(plan, Fin<Unit>.Fail(Error.New($"{copies.Count} of {plan.Files.Count} checkpoint files were packed with their hashes")));
             var facts = copies.Select(c => c.Result.Written.IfNone(new FileFacts(0, ""))).ToSeq();
 
-
             var seal = CommitProtocol.Seal(plan, facts,
                 new CommitFacts(cpuNanos, fractionDone, engineIdentity, Time.GetUtcNow().ToUnixTimeMilliseconds()), Config.Keep, variant);
             if (seal.IsFail) return Abandon(plan, seal.Map(_ => Unit.Default));
