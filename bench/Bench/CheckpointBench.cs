@@ -9,10 +9,11 @@ using LanguageExt;
 namespace Boinc.Persist.Bench;
 
 /// <summary>
-/// Item 5: the checkpoint store's whole commit protocol (copy or reflink, fsyncs, hashes, manifest, rename,
-/// directory fsyncs, retention) against a raw write+fsync of the same bytes on the same file system. The app's
-/// file is written without fsync first, as apps do. Beside both, the floor of store format 1, the store before stop 34 (<see cref="Boinc.Persist.Shell.Verification.CommitFloor"/>):
-/// the commit's own file operations with nothing else, which says how much of the gap to raw is the protocol's; and
+/// Item 5: the checkpoint store's whole commit (store format 2: the pack written and hashed, its trailer, its fsync
+/// and the store's; retention runs aside afterwards) against a raw write+fsync of the same bytes on the same file
+/// system. The app's file is written without fsync first, as apps do. Beside both, the floor of store format 1, the
+/// store before stop 34 (<see cref="Boinc.Persist.Shell.Verification.CommitFloor"/>): that protocol's file operations
+/// with nothing else; and
 /// the least durable copy (<see cref="Boinc.Persist.Shell.Verification.CommitFloor.LeastCopy"/>): one new file, its
 /// fsync and its directory's, no checksum, the least that any protocol copying the app's file into a new file must do.
 /// </summary>

@@ -15,11 +15,10 @@ public sealed record StagePlan(long Number, StoreState Store, Seq<string> Files,
 public sealed record CommitFacts(long CpuNanos, double FractionDone, string EngineIdentity, long NowUnixMs);
 
 /// <summary>
-/// The second half: the generation, the store's generations with it (oldest first), the effects that make it
-/// durable (after which, and only after which, the checkpoint may be acknowledged to BOINC), and the retention
-/// effects that follow.
+/// The second half: the generation, the effects that make it durable (after which, and only after which, the
+/// checkpoint may be acknowledged to BOINC), and the retention effects that follow.
 /// </summary>
-public sealed record SealPlan(Generation Generation, Manifest Next, Seq<FsEffect> Durable, Seq<FsEffect> Retention);
+public sealed record SealPlan(Generation Generation, Seq<FsEffect> Durable, Seq<FsEffect> Retention);
 
 /// <summary>
 /// Commit of generation N+1 as file-system effects, in store format 2 (<see cref="PackFormat"/>): one new file per
@@ -93,7 +92,6 @@ public static class CommitProtocol
             ManifestText.OneLine(facts.EngineIdentity), files);
         var sealedPacks = stage.Store.SealedPacks;
         var kept = sealedPacks.Skip(System.Math.Max(0, sealedPacks.Count - (keep - 1))).ToSeq();
-        var next = new Manifest(kept.Map(p => p.Generation).Somes().ToSeq().Add(generation));
 
         var durable = Effects(new FsEffect.AppendText(stage.PackPath, PackFormat.Tail(generation))).Then(stage.Fsyncs);
 
@@ -107,8 +105,8 @@ public static class CommitProtocol
         // No fsync of the store after these deletions: a deletion a crash undoes brings back an older generation,
         // which the next commit retires again; recovery never prefers it to a newer one that verifies.
         if (variant == ProtocolVariant.CommitRetentionBeforeDurable)
-            return new SealPlan(generation, next, retention.Then(durable), Seq<FsEffect>.Empty);
-        return new SealPlan(generation, next, durable, retention);
+            return new SealPlan(generation, retention.Then(durable), Seq<FsEffect>.Empty);
+        return new SealPlan(generation, durable, retention);
     }
 
     /// <summary>
@@ -127,7 +125,7 @@ public static class CommitProtocol
     /// What undoes a commit that failed before its pack was durable (a full disk, an I/O error, a file the app
     /// changed while it was copied): the new pack. Every older generation is untouched.
     /// </summary>
-    public static Seq<FsEffect> Abandon(StagePlan stage, bool sealBegun) => Effects(new FsEffect.Delete(stage.PackPath));
+    public static Seq<FsEffect> Abandon(StagePlan stage) => Effects(new FsEffect.Delete(stage.PackPath));
 
     private static Seq<FsEffect> Effects(params FsEffect[] items) => items.ToSeq();
 }

@@ -205,7 +205,7 @@ public sealed class CheckpointStore : IDisposable
             if (seal.IsFail) return Abandon(plan, seal.Map(_ => Unit.Default));
             var s = seal.IfFail(default(SealPlan)!);
             var durable = DiskEffects.Run(slot, s.Durable);
-            if (durable.IsFail) return Abandon(plan, durable, sealBegun: true);
+            if (durable.IsFail) return Abandon(plan, durable);
 
             var info = GenerationInfo.Of(s.Generation);
             Latest = info;
@@ -259,7 +259,7 @@ public sealed class CheckpointStore : IDisposable
                     // Store format 2: each sealed pack is a generation (a pack being written has no trailer yet;
                     // one retired while it is read is read again from the start). Then what format 1 left, if
                     // anything: until packs fill keep it stays, older than every pack.
-                    var packs = PackNumbers().Map(n => PackReader.Read(slot, n, ranges: true)).Filter(p => p.Sealed).Rev()
+                    var packs = Observe(ranges: true).SealedPacks.Rev()
                         .Map(p => new GenerationStatus(GenerationInfo.Of(p.Generation.IfNone(() => throw new InvalidOperationException("sealed"))), PackFormat.Verify(p)))
                         .Strict();
                     return Format1List(attempt < attempts).Map(f1 => packs.Then(f1));
@@ -369,10 +369,10 @@ public sealed class CheckpointStore : IDisposable
         }
     }
 
-    private Fin<GenerationInfo> Abandon(StagePlan plan, Fin<Unit> failure, bool sealBegun = false)
+    private Fin<GenerationInfo> Abandon(StagePlan plan, Fin<Unit> failure)
     {
         // The half-written pack was never acknowledged: remove it now, so a full disk gets its space back.
-        var cleanup = DiskEffects.Run(slot, CommitProtocol.Abandon(plan, sealBegun));
+        var cleanup = DiskEffects.Run(slot, CommitProtocol.Abandon(plan));
         return failure.Match(
             _ => Fin<GenerationInfo>.Fail(Error.New("commit failed")),
             e => Fin<GenerationInfo>.Fail(Error.New(e.Code,
@@ -410,11 +410,6 @@ public sealed class CheckpointStore : IDisposable
         var current = ObserveStore(ranges: false).Current;
         return current.Generations.IsEmpty ? Option<Manifest>.None : current;
     }
-
-    private Seq<long> PackNumbers() =>
-        slot.Kind(StoreLayout.StoreDir) != Option<SlotFileKind>.Some(SlotFileKind.Directory)
-            ? Seq<long>.Empty
-            : slot.List(StoreLayout.StoreDir).Where(e => e.Kind == SlotFileKind.File).Select(e => StoreLayout.ParsePackName(e.Name)).Somes().OrderBy(n => n).ToSeq();
 
     private Option<string> ReadText(string relative)
     {

@@ -26,12 +26,11 @@ public static class DiskEffects
     /// first: Core orders them so, see <see cref="CommitProtocol.Seal"/>; they are issued one after the other, which
     /// measured faster here than issuing them from several threads at once.)
     /// </summary>
-    public static Fin<Unit> Run(ISlotFiles slot, Seq<FsEffect> effects, Action<FsEffect.CopyFile, CopyResult>? copied = null,
-        Action<FsEffect.PackFiles, Seq<CopyResult>>? packed = null)
+    public static Fin<Unit> Run(ISlotFiles slot, Seq<FsEffect> effects, Action<FsEffect.PackFiles, Seq<CopyResult>>? packed = null)
     {
         foreach (var e in effects)
         {
-            var r = Run(slot, e, copied, packed);
+            var r = Run(slot, e, packed);
             if (r.IsFail) return r;
         }
 
@@ -54,8 +53,7 @@ public static class DiskEffects
     // skips that one fsync. Read from the wrapper's own environment at start; the job cannot set it.
     private static readonly string? DropFsyncForTest = Environment.GetEnvironmentVariable("BOINC_PERSIST_TEST_DROP_FSYNC");
 
-    public static Fin<Unit> Run(ISlotFiles slot, FsEffect effect, Action<FsEffect.CopyFile, CopyResult>? copied = null,
-        Action<FsEffect.PackFiles, Seq<CopyResult>>? packed = null)
+    public static Fin<Unit> Run(ISlotFiles slot, FsEffect effect, Action<FsEffect.PackFiles, Seq<CopyResult>>? packed = null)
     {
         if (DropFsyncForTest is { Length: > 0 } && effect is FsEffect.Fsync or FsEffect.FsyncDir && effect.ToString() == DropFsyncForTest)
             return Unit.Default;
@@ -70,7 +68,6 @@ public static class DiskEffects
                 case FsEffect.CopyFile e:
                     var result = slot.Copy(e.From, e.To);
                     LastCopyWasReflink = result.Reflinked;
-                    copied?.Invoke(e, result);
                     break;
                 case FsEffect.PackFiles e:
                     var results = slot.Pack(e.From, e.To);

@@ -25,7 +25,7 @@ public static class BenchCommand
         Directory.CreateDirectory(dir);
         try
         {
-            stdout.WriteLine($"directory: {args[0]}; reflink: {(Reflinks(dir) ? "yes" : "no (plain copy)")}");
+            stdout.WriteLine($"directory: {args[0]}; reflink: {(Reflinks(dir) ? "yes" : "no")} (the store's packs are written through the wrapper either way)");
             stdout.WriteLine($"{"size",8}  {"raw write+fsync",16}  {"commit",10}  {"raw MB/s",9}  {"commit MB/s",11}  ratio");
             var floors = new System.Collections.Generic.List<string>();
             foreach (var mb in sizes)

@@ -76,7 +76,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         var s = seal.IfFail(default(SealPlan)!);
         run = Run(ref fs, ref used, ref left, s.Durable);
         if (run.Killed) return Killed(fs, used);
-        if (run.Error.IsSome) return Abandon(fs, used, left, plan, run.Error, sealBegun: true);
+        if (run.Error.IsSome) return Abandon(fs, used, left, plan, run.Error);
 
         // Retention failing leaves strays the next commit removes; the commit stands (as in the shell).
         run = Run(ref fs, ref used, ref left, s.Retention);
@@ -124,11 +124,11 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
 
     private static CommitOutcome Killed(ModelFs fs, int used) => new(fs, used, true, Option<long>.None, Option<Error>.None);
 
-    private CommitOutcome Abandon(ModelFs fs, int used, int left, StagePlan plan, Option<Error> error, bool sealBegun = false)
+    private CommitOutcome Abandon(ModelFs fs, int used, int left, StagePlan plan, Option<Error> error)
     {
         // As the shell: the half-written generation (and a new manifest naming it) is not in the store's manifest;
         // remove it so a full disk gets its space back.
-        var run = Run(ref fs, ref used, ref left, CommitProtocol.Abandon(plan, sealBegun));
+        var run = Run(ref fs, ref used, ref left, CommitProtocol.Abandon(plan));
         return run.Killed ? Killed(fs, used) : new CommitOutcome(fs, used, false, Option<long>.None, error);
     }
 
