@@ -146,6 +146,17 @@ public static class PackFormat
         return new PackSeen(number, trailer, facts);
     }
 
+    /// <summary>
+    /// The packs among slot-relative <paramref name="names"/> (those directly in the store), ascending, each read from
+    /// its whole content as <see cref="ReadContent"/> does: for the model file system and the real-disk tier's replays,
+    /// which hold files' contents whole.
+    /// </summary>
+    public static Seq<PackSeen> ReadAll(System.Collections.Generic.IEnumerable<string> names, Func<string, string> latin1Content, bool ranges) =>
+        names.Where(n => StoreLayout.Parent(n) == StoreLayout.StoreDir)
+            .Select(n => StoreLayout.ParsePackName(n[(StoreLayout.StoreDir.Length + 1)..]).Map(k => (Number: k, Path: n)))
+            .Somes().OrderBy(p => p.Number)
+            .Select(p => ReadContent(p.Number, latin1Content(p.Path), ranges)).ToSeq().Strict();
+
     /// <summary>Size and SHA-256 of model content (Latin-1 text, one char per byte).</summary>
     public static FileFacts FactsOf(string latin1) => new(latin1.Length, Sha256.HexOf(Encoding.Latin1.GetBytes(latin1)));
 

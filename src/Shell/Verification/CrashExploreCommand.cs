@@ -241,9 +241,7 @@ public static class CrashExploreCommand
             var gens = v.Dirs.Where(d => DiskView.Parent(d) == StoreLayout.StoreDir)
                 .Select(d => StoreLayout.ParseGenerationDirName(d[(StoreLayout.StoreDir.Length + 1)..])).Somes().OrderBy(n => n).ToSeq();
             string? Text(string p) => v.Read(p) is { } b ? Encoding.UTF8.GetString(b) : null;
-            var packs = v.Names.Keys.Where(n => DiskView.Parent(n) == StoreLayout.StoreDir)
-                .Select(n => StoreLayout.ParsePackName(n[(StoreLayout.StoreDir.Length + 1)..]).Map(k => (Number: k, Path: n))).Somes().OrderBy(p => p.Number)
-                .Select(p => PackFormat.ReadContent(p.Number, Encoding.Latin1.GetString(v.Read(p.Path)!), ranges: true)).ToSeq();
+            var packs = PackFormat.ReadAll(v.Names.Keys, p => Encoding.Latin1.GetString(v.Read(p)!), ranges: true);
             return new StoreState(true, Optional(Text(StoreLayout.ManifestPath)), Optional(Text(StoreLayout.TempManifestPath)), gens, packs);
         }
 

@@ -112,10 +112,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         var gens = v.Dirs.Where(d => StoreLayout.Parent(d) == StoreLayout.StoreDir)
             .Select(d => StoreLayout.ParseGenerationDirName(d[(StoreLayout.StoreDir.Length + 1)..]))
             .Somes().OrderBy(n => n).ToSeq();
-        var packs = v.Names.Keys.Where(n => StoreLayout.Parent(n) == StoreLayout.StoreDir)
-            .Select(n => StoreLayout.ParsePackName(n[(StoreLayout.StoreDir.Length + 1)..]).Map(k => (Number: k, Path: n)))
-            .Somes().OrderBy(p => p.Number)
-            .Select(p => PackFormat.ReadContent(p.Number, v.Read(p.Path).IfNone(""), ranges)).ToSeq();
+        var packs = PackFormat.ReadAll(v.Names.Keys, p => v.Read(p).IfNone(""), ranges);
         return new StoreState(v.DirExists(StoreLayout.StoreDir), v.Read(StoreLayout.ManifestPath), v.Read(StoreLayout.TempManifestPath), gens, packs);
     }
 
