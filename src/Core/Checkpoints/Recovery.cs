@@ -58,7 +58,7 @@ public static class Recovery
             // before its generation is reported.
             if (variant != ProtocolVariant.RecoveryNoPackFsync) effects.Add(new FsEffect.Fsync(StoreLayout.PackPath(g.Number)));
             // Packs newer than it, read and not verified: commits a crash interrupted. (One whose files could not be
-            // read is left alone: the shell raises read errors rather than report a pack unread.)
+            // read, an I/O error the shell reports as PackSeen.Unread, is left alone: it may be whole.)
             var torn = packs.Where(p => p.Pack.Number > g.Number && (p.Pack.Ranges.IsSome || !p.Pack.Sealed)
                 && (variant != ProtocolVariant.RecoveryKeepsTornNewerPacks || !p.Pack.Sealed)).ToList();
             foreach (var (p, problem) in torn)
