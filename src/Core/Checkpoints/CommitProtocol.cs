@@ -87,7 +87,7 @@ public static class CommitProtocol
             return Error.New($"{staged.Count} staged files observed for {stage.Files.Count} checkpoint files");
         if (keep < 2)
             return Error.New($"keep must be at least 2 (it is {keep})");
-        var files = stage.Files.Zip(staged).Select((p, i) => new StoredFile(i, p.Item1, p.Item2.Size, p.Item2.Sha256)).ToSeq();
+        var files = stage.Files.Zip(staged).Select((p, i) => new StoredFile(i, p.Item1, p.Item2.Size, p.Item2.Digest)).ToSeq();
         var generation = new Generation(stage.Number, facts.NowUnixMs, facts.CpuNanos, facts.FractionDone,
             ManifestText.OneLine(facts.EngineIdentity), files);
         var sealedPacks = stage.Store.SealedPacks;

@@ -2,11 +2,14 @@ using LanguageExt;
 
 namespace Boinc.Persist.Core.Checkpoints;
 
-/// <summary>What is known of a file: its size and SHA-256 (lower-case hex). Computed by whoever can read it.</summary>
-public sealed record FileFacts(long Size, string Sha256);
+/// <summary>
+/// What is known of a file: its size and digest (<see cref="Hashing.ContentDigest"/>: SHA-256 or XXH3-128, as text
+/// that names its kind). Computed by whoever can read it.
+/// </summary>
+public sealed record FileFacts(long Size, string Digest);
 
-/// <summary>One file of a generation: the app's name (WORKDIR-relative) and what its stored copy must hash to.</summary>
-public sealed record StoredFile(int Index, string Name, long Size, string Sha256);
+/// <summary>One file of a generation: the app's name (WORKDIR-relative) and the digest its stored copy must have.</summary>
+public sealed record StoredFile(int Index, string Name, long Size, string Digest);
 
 /// <summary>
 /// A committed generation: its number (strictly increasing), when it was committed (Unix ms, from the shell's

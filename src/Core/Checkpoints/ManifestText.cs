@@ -20,6 +20,8 @@ namespace Boinc.Persist.Core.Checkpoints;
 /// file 1 12 2c26b4... ckpt/a.dat
 /// checksum 5e88...
 /// </code>
+/// A file's digest is SHA-256 (64 hex digits: store format 1, pack v2) or XXH3-128 (<c>xxh3-128:</c> and 32 hex
+/// digits: the trailers of pack v3 on), see <see cref="ContentDigest"/>; the closing checksum is SHA-256 always.
 /// </summary>
 public static class ManifestText
 {
@@ -36,7 +38,7 @@ public static class ManifestText
              .Append(" files=").Append(N(g.Files.Count)).Append('\n');
             b.Append("engine ").Append(OneLine(g.EngineIdentity)).Append('\n');
             foreach (var f in g.Files)
-                b.Append("file ").Append(N(f.Index)).Append(' ').Append(N(f.Size)).Append(' ').Append(f.Sha256).Append(' ').Append(f.Name).Append('\n');
+                b.Append("file ").Append(N(f.Index)).Append(' ').Append(N(f.Size)).Append(' ').Append(f.Digest).Append(' ').Append(f.Name).Append('\n');
         }
 
         var body = b.ToString();
@@ -78,8 +80,8 @@ public static class ManifestText
                     return Bad($"generation {number}: {count} files announced, {k} present");
                 var p = lines[ln].Split(' ', 5);
                 if (p.Length != 5 || p[0] != "file" || !TryN(p[1], out var index) || index != k || !TryN(p[2], out var size) ||
-                    p[3].Length != 64 || p[4].Length == 0)
-                    return Bad($"line {ln + 1}: expected \"file {k} SIZE SHA256 NAME\"");
+                    !ContentDigest.IsWellFormed(p[3]) || p[4].Length == 0)
+                    return Bad($"line {ln + 1}: expected \"file {k} SIZE DIGEST NAME\" (DIGEST: 64 hex digits of SHA-256, or {ContentDigest.Xxh3Prefix} and 32 of XXH3-128)");
                 files.Add(new StoredFile((int)index, p[4], size, p[3]));
             }
 

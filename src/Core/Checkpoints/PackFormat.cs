@@ -11,8 +11,8 @@ namespace Boinc.Persist.Core.Checkpoints;
 /// <summary>
 /// One pack as the shell (or the model) read it: its generation number (from its name), its trailer (the generation
 /// it records, or why it cannot be read: a commit a crash interrupted, or damage), and, when they were read, the
-/// size and SHA-256 of each file's range as the trailer places it (a range cut short by the end of the data reads
-/// as the bytes that are there). <paramref name="Unread"/>: why the ranges could not be read (an I/O error), when
+/// size and digest of each file's range as the trailer places it (a range cut short by the end of the data reads
+/// as the bytes that are there). Each range's digest is of the kind its trailer's digest names. <paramref name="Unread"/>: why the ranges could not be read (an I/O error), when
 /// they were asked for and could not be: such a pack is neither taken nor removed.
 /// </summary>
 public sealed record PackSeen(long Number, Either<string, Generation> Trailer, Option<Seq<FileFacts>> Ranges, Option<string> Unread = default)
@@ -29,16 +29,22 @@ public sealed record PackSeen(long Number, Either<string, Generation> Trailer, O
 /// <code>
 /// [file 0][file 1]...[file n-1][trailer][footer]
 /// trailer: the generation as a one-generation manifest (<see cref="ManifestText"/>: number, commit time, CPU time,
-///          fraction, engine, per file its index, size, SHA-256 and WORKDIR name; then its own checksum)
-/// footer:  "boinc-persist pack v2 DDDDDDDDDDDDDDDDDDDD TTTTTTTTTTTTTTTTTTTT\n" (64 bytes: data and trailer lengths)
+///          fraction, engine, per file its index, size, digest and WORKDIR name; then its own checksum)
+/// footer:  "boinc-persist pack v3 DDDDDDDDDDDDDDDDDDDD TTTTTTTTTTTTTTTTTTTT\n" (64 bytes: data and trailer lengths)
 /// </code>
+/// Pack v3 (written from stop 35 on) records each file's XXH3-128 digest; pack v2 (stop 34) recorded SHA-256 and is
+/// still read (<see cref="Hashing.ContentDigest"/>: a digest's text names its kind, so one reader verifies both).
 /// A generation is committed when its pack is durable and verifies: the footer reads, the lengths add up to the
 /// file's size, the trailer's checksum matches and names this pack's number, and every file's range has the size
 /// and hash the trailer gives. A pack any crash tore fails one of these, so no manifest is needed beside it.
 /// </summary>
 public static class PackFormat
 {
-    public const string Magic = "boinc-persist pack v2";
+    /// <summary>The footer's magic and version as commits write it.</summary>
+    public const string Magic = "boinc-persist pack v3";
+
+    /// <summary>The version before: the same layout, its digests SHA-256 (read, no longer written).</summary>
+    public const string MagicV2 = "boinc-persist pack v2";
 
     /// <summary>The footer's fixed length in bytes.</summary>
     public const int FooterBytes = 64;
@@ -65,7 +71,7 @@ public static class PackFormat
         if (packBytes < FooterBytes || footer.Length != FooterBytes)
             return $"shorter than a footer ({packBytes} bytes): the commit writing it did not finish";
         var p = footer.Split(' ');
-        if (!footer.EndsWith('\n') || p.Length != 5 || string.Join(' ', p.Take(3)) != Magic ||
+        if (!footer.EndsWith('\n') || p.Length != 5 || string.Join(' ', p.Take(3)) is not (Magic or MagicV2) ||
             !Digits(p[3], 20, out var data) || !Digits(p[4].TrimEnd('\n'), 20, out var trailer) || p[4].Length != 21)
             return "no pack footer at its end: the commit writing it did not finish, or it is damaged";
         if (trailer > MaxTrailerBytes)
@@ -121,7 +127,7 @@ public static class PackFormat
                     foreach (var (f, r) in g.Files.Zip(ranges))
                     {
                         if (r.Size != f.Size) return $"{f.Name}: {r.Size} bytes where its trailer says {f.Size}";
-                        if (r.Sha256 != f.Sha256) return $"{f.Name} does not match its SHA-256";
+                        if (r.Digest != f.Digest) return $"{f.Name} does not match its {(Hashing.ContentDigest.KindOf(f.Digest) == Hashing.DigestKind.Xxh3_128 ? "XXH3-128" : "SHA-256")} digest";
                     }
 
                     return Option<string>.None;
@@ -140,7 +146,7 @@ public static class PackFormat
             ReadTrailer(number, f.DataBytes, Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(content.Substring((int)f.DataBytes, f.TrailerBytes)))));
         var facts = ranges
             ? trailer.Match(
-                g => Option<Seq<FileFacts>>.Some(Layout(g).Map(x => FactsOf(Slice(content, x.Offset, x.File.Size)))),
+                g => Option<Seq<FileFacts>>.Some(Layout(g).Map(x => FactsOf(Slice(content, x.Offset, x.File.Size), Hashing.ContentDigest.KindOf(x.File.Digest)))),
                 _ => Option<Seq<FileFacts>>.None)
             : Option<Seq<FileFacts>>.None;
         return new PackSeen(number, trailer, facts);
@@ -157,8 +163,8 @@ public static class PackFormat
             .Somes().OrderBy(p => p.Number)
             .Select(p => ReadContent(p.Number, latin1Content(p.Path), ranges)).ToSeq().Strict();
 
-    /// <summary>Size and SHA-256 of model content (Latin-1 text, one char per byte).</summary>
-    public static FileFacts FactsOf(string latin1) => new(latin1.Length, Sha256.HexOf(Encoding.Latin1.GetBytes(latin1)));
+    /// <summary>Size and digest (<paramref name="kind"/>) of model content (Latin-1 text, one char per byte).</summary>
+    public static FileFacts FactsOf(string latin1, Hashing.DigestKind kind) => new(latin1.Length, Hashing.ContentDigest.Of(kind, Encoding.Latin1.GetBytes(latin1)));
 
     private static string Slice(string s, long offset, long length) =>
         offset >= s.Length ? "" : s.Substring((int)offset, (int)Math.Min(length, s.Length - offset));

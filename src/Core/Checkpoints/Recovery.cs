@@ -200,7 +200,7 @@ public static class Recovery
         foreach (var f in g.Files)
         {
             var here = workFiles.Find(f.Name);
-            if (here.Map(h => h.Size == f.Size && h.Sha256 == f.Sha256).IfNone(false)) continue;
+            if (here.Map(h => h.Size == f.Size && h.Digest == f.Digest).IfNone(false)) continue;
             foreach (var d in Ancestors(f.Name)) effects.Add(new FsEffect.CreateDir(d));
             var tmp = f.Name + StoreLayout.RestoreSuffix;
             // The differing file is worthless (the store holds the truth) and may be all that stands between a
@@ -253,7 +253,7 @@ public static class Recovery
             var facts = stored.Find(path);
             if (facts.IsNone) return $"{path} ({f.Name}) is missing";
             if (facts.Map(x => x.Size != f.Size).IfNone(true)) return $"{path} ({f.Name}) has {facts.Map(x => x.Size).IfNone(0)} bytes, the manifest says {f.Size}";
-            if (facts.Map(x => x.Sha256 != f.Sha256).IfNone(true)) return $"{path} ({f.Name}) does not match its SHA-256";
+            if (facts.Map(x => x.Digest != f.Digest).IfNone(true)) return $"{path} ({f.Name}) does not match its SHA-256";
         }
 
         return Option<string>.None;

@@ -25,6 +25,17 @@ public sealed record StoreState(bool StoreExists, Option<string> ManifestText, O
         SealedPacks.IsEmpty
             ? ManifestSlots.Newest(this).Map(n => n.Manifest).IfNone(Manifest.Empty)
             : new Manifest(SealedPacks.Map(p => p.Generation).Somes().ToSeq());
+
+    /// <summary>
+    /// Which digest to take of WORKDIR's file <paramref name="name"/> for <see cref="RecoveryInput.WorkFiles"/>: the
+    /// kind the newest generation listing it recorded (what a restore compares the file with when that generation is
+    /// chosen); XXH3-128, what commits write, where none lists it. If an older generation of the other kind is chosen
+    /// instead (a store written before and after pack v3, its newest pack torn), the digests differ and the file is
+    /// restored: one copy more, never one skipped.
+    /// </summary>
+    public Hashing.DigestKind WorkDigestKind(string name) =>
+        Current.Generations.Reverse().Bind(g => g.Files).Find(f => f.Name == name)
+            .Map(f => Hashing.ContentDigest.KindOf(f.Digest)).IfNone(Hashing.DigestKind.Xxh3_128);
 }
 
 /// <summary>

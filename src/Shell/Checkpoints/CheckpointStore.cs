@@ -129,7 +129,7 @@ public sealed class CheckpointStore : IDisposable
             var stored = StoredFiles();
             // A work file that cannot be read as a regular file (swapped for a FIFO or a link since the listing)
             // counts as missing: the restore renames the stored copy over its name.
-            var work = WorkFiles().Fold(HashMap<string, FileFacts>.Empty, (m, n) => WorkFacts(n).Match(f => m.AddOrUpdate(n, f), () => m));
+            var work = WorkFiles().Fold(HashMap<string, FileFacts>.Empty, (m, n) => WorkFacts(n, state.WorkDigestKind(n)).Match(f => m.AddOrUpdate(n, f), () => m));
             var d = Recovery.Decide(new RecoveryInput(state, stored, work), variant);
             var ran = RestoreTargets.Refusal(d.Effects).Match(
                 why => Fin<Unit>.Fail(Error.New($"restore refused: {why}")),
@@ -357,11 +357,11 @@ public sealed class CheckpointStore : IDisposable
 
     private static Option<string> None => Option<string>.None;
 
-    private Option<FileFacts> WorkFacts(string name)
+    private Option<FileFacts> WorkFacts(string name, Core.Hashing.DigestKind kind)
     {
         try
         {
-            return DiskEffects.Facts(slot, name);
+            return DiskEffects.Facts(slot, name, kind);
         }
         catch (IOException)
         {
@@ -433,7 +433,7 @@ public sealed class CheckpointStore : IDisposable
         {
             var rel = $"{StoreLayout.StoreDir}/{dir.Name}";
             foreach (var f in slot.List(rel).Where(f => f.Kind == SlotFileKind.File))
-                map = map.AddOrUpdate($"{rel}/{f.Name}", DiskEffects.Facts(slot, $"{rel}/{f.Name}"));
+                map = map.AddOrUpdate($"{rel}/{f.Name}", DiskEffects.Facts(slot, $"{rel}/{f.Name}", Core.Hashing.DigestKind.Sha256));
         }
 
         return map;

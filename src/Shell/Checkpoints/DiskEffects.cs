@@ -121,11 +121,11 @@ public static class DiskEffects
         }
     }
 
-    /// <summary>Size and SHA-256 of a regular file of the slot (read through a checked handle).</summary>
-    public static FileFacts Facts(ISlotFiles slot, string relative)
+    /// <summary>Size and digest (<paramref name="kind"/>) of a regular file of the slot (read through a checked handle).</summary>
+    public static FileFacts Facts(ISlotFiles slot, string relative, Core.Hashing.DigestKind kind)
     {
         using var f = slot.OpenRead(relative);
-        return new FileFacts(f.Identity().Size, Sha256Files.HexOf(f.Content));
+        return new FileFacts(f.Identity().Size, FileDigests.Of(kind, f.Content));
     }
 
     /// <summary>.NET puts the raw errno in HResult for I/O errors on Unix; ENOSPC also shows in the message.</summary>

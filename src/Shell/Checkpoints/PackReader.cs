@@ -10,7 +10,7 @@ namespace Boinc.Persist.Shell.Checkpoints;
 
 /// <summary>
 /// Reads a pack of the store (<see cref="PackFormat"/>) through the slot accessor: its footer and trailer, and,
-/// when asked, the size and SHA-256 of each file's range. One handle for the whole read, so a pack renamed or
+/// when asked, the size and digest of each file's range (of the kind its trailer records). One handle for the whole read, so a pack renamed or
 /// replaced meanwhile is read as the file that was opened. A pack too short or garbled to read is reported (the
 /// trailer's Left), never thrown. An I/O error opening it or reading its footer and trailer is thrown; one reading
 /// its files' ranges is reported (<see cref="PackSeen.Unread"/>), so a bad block in an older pack does not stop the
@@ -30,7 +30,7 @@ public static class PackReader
         var g = trailer.IfLeft(() => throw new InvalidOperationException("a trailer that reads"));
         try
         {
-            return new PackSeen(number, trailer, PackFormat.Layout(g).Map(x => RangeFacts(content, x.Offset, x.File.Size)).Strict());
+            return new PackSeen(number, trailer, PackFormat.Layout(g).Map(x => RangeFacts(content, x.Offset, x.File.Size, Core.Hashing.ContentDigest.KindOf(x.File.Digest))).Strict());
         }
         catch (IOException e)
         {
@@ -38,25 +38,25 @@ public static class PackReader
         }
     }
 
-    /// <summary>Size and SHA-256 of the bytes [offset, offset + length) of a stream (fewer where it ends sooner).</summary>
-    public static FileFacts RangeFacts(Stream content, long offset, long length)
+    /// <summary>Size and digest (<paramref name="kind"/>) of the bytes [offset, offset + length) of a stream (fewer where it ends sooner).</summary>
+    public static FileFacts RangeFacts(Stream content, long offset, long length, Core.Hashing.DigestKind kind)
     {
         var chunk = Sha256Files.ChunkFor(length);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunk);
         try
         {
-            using var sha = Sha256Files.Start();
+            using var digest = FileDigests.Start(kind);
             content.Position = offset;
             long done = 0;
             while (done < length)
             {
                 var n = content.Read(buffer, 0, (int)Math.Min(chunk, length - done));
                 if (n == 0) break;
-                sha.Append(buffer.AsSpan(0, n));
+                digest.Append(buffer.AsSpan(0, n));
                 done += n;
             }
 
-            return new FileFacts(done, Convert.ToHexStringLower(sha.Finish()));
+            return new FileFacts(done, digest.Finish());
         }
         finally
         {

@@ -119,7 +119,8 @@ public interface ISlotFiles
     /// A pack: a fresh file (as <see cref="CreateFresh"/>) holding the regular files of <paramref name="from"/>, in
     /// order, one directly after the other (file k starts at the sum of the bytes written for the files before it),
     /// always through the wrapper (never a reflink), hashed as they are written. One <see cref="CopyResult"/> per
-    /// source, in order, as <see cref="Copy"/> reports a copy through the wrapper. A source that cannot be opened or
+    /// source, in order, as <see cref="Copy"/> reports a copy through the wrapper, but with an XXH3-128 digest
+    /// (<see cref="Core.Hashing.ContentDigest"/>: what a pack's trailer records). A source that cannot be opened or
     /// read (a symlink, FIFO, missing file) is an error, and the pack written so far is left for the caller to
     /// delete. No <paramref name="from"/> makes an empty file. Not fsynced (writeback may be started early).
     /// </summary>

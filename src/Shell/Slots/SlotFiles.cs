@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Boinc.Persist.Shell.Host;
+using Boinc.Persist.Core.Hashing;
 using LanguageExt;
 using Microsoft.Win32.SafeHandles;
 using static Boinc.Persist.Shell.Slots.SlotNative;
@@ -365,7 +366,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         {
             // No reflink here (ext4, tmpfs, another file system): copy through the handles already open, hashing
             // the bytes as they are written (what the destination holds, so it need not be read back).
-            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst.SafeFileHandle, before.Size));
+            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst.SafeFileHandle, before.Size, DigestKind.Sha256));
         }
 
         return new CopyResult(before, src.Identity(), reflinked);
@@ -382,7 +383,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
             // of what the files before it wrote: never a reflink, which would need block-aligned offsets.
             using var src = (ReadFile)OpenRead(path);
             var before = src.Identity();
-            var written = CopyHashing(src.Handle, dst.SafeFileHandle, before.Size, at);
+            var written = CopyHashing(src.Handle, dst.SafeFileHandle, before.Size, DigestKind.Xxh3_128, at);
             results.Add(new CopyResult(before, src.Identity(), Reflinked: false, written));
             at += written.Size;
         }
@@ -469,13 +470,13 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     /// start writing each chunk back as soon as it is written (so the disk works while the CPU goes on; the fsync that
     /// follows waits for less), and hashing each chunk after it is written: in line for a small file, else on a thread
     /// of the copy's own (<see cref="HashingCopy"/>), so reading, writing and hashing overlap on two cores. Returns the
-    /// size and SHA-256 of the bytes written, which are the destination's bytes: a fresh file only the wrapper writes
+    /// size and digest (of <paramref name="kind"/>) of the bytes written, which are the destination's bytes: a fresh file only the wrapper writes
     /// (the store is hidden from the container).
     /// </summary>
-    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, long sizeHint, long toOffset = 0)
+    private static Core.Checkpoints.FileFacts CopyHashing(SafeFileHandle from, SafeFileHandle to, long sizeHint, DigestKind kind, long toOffset = 0)
     {
         if (sizeHint > PipelineFromBytes)
-            return HashingCopy.Run(from, to, CopyBufferBytes, toOffset);
+            return HashingCopy.Run(from, to, CopyBufferBytes, kind, toOffset);
         // A buffer of the file's size (a page at least), not of the largest chunk: a 1 MiB buffer is a large object
         // that stays resident in the pool for the life of the wrapper, for checkpoints of a few KB (peak RSS,
         // docs/MEMORY.md). A file that grew since it was opened is still copied whole, in more chunks.
@@ -483,7 +484,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkBytes);
         try
         {
-            using var sha = Sha256Files.Start();
+            using var digest = FileDigests.Start(kind);
             var toFd = (int)to.DangerousGetHandle();
             long offset = 0;
             int n;
@@ -492,11 +493,11 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 var chunk = buffer.AsSpan(0, n);
                 RandomAccess.Write(to, chunk, toOffset + offset);
                 _ = StartWriteback(toFd, toOffset + offset, n); // a hint only: see StartWriteback
-                sha.Append(chunk);
+                digest.Append(chunk);
                 offset += n;
             }
 
-            return new Core.Checkpoints.FileFacts(offset, Convert.ToHexStringLower(sha.Finish()));
+            return new Core.Checkpoints.FileFacts(offset, digest.Finish());
         }
         finally
         {
@@ -517,17 +518,18 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         private readonly int[] lengths = new int[2];
         private readonly SemaphoreSlim toHash = new(0, 2);
         private readonly SemaphoreSlim free = new(2, 2);
-        private readonly Sha256Files sha = Sha256Files.Start();
+        private readonly IRunningDigest digest;
         private Exception? failure;
 
-        private HashingCopy(int chunk)
+        private HashingCopy(int chunk, DigestKind kind)
         {
+            digest = FileDigests.Start(kind);
             buffers = new[] { System.Buffers.ArrayPool<byte>.Shared.Rent(chunk), System.Buffers.ArrayPool<byte>.Shared.Rent(chunk) };
         }
 
-        public static Core.Checkpoints.FileFacts Run(SafeFileHandle from, SafeFileHandle to, int chunk, long toOffset)
+        public static Core.Checkpoints.FileFacts Run(SafeFileHandle from, SafeFileHandle to, int chunk, DigestKind kind, long toOffset)
         {
-            var copy = new HashingCopy(chunk);
+            var copy = new HashingCopy(chunk, kind);
             var hasher = new Thread(copy.Hash, 256 * 1024) { IsBackground = true, Name = "copy hash" };
             hasher.Start();
             var toFd = (int)to.DangerousGetHandle();
@@ -558,7 +560,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 hasher.Join();
                 if (copy.failure is { } e)
                     throw new IOException($"hashing the copy failed: {e.Message}", e);
-                return new Core.Checkpoints.FileFacts(offset, Convert.ToHexStringLower(copy.sha.Finish()));
+                return new Core.Checkpoints.FileFacts(offset, copy.digest.Finish());
             }
             finally
             {
@@ -571,7 +573,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                     hasher.Join();
                 }
 
-                copy.sha.Dispose();
+                copy.digest.Dispose();
                 foreach (var b in copy.buffers)
                     System.Buffers.ArrayPool<byte>.Shared.Return(b);
             }
@@ -594,7 +596,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 try
                 {
                     if (failure is null)
-                        sha.Append(buffers[i % 2].AsSpan(0, n));
+                        digest.Append(buffers[i % 2].AsSpan(0, n));
                 }
                 catch (Exception e)
                 {

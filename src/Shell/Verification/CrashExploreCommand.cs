@@ -211,7 +211,7 @@ public static class CrashExploreCommand
             var config = StoreOnceCommand.ConfigFor(Patterns);
             var files = WorkFiles(before);
             var stage = CommitProtocol.Stage(StoreStateOf(before), files).IfFail(e => throw new ExploreException($"Core refused the commit: {e.Message}"));
-            var facts = files.Map(f => FactsOf(before.Read(f)!)).ToSeq();
+            var facts = files.Map(f => FactsOf(before.Read(f)!, DigestKind.Xxh3_128)).ToSeq();
             // The trailer's commit time is the binary's clock: take it from the pack it wrote.
             var pack = new byte[recorded.OfType<TraceOp.Write>().Where(w => w.Path == stage.PackPath).Select(w => w.Offset + w.Data.Length).DefaultIfEmpty(0).Max()];
             foreach (var w in recorded.OfType<TraceOp.Write>().Where(w => w.Path == stage.PackPath)) w.Data.CopyTo(pack, (int)w.Offset);
@@ -224,16 +224,17 @@ public static class CrashExploreCommand
         private List<string> ExpectedRecovery(DiskView damaged)
         {
             var stored = damaged.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/" + StoreLayout.GenerationPrefix, StringComparison.Ordinal) && n.Count(c => c == '/') == 3)
-                .Aggregate(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, FactsOf(damaged.Read(n)!)));
-            var workFacts = WorkFiles(damaged).Aggregate(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, FactsOf(damaged.Read(n)!)));
-            var d = Recovery.Decide(new RecoveryInput(StoreStateOf(damaged), stored, workFacts));
+                .Aggregate(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, FactsOf(damaged.Read(n)!, DigestKind.Sha256)));
+            var state = StoreStateOf(damaged);
+            var workFacts = WorkFiles(damaged).Aggregate(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, FactsOf(damaged.Read(n)!, state.WorkDigestKind(n))));
+            var d = Recovery.Decide(new RecoveryInput(state, stored, workFacts));
             return Expected(damaged, d.Effects);
         }
 
         private static Seq<string> WorkFiles(DiskView v) =>
             v.Names.Keys.Where(n => !StoreLayout.IsWrapperPath(n) && Globs.MatchesAny(Patterns, n)).OrderBy(n => n, StringComparer.Ordinal).ToSeq();
 
-        private static FileFacts FactsOf(byte[] b) => new(b.Length, Sha256.HexOf(b));
+        private static FileFacts FactsOf(byte[] b, DigestKind kind) => new(b.Length, ContentDigest.Of(kind, b));
 
         private static StoreState StoreStateOf(DiskView v)
         {

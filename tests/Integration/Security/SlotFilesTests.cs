@@ -68,7 +68,7 @@ public sealed class SlotFilesTests : IDisposable
             f =>
             {
                 Assert.Equal(size, f.Size);
-                Assert.Equal(expected, f.Sha256);
+                Assert.Equal(expected, f.Digest);
             },
             () => Assert.True(r.Reflinked, "a plain copy must say what it wrote"));
     }

@@ -124,7 +124,7 @@ public sealed class Format1ReadTests
     private static ModelFs Format1Store()
     {
         var g = new Generation(3, 1_700_000_000_000, Format1Cpu, 0.5, "old wrapper",
-            new[] { new StoredFile(0, "state.bin", 2, CoreProtocolStore.Facts("v1").Sha256) }.ToSeq());
+            new[] { new StoredFile(0, "state.bin", 2, CoreProtocolStore.Facts("v1").Digest) }.ToSeq());
         return ModelFs.Empty().Run(Effects(
             new FsEffect.WriteFile("state.bin", "v1"),
             new FsEffect.CreateDir(StoreLayout.StateDirName),

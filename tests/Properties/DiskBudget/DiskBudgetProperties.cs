@@ -150,7 +150,7 @@ public class DiskBudgetProperties
     private static (ModelFs, Seq<Generation>) Packed(ModelFs fs, int count)
     {
         var gens = Enumerable.Range(1, count).Select(k => new Generation(k, k, k, 0, "e",
-            Seq1(new StoredFile(0, "s.bin", 3, CoreProtocolStore.Facts("abc").Sha256)))).ToSeq();
+            Seq1(new StoredFile(0, "s.bin", 3, CoreProtocolStore.Facts("abc").Digest)))).ToSeq();
         var setup = new FsEffect[] { new FsEffect.CreateDir(StoreLayout.StateDirName), new FsEffect.CreateDir(StoreLayout.StoreDir), new FsEffect.WriteFile("s.bin", "abc") }.ToSeq()
             .Then(gens.Bind(g => new FsEffect[] { new FsEffect.PackFiles(Seq1("s.bin"), StoreLayout.PackPath(g.Number)),
                 new FsEffect.AppendText(StoreLayout.PackPath(g.Number), PackFormat.Tail(g)) }.ToSeq()));

@@ -67,7 +67,7 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         foreach (var f in plan.Files)
         {
             var length = System.Math.Min(fs.Volatile.Read(f).IfNone("").Length, packed.Length - at);
-            copies.Add(Facts(packed.Substring(at, length)));
+            copies.Add(PackFormat.FactsOf(packed.Substring(at, length), Hashing.DigestKind.Xxh3_128));
             at += length;
         }
 
@@ -90,8 +90,9 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         // Store format 1's copies (gen-N/NNNNN), were there any; the packs are read with their ranges.
         var stored = v.Names.Keys.Where(n => n.StartsWith(StoreLayout.StoreDir + "/gen-", System.StringComparison.Ordinal) && StoreLayout.ParsePackName(n[(StoreLayout.StoreDir.Length + 1)..]).IsNone)
             .Fold(HashMap<string, FileFacts>.Empty, (m, n) => m.AddOrUpdate(n, Facts(v.Read(n).IfNone(""))));
-        var work = DeclaredFiles(fs, patterns).Map(Facts);
-        var d = Recovery.Decide(new RecoveryInput(Observe(fs, ranges: true), stored, work), variant);
+        var state = Observe(fs, ranges: true);
+        var work = DeclaredFiles(fs, patterns).Map((name, content) => PackFormat.FactsOf(content, state.WorkDigestKind(name)));
+        var d = Recovery.Decide(new RecoveryInput(state, stored, work), variant);
         var used = 0;
         var left = budget;
         var run = Run(ref fs, ref used, ref left, d.Effects);
@@ -116,8 +117,8 @@ public sealed class CoreProtocolStore(ProtocolVariant variant) : IStoreUnderTest
         return new StoreState(v.DirExists(StoreLayout.StoreDir), v.Read(StoreLayout.ManifestPath), v.Read(StoreLayout.TempManifestPath), gens, packs);
     }
 
-    /// <summary>Size and SHA-256 of model content: one char per byte (Latin-1), as the packs' readers count them.</summary>
-    public static FileFacts Facts(string content) => PackFormat.FactsOf(content);
+    /// <summary>Size and SHA-256 of model content (a file of a format-1 generation): one char per byte (Latin-1), as the packs' readers count them.</summary>
+    public static FileFacts Facts(string content) => PackFormat.FactsOf(content, Hashing.DigestKind.Sha256);
 
     private static CommitOutcome Killed(ModelFs fs, int used) => new(fs, used, true, Option<long>.None, Option<Error>.None);
 

@@ -124,7 +124,7 @@ public sealed class ModelSlotFiles(ModelFs fs, int budget) : ISlotFiles
             packed.Append(content);
             Write(to, packed.ToString());
             var bytes = Encoding.Latin1.GetBytes(content);
-            results.Add(new CopyResult(before, Identity(path).IfNone(default(FileIdentity)), Reflinked: false, new FileFacts(bytes.Length, Sha256.HexOf(bytes))));
+            results.Add(new CopyResult(before, Identity(path).IfNone(default(FileIdentity)), Reflinked: false, new FileFacts(bytes.Length, ContentDigest.Of(DigestKind.Xxh3_128, bytes))));
         }
 
         return results.ToSeq();
