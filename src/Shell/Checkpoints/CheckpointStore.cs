@@ -62,6 +62,12 @@ public sealed class CheckpointStore : IDisposable
     private System.Threading.Tasks.Task? retiring;
     private volatile string? retentionProblem;
 
+    // The packs' trailers as this store last read (or wrote) them, by number, with the identity (inode, size, mtime,
+    // ctime) the pack had then. A commit's observation, which needs the trailers only, stats each pack and reads again
+    // only one that is new or changed; only this process writes the store (the slot lock; the store is hidden from
+    // the container). Recovery and List read every pack whole, as before, and refresh this.
+    private readonly Dictionary<long, (FileIdentity Identity, PackSeen Seen)> trailers = new();
+
     private CheckpointStore(ISlotFiles slot, bool ownsSlot, CheckpointConfig config, TimeProvider time, ProtocolVariant variant)
     {
         this.slot = slot;
@@ -209,6 +215,7 @@ public sealed class CheckpointStore : IDisposable
 
             var info = GenerationInfo.Of(s.Generation);
             Latest = info;
+            RememberSealed(plan, s);
             // The generation is durable: the commit returns, and the generations it leaves beyond keep are deleted
             // aside (on a file system mounted with online discard an unlink waits for the discard of the file's
             // blocks: 0.4 ms per MB here), while the caller tells BOINC; the store's next operation waits for them
@@ -220,6 +227,20 @@ public sealed class CheckpointStore : IDisposable
                 Retire(s.Retention);
             return info;
         }
+    }
+
+    /// <summary>
+    /// The trailer of the pack a commit just made durable, as a read of it would give it (parsed from the text the
+    /// commit appended), with the pack's identity now: the next commit's observation need not read it again.
+    /// </summary>
+    private void RememberSealed(StagePlan plan, SealPlan s)
+    {
+        var tail = s.Durable.Find(e => e is FsEffect.AppendText a && a.Path == plan.PackPath).Map(e => ((FsEffect.AppendText)e).Text);
+        var identity = slot.Identity(plan.PackPath);
+        if (tail.IsNone || identity.IsNone) return;
+        var text = tail.IfNone("");
+        var trailer = PackFormat.ReadTrailer(plan.Number, s.Generation.TotalBytes, text[..^PackFormat.FooterBytes]);
+        trailers[plan.Number] = (identity.IfNone(default(FileIdentity)), new PackSeen(plan.Number, trailer, Option<Seq<FileFacts>>.None));
     }
 
     /// <summary>
@@ -399,9 +420,25 @@ public sealed class CheckpointStore : IDisposable
         var entries = slot.List(StoreLayout.StoreDir);
         var gens = entries.Where(e => e.Kind == SlotFileKind.Directory)
             .Select(e => StoreLayout.ParseGenerationDirName(e.Name)).Somes().OrderBy(n => n).ToSeq();
-        var packs = entries.Where(e => e.Kind == SlotFileKind.File).Select(e => StoreLayout.ParsePackName(e.Name)).Somes().OrderBy(n => n)
-            .Select(n => PackReader.Read(slot, n, ranges)).ToSeq().Strict();
-        return new StoreState(true, ReadText(StoreLayout.ManifestPath), ReadText(StoreLayout.TempManifestPath), gens, packs);
+        var numbers = entries.Where(e => e.Kind == SlotFileKind.File).Select(e => StoreLayout.ParsePackName(e.Name)).Somes().OrderBy(n => n).ToList();
+        foreach (var gone in trailers.Keys.Where(k => !numbers.Contains(k)).ToList())
+            trailers.Remove(gone);
+        var packs = numbers.Select(n => ReadPack(n, ranges)).ToSeq().Strict();
+        // Format 1's manifest slots are read only where the listing has them (absent, as in every store written since
+        // stop 34, they are None without an open that fails).
+        Option<string> Manifest(string path) =>
+            entries.Exists(e => e.Name == path[(StoreLayout.StoreDir.Length + 1)..]) ? ReadText(path) : Option<string>.None;
+        return new StoreState(true, Manifest(StoreLayout.ManifestPath), Manifest(StoreLayout.TempManifestPath), gens, packs);
+    }
+
+    /// <summary>A pack as <see cref="PackReader"/> reads it; its trailer from <see cref="trailers"/> when the ranges are not wanted and the pack is as it was.</summary>
+    private PackSeen ReadPack(long number, bool ranges)
+    {
+        if (!ranges && trailers.TryGetValue(number, out var known) && slot.Identity(StoreLayout.PackPath(number)) == Option<FileIdentity>.Some(known.Identity))
+            return known.Seen;
+        var seen = PackReader.Read(slot, number, ranges, out var identity);
+        trailers[number] = (identity, seen with { Ranges = Option<Seq<FileFacts>>.None, Unread = Option<string>.None });
+        return seen;
     }
 
     /// <summary>The store's generations as their records say, oldest first (<see cref="StoreState.Current"/>).</summary>

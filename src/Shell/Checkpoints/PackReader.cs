@@ -18,10 +18,14 @@ namespace Boinc.Persist.Shell.Checkpoints;
 /// </summary>
 public static class PackReader
 {
-    public static PackSeen Read(ISlotFiles slot, long number, bool ranges)
+    public static PackSeen Read(ISlotFiles slot, long number, bool ranges) => Read(slot, number, ranges, out _);
+
+    /// <summary>As <see cref="Read(ISlotFiles, long, bool)"/>, and the identity of the file read (taken from its handle as it was opened).</summary>
+    public static PackSeen Read(ISlotFiles slot, long number, bool ranges, out FileIdentity identity)
     {
         using var f = slot.OpenRead(StoreLayout.PackPath(number));
-        var size = f.Identity().Size;
+        identity = f.Identity();
+        var size = identity.Size;
         var content = f.Content;
         var footer = size >= PackFormat.FooterBytes ? Encoding.Latin1.GetString(ReadExactly(content, size - PackFormat.FooterBytes, PackFormat.FooterBytes)) : "";
         var trailer = PackFormat.ReadFooter(size, footer).Bind(ft =>
