@@ -73,7 +73,17 @@ public sealed partial class CommitFloor
         byte[] Finish();
     }
 
-    /// <summary>The store's own checksum: SHA-256 (libcrypto's, as <see cref="Host.Sha256Files"/> computes it).</summary>
+    /// <summary>The store's checksum of its packs since pack v3: XXH3-128 (System.IO.Hashing, as <see cref="Host.FileDigests"/> computes it).</summary>
+    public sealed class Xxh3Sum : IChunkSum
+    {
+        private readonly System.IO.Hashing.XxHash128 h = new();
+
+        public void Append(ReadOnlySpan<byte> chunk) => h.Append(chunk);
+
+        public byte[] Finish() => h.GetCurrentHash();
+    }
+
+    /// <summary>The store's checksum before pack v3: SHA-256 (libcrypto's, as <see cref="Host.Sha256Files"/> computes it).</summary>
     public sealed class Sha256Sum : IChunkSum
     {
         private readonly Host.Sha256Files sha = Host.Sha256Files.Start();
