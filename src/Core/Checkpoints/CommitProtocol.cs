@@ -90,10 +90,17 @@ public static class CommitProtocol
         var files = stage.Files.Zip(staged).Select((p, i) => new StoredFile(i, p.Item1, p.Item2.Size, p.Item2.Digest)).ToSeq();
         var generation = new Generation(stage.Number, facts.NowUnixMs, facts.CpuNanos, facts.FractionDone,
             ManifestText.OneLine(facts.EngineIdentity), files);
+        // A generation is acknowledged only if its trailer reads back as itself: one the text format could not carry
+        // (a value its parser refuses) would leave a durable pack that every reader takes for a torn commit, and the
+        // next commit or recovery would remove it.
+        var tail = PackFormat.Tail(generation);
+        var readBack = PackFormat.ReadTrailer(stage.Number, generation.TotalBytes, tail[..^PackFormat.FooterBytes]);
+        if (readBack.Match(g => g != generation, _ => true))
+            return Error.New($"generation {stage.Number} not committed: its trailer would not read back as written ({readBack.Match(_ => "it reads as another generation", why => why)})");
         var sealedPacks = stage.Store.SealedPacks;
         var kept = sealedPacks.Skip(System.Math.Max(0, sealedPacks.Count - (keep - 1))).ToSeq();
 
-        var durable = Effects(new FsEffect.AppendText(stage.PackPath, PackFormat.Tail(generation))).Then(stage.Fsyncs);
+        var durable = Effects(new FsEffect.AppendText(stage.PackPath, tail)).Then(stage.Fsyncs);
 
         // Only then retire: the packs beyond keep, and what store format 1 left beyond keep (its generations are
         // older than any pack's, so they fill the window last; recovery reads them only when no pack verifies).

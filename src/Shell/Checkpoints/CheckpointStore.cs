@@ -230,18 +230,13 @@ public sealed class CheckpointStore : IDisposable
     }
 
     /// <summary>
-    /// The trailer of the pack a commit just made durable, as a read of it would give it (parsed from the text the
-    /// commit appended), with the pack's identity now: the next commit's observation need not read it again.
+    /// The trailer of the pack a commit just made durable, as a read of it gives it (Seal refuses a generation whose
+    /// trailer would not read back as itself), with the pack's identity now: the next commit's observation need not
+    /// read it again.
     /// </summary>
-    private void RememberSealed(StagePlan plan, SealPlan s)
-    {
-        var tail = s.Durable.Find(e => e is FsEffect.AppendText a && a.Path == plan.PackPath).Map(e => ((FsEffect.AppendText)e).Text);
-        var identity = slot.Identity(plan.PackPath);
-        if (tail.IsNone || identity.IsNone) return;
-        var text = tail.IfNone("");
-        var trailer = PackFormat.ReadTrailer(plan.Number, s.Generation.TotalBytes, text[..^PackFormat.FooterBytes]);
-        trailers[plan.Number] = (identity.IfNone(default(FileIdentity)), new PackSeen(plan.Number, trailer, Option<Seq<FileFacts>>.None));
-    }
+    private void RememberSealed(StagePlan plan, SealPlan s) =>
+        slot.Identity(plan.PackPath).Iter(identity =>
+            trailers[plan.Number] = (identity, new PackSeen(plan.Number, s.Generation, Option<Seq<FileFacts>>.None)));
 
     /// <summary>
     /// Why the last retention that finished failed, if it did (the commit itself stood). Retention running aside
