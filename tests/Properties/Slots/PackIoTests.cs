@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Threading.Tasks;
 using Boinc.Persist.Core.Verification.Model;
 using Boinc.Persist.Shell.Host;
@@ -49,8 +48,6 @@ public sealed class PackIoTests : IDisposable
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
-
-    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     private static byte[] Bytes(ISlotFiles slot, string path)
     {
