@@ -18,9 +18,7 @@ namespace Boinc.Persist.Shell.Checkpoints;
 /// </summary>
 public static class PackReader
 {
-    public static PackSeen Read(ISlotFiles slot, long number, bool ranges) => Read(slot, number, ranges, out _);
-
-    /// <summary>As <see cref="Read(ISlotFiles, long, bool)"/>, and the identity of the file read (taken from its handle as it was opened).</summary>
+    /// <summary>The pack numbered <paramref name="number"/>, and the identity of the file read (taken from its handle as it was opened).</summary>
     public static PackSeen Read(ISlotFiles slot, long number, bool ranges, out FileIdentity identity)
     {
         using var f = slot.OpenRead(StoreLayout.PackPath(number));

@@ -19,8 +19,8 @@ public static class FileDigests
     /// <summary>The digest of what is left to read in <paramref name="content"/>.</summary>
     public static string Of(DigestKind kind, Stream content)
     {
-        if (kind == DigestKind.Sha256) return Sha256Files.HexOf(content);
         using var digest = Start(kind);
+        // Sized by what is left to read where the stream knows it (a file): see Sha256Files.ChunkFor.
         var buffer = ArrayPool<byte>.Shared.Rent(Sha256Files.ChunkFor(content.CanSeek ? content.Length - content.Position : Sha256Files.MaxChunkBytes));
         try
         {

@@ -71,26 +71,6 @@ public sealed unsafe class Sha256Files : IDisposable
     /// </summary>
     public static int ChunkFor(long size) => (int)Math.Clamp(size, 4096, MaxChunkBytes);
 
-    /// <summary>The lowercase hex SHA-256 of what is left to read in <paramref name="content"/>.</summary>
-    public static string HexOf(Stream content)
-    {
-        using var sha = Start();
-        // Sized by what is left to read where the stream knows it (a file): see ChunkFor.
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkFor(content.CanSeek ? content.Length - content.Position : MaxChunkBytes));
-        try
-        {
-            int n;
-            while ((n = content.Read(buffer, 0, buffer.Length)) > 0)
-                sha.Append(buffer.AsSpan(0, n));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return Convert.ToHexStringLower(sha.Finish());
-    }
-
     public void Append(ReadOnlySpan<byte> data)
     {
         ObjectDisposedException.ThrowIf(finished, this);

@@ -1,12 +1,12 @@
 using System;
 using System.Linq;
 using Boinc.Persist.Core.Checkpoints;
-using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Verification.Model;
 using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Verification.Simulation;
 using LanguageExt;
 using Xunit;
+using static Boinc.Persist.Properties.Checkpoints.StoreExamples;
 
 namespace Boinc.Persist.Properties.Checkpoints;
 
@@ -17,7 +17,6 @@ namespace Boinc.Persist.Properties.Checkpoints;
 /// </summary>
 public sealed class Format1ReadTests
 {
-    private static readonly Seq<string> Patterns = new[] { "state.bin" }.ToSeq();
     private const long Format1Cpu = 5_000_000_000;
 
     [Fact]
@@ -133,18 +132,4 @@ public sealed class Format1ReadTests
             new FsEffect.WriteFile(StoreLayout.StoredFile(3, 0), "v1"),
             new FsEffect.WriteFile(StoreLayout.ManifestPath, ManifestText.Format(new Manifest(new[] { g }.ToSeq()))))).Fs.Sync();
     }
-
-    private static (RecoveryReport Report, ModelFs After) Recover(ModelFs fs)
-    {
-        var slot = new ModelSlotFiles(fs, -1);
-        using var store = Open(slot);
-        var report = store.Recover();
-        Assert.True(report.RestoreError.IsNone, report.Why);
-        return (report, slot.Fs);
-    }
-
-    private static CheckpointStore Open(ModelSlotFiles slot) =>
-        CheckpointStore.Open(slot, CheckpointConfig.Default with { Files = Patterns, Keep = 2 }, TimeProvider.System);
-
-    private static Seq<FsEffect> Effects(params FsEffect[] e) => e.ToSeq();
 }

@@ -3,13 +3,13 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using Boinc.Persist.Core.Checkpoints;
-using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Hashing;
 using Boinc.Persist.Core.Verification.Model;
 using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Verification.Simulation;
 using LanguageExt;
 using Xunit;
+using static Boinc.Persist.Properties.Checkpoints.StoreExamples;
 
 namespace Boinc.Persist.Properties.Checkpoints;
 
@@ -20,7 +20,6 @@ namespace Boinc.Persist.Properties.Checkpoints;
 /// </summary>
 public sealed class PackV2ReadTests
 {
-    private static readonly Seq<string> Patterns = new[] { "state.bin" }.ToSeq();
     private const long V2Cpu = 5_000_000_000;
 
     [Fact]
@@ -112,18 +111,4 @@ public sealed class PackV2ReadTests
             new FsEffect.CreateDir(StoreLayout.StoreDir),
             new FsEffect.WriteFile(StoreLayout.PackPath(3), "v1" + trailer + footer))).Fs.Sync();
     }
-
-    private static (RecoveryReport Report, ModelFs After) Recover(ModelFs fs)
-    {
-        var slot = new ModelSlotFiles(fs, -1);
-        using var store = Open(slot);
-        var report = store.Recover();
-        Assert.True(report.RestoreError.IsNone, report.Why);
-        return (report, slot.Fs);
-    }
-
-    private static CheckpointStore Open(ModelSlotFiles slot) =>
-        CheckpointStore.Open(slot, CheckpointConfig.Default with { Files = Patterns, Keep = 2 }, TimeProvider.System);
-
-    private static Seq<FsEffect> Effects(params FsEffect[] e) => e.ToSeq();
 }

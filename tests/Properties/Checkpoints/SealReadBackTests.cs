@@ -1,12 +1,12 @@
 using System;
 using System.Linq;
 using Boinc.Persist.Core.Checkpoints;
-using Boinc.Persist.Core.Config;
 using Boinc.Persist.Core.Verification.Model;
 using Boinc.Persist.Shell.Checkpoints;
 using Boinc.Persist.Shell.Verification.Simulation;
 using LanguageExt;
 using Xunit;
+using static Boinc.Persist.Properties.Checkpoints.StoreExamples;
 
 namespace Boinc.Persist.Properties.Checkpoints;
 
@@ -21,8 +21,8 @@ public sealed class SealReadBackTests
     public void The_shipped_store_refuses_a_commit_whose_trailer_would_not_read_back_and_keeps_the_previous_generation()
     {
         // Given a store holding generation 1
-        var slot = new ModelSlotFiles(ModelFs.Empty().Run(new[] { (FsEffect)new FsEffect.WriteFile("state.bin", "v1") }.ToSeq()).Fs, -1);
-        using var store = CheckpointStore.Open(slot, CheckpointConfig.Default with { Files = new[] { "state.bin" }.ToSeq(), Keep = 2 }, TimeProvider.System);
+        var slot = new ModelSlotFiles(ModelFs.Empty().Run(Effects(new FsEffect.WriteFile("state.bin", "v1"))).Fs, -1);
+        using var store = Open(slot);
         Assert.Equal(1, store.Commit(1_000_000_000, 0.1, "t").Map(g => g.Number).IfFail(0));
 
         // When a commit's record holds a value the trailer's parser refuses
