@@ -1,135 +1,71 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
-using Boinc.Persist.Core.Config;
-using Boinc.Persist.Shell.Checkpoints;
-using LanguageExt;
 
 namespace Boinc.Persist.Bench;
 
 /// <summary>
 /// Item 5: the checkpoint store's whole commit (store format 2: the pack written and hashed, its trailer, its fsync
 /// and the store's; retention runs aside afterwards) against a raw write+fsync of the same bytes on the same file
-/// system. The app's file is written without fsync first, as apps do. Beside both, the floor of store format 1, the
-/// store before stop 34 (<see cref="Boinc.Persist.Shell.Verification.CommitFloor"/>): that protocol's file operations
-/// with nothing else; and
-/// the least durable copy (<see cref="Boinc.Persist.Shell.Verification.CommitFloor.LeastCopy"/>): one new file, its
-/// fsync and its directory's, no checksum, the least that any protocol copying the app's file into a new file must do.
+/// system, measured by the binary that ships (<c>boinc-persist __checkpoint-bench --samples</c>, the Native AOT
+/// build: the same loop as bench/checkpoint.sh, in compiled code rather than in this JIT driver). Beside both, the
+/// floor of store format 1 (the previous store's file operations alone) and the least durable copy (one new file,
+/// its fsync and its directory's; without a checksum, with XXH3-128, with SHA-256): see
+/// Boinc.Persist.Shell.Verification.CommitFloor.
 /// </summary>
 public static class CheckpointBench
 {
-    private static readonly CheckpointConfig Config = CheckpointConfig.Default with { Files = new[] { "state.bin" }.ToSeq() };
-
-    /// <summary>MB/s of <paramref name="n"/> commits and of <paramref name="n"/> raw writes of <paramref name="mb"/> MB.</summary>
-    public static (Sample Raw, Sample Commit, Sample Floor, Sample Least, Sample LeastXxh) Throughput(string dir, int mb, int n)
+    /// <summary>Every sample the binary printed, by (kind, size, what): seconds for throughput, milliseconds for latency.</summary>
+    public sealed record Samples(IReadOnlyDictionary<(string Kind, string Size, string What), List<double>> Values)
     {
-        var slot = Path.Combine(dir, $"slot{mb}");
-        Directory.CreateDirectory(slot);
-        var data = new byte[Math.Min((long)mb << 20, 16L << 20)];
-        new Random(1).NextBytes(data);
-        var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
-        var raw = new double[n];
-        var commit = new double[n];
-        var floor = new double[n];
-        var least = new double[n];
-        var leastXxh = new double[n];
-        var floorStore = new Boinc.Persist.Shell.Verification.CommitFloor(dir);
-        var buffer = new byte[Boinc.Persist.Shell.Host.Sha256Files.ChunkFor((long)mb << 20)];
-        for (var i = 0; i < n; i++)
+        public Sample Get(string kind, string size, string what) =>
+            Values.TryGetValue((kind, size, what), out var v) && v.Count > 0 ? Sample.Of(v)
+                : throw new InvalidOperationException($"__checkpoint-bench printed no {kind} sample of {what} at {size}");
+
+        /// <summary>MB/s of each throughput sample of <paramref name="what"/> at <paramref name="mb"/> MB.</summary>
+        public Sample Rate(long mb, string what) => Sample.Of(Get("throughput", mb.ToString(CultureInfo.InvariantCulture), what).Values.Select(s => mb / s));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="bin"/>'s checkpoint benchmark in <paramref name="dir"/>: <paramref name="sizes"/> as
+    /// (MB, repetitions) and <paramref name="latencyN"/> 1 KB commits; every sample, parsed.
+    /// </summary>
+    public static Samples Run(string bin, string dir, IEnumerable<(long Mb, int Repeat)> sizes, int latencyN, TimeSpan timeout)
+    {
+        Directory.CreateDirectory(dir);
+        var info = new ProcessStartInfo(bin) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "__checkpoint-bench", "--samples", "--latency", latencyN.ToString(CultureInfo.InvariantCulture), dir }
+                     .Concat(sizes.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Mb}:{s.Repeat}"))))
+            info.ArgumentList.Add(a);
+        using var p = Process.Start(info) ?? throw new InvalidOperationException($"{bin} did not start");
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
         {
-            // Each timed operation starts on a quiet disk (CommitFloor.Settle), the app's file still dirty.
-            Settle();
-            Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
-            var sw = Stopwatch.StartNew();
-            store.Commit(i, 0, "bench").IfFail(e => throw new IOException(e.Message));
-            commit[i] = mb / sw.Elapsed.TotalSeconds;
-
-            var path = Path.Combine(dir, "raw.bin");
-            File.Delete(path);
-            Settle();
-            sw.Restart();
-            Write(path, data, (long)mb << 20, fsync: true);
-            raw[i] = mb / sw.Elapsed.TotalSeconds;
-            File.Delete(path);
-
-            // The protocol's own operations alone on the same app file (CommitFloor): what no store could beat.
-            Settle();
-            Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
-            floor[i] = mb / floorStore.Once(Path.Combine(slot, "state.bin"), buffer);
-
-            // The least any protocol that copies into a new file must do (CommitFloor.LeastCopy, no checksum): the bound of the goal.
-            Settle();
-            Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
-            least[i] = mb / floorStore.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: null);
-            Settle();
-            Write(Path.Combine(slot, "state.bin"), data, (long)mb << 20, fsync: false);
-            leastXxh[i] = mb / floorStore.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: () => new Xxh128Sum());
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            throw new TimeoutException($"{bin} __checkpoint-bench did not finish within {timeout.TotalMinutes:0} min; stderr:\n{stderr.Result}");
         }
 
-        Directory.Delete(slot, recursive: true);
-        return (Sample.Of(raw), Sample.Of(commit), Sample.Of(floor), Sample.Of(least), Sample.Of(leastXxh));
-    }
-
-    /// <summary>Milliseconds of <paramref name="n"/> 1 KB commits and of <paramref name="n"/> raw 1 KB writes + fsync.</summary>
-    public static (Sample Raw, Sample Commit, Sample Floor, Sample Least, Sample LeastXxh) Latency1K(string dir, int n)
-    {
-        var slot = Path.Combine(dir, "slot1k");
-        Directory.CreateDirectory(slot);
-        var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
-        var data = new byte[1024];
-        var raw = new double[n];
-        var commit = new double[n];
-        var floor = new double[n];
-        var least = new double[n];
-        var leastXxh = new double[n];
-        var floorStore = new Boinc.Persist.Shell.Verification.CommitFloor(dir);
-        var buffer = new byte[4096];
-        for (var i = 0; i < n; i++)
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{bin} __checkpoint-bench exited with {p.ExitCode}; stderr:\n{stderr.Result}");
+        var values = new Dictionary<(string, string, string), List<double>>();
+        var lineNo = 0;
+        foreach (var line in stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            data[0] = (byte)i;
-            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
-            var sw = Stopwatch.StartNew();
-            store.Commit(i, 0, "bench").IfFail(e => throw new IOException(e.Message));
-            commit[i] = sw.Elapsed.TotalMilliseconds;
-
-            var path = Path.Combine(dir, "raw1k.bin");
-            File.Delete(path);
-            sw.Restart();
-            Write(path, data, data.Length, fsync: true);
-            raw[i] = sw.Elapsed.TotalMilliseconds;
-
-            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
-            floor[i] = floorStore.Once(Path.Combine(slot, "state.bin"), buffer) * 1000;
-
-            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
-            least[i] = floorStore.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: null) * 1000;
-            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
-            leastXxh[i] = floorStore.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: () => new Xxh128Sum()) * 1000;
+            lineNo++;
+            var f = line.Split('\t');
+            if (f.Length != 4 || !double.TryParse(f[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v > 0))
+                throw new FormatException($"{bin} __checkpoint-bench --samples, line {lineNo}: \"{line}\" is not KIND<TAB>SIZE<TAB>WHAT<TAB>VALUE with a positive value");
+            var key = (f[0], f[1], f[2]);
+            if (!values.TryGetValue(key, out var list)) values[key] = list = new List<double>();
+            list.Add(v);
         }
 
-        Directory.Delete(slot, recursive: true);
-        return (Sample.Of(raw), Sample.Of(commit), Sample.Of(floor), Sample.Of(least), Sample.Of(leastXxh));
-    }
-
-    private static void Settle() => Boinc.Persist.Shell.Verification.CommitFloor.Settle();
-
-    /// <summary>XXH3-128 (System.IO.Hashing): a checksum many times faster than SHA-256, not in the wrapper.</summary>
-    private sealed class Xxh128Sum : Boinc.Persist.Shell.Verification.CommitFloor.IChunkSum
-    {
-        private readonly System.IO.Hashing.XxHash128 h = new();
-
-        public void Append(ReadOnlySpan<byte> chunk) => h.Append(chunk);
-
-        public byte[] Finish() => h.GetCurrentHash();
-    }
-
-    private static void Write(string path, byte[] block, long total, bool fsync)
-    {
-        using var s = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        for (long done = 0; done < total; done += block.Length)
-            s.Write(block, 0, (int)Math.Min(block.Length, total - done));
-        if (fsync)
-            s.Flush(flushToDisk: true);
+        return new Samples(values);
     }
 }

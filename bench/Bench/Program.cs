@@ -94,7 +94,7 @@ try
 
     // Item 5: checkpoint commits against raw write+fsync.
     if (opt.Want(5))
-        rows.AddRange(Items.Checkpoints(root));
+        rows.AddRange(Items.Checkpoints(opt, root));
 
     // Item 6: recovery after a lost container (wrapper killed, container removed) against item 3.
     if (std is not null && opt.Want(6))

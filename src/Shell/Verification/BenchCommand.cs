@@ -10,57 +10,60 @@ using LanguageExt;
 namespace Boinc.Persist.Shell.Verification;
 
 /// <summary>
-/// Hidden command behind bench/checkpoint.sh: commit throughput for checkpoints of the given sizes against a
-/// raw write + fsync of the same bytes on the same file system, and the latency of a 1 KB commit.
+/// Hidden command behind bench/checkpoint.sh and bench/run.sh's item 5: commit throughput for checkpoints of the
+/// given sizes against a raw write + fsync of the same bytes on the same file system, and the latency of a 1 KB
+/// commit. It runs in the binary that ships (the Native AOT one, in both benchmarks), so what is measured is the
+/// store's compiled code, not a JIT's first tier.
 /// </summary>
+/// <remarks>
+/// <c>__checkpoint-bench [--samples] [--latency N] DIR [SIZE_MB[:REPEAT]...]</c>. Without <c>--samples</c> it
+/// prints a table of the best of REPEAT commits per size (default 20 for 1 MB, 3 up to 100 MB, 1 above) and the
+/// 1 KB medians. With it, every single measurement as a line <c>throughput SIZE_MB WHAT SECONDS</c> or
+/// <c>latency 1KB WHAT MILLISECONDS</c> (tab-separated; WHAT is raw, commit, floor, least, least-xxh3 or
+/// least-sha256), for a driver to take medians of.
+/// </remarks>
 public static class BenchCommand
 {
     public const string Name = "__checkpoint-bench";
 
+    private const string Usage = "usage: boinc-persist " + Name + " [--samples] [--latency N] DIR [SIZE_MB[:REPEAT]...]";
+
+    /// <summary>Every measurement of one size: seconds per operation, one per repetition.</summary>
+    private sealed record Samples(double[] Raw, double[] Commit, double[] Floor, double[] Least, double[] LeastSha, double[] LeastXxh);
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 1) { stderr.WriteLine($"usage: boinc-persist {Name} DIR [SIZE_MB...]"); return Program.Usage; }
-        var dir = Path.Combine(args[0], $"boinc-persist-bench-{Environment.ProcessId}");
-        var sizes = args.Length > 1 ? args[1..].Select(a => long.Parse(a, CultureInfo.InvariantCulture)).ToArray() : new long[] { 1, 100, 1024 };
+        var samples = false;
+        var latencyN = 50;
+        var rest = new System.Collections.Generic.List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--samples") samples = true;
+            else if (args[i] == "--latency" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) { latencyN = n; i++; }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal)) { stderr.WriteLine($"{Name}: unknown or incomplete option {args[i]}; {Usage}"); return Program.Usage; }
+            else rest.Add(args[i]);
+        }
+
+        if (rest.Count < 1) { stderr.WriteLine(Usage); return Program.Usage; }
+        var sizes = new System.Collections.Generic.List<(long Mb, int Repeat)>();
+        foreach (var a in rest.Count > 1 ? rest.Skip(1) : new[] { "1", "100", "1024" })
+        {
+            var parts = a.Split(':');
+            if (parts.Length > 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var mb) || mb < 1
+                || (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var r) || r < 1)))
+            {
+                stderr.WriteLine($"{Name}: {a} is not SIZE_MB or SIZE_MB:REPEAT (whole numbers from 1); {Usage}");
+                return Program.Usage;
+            }
+
+            sizes.Add((mb, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : mb <= 1 ? 20 : mb <= 100 ? 3 : 1));
+        }
+
+        var dir = Path.Combine(rest[0], $"boinc-persist-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         try
         {
-            stdout.WriteLine($"directory: {args[0]}; reflink: {(Reflinks(dir) ? "yes" : "no")} (the store's packs are written through the wrapper either way)");
-            stdout.WriteLine($"{"size",8}  {"raw write+fsync",16}  {"commit",10}  {"raw MB/s",9}  {"commit MB/s",11}  ratio");
-            var floors = new System.Collections.Generic.List<string>();
-            foreach (var mb in sizes)
-            {
-                var bytes = mb * 1024 * 1024;
-                var repeat = mb <= 1 ? 20 : mb <= 100 ? 3 : 1;
-                var (raw, commit, floor, least, leastSha, leastXxh) = Measure(dir, bytes, repeat);
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{mb + " MB",8}  {raw * 1000,13:0.0} ms  {commit * 1000,7:0.0} ms  {mb / raw,9:0.0}  {mb / commit,11:0.0}  {raw / commit:0.00}"));
-                floors.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{mb} MB format-1 floor: {floor * 1000:0.0} ms, ratio raw/floor {raw / floor:0.00}; the store's commit takes {commit / floor:0.00}x the floor"));
-                floors.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{mb} MB least durable copy: {least * 1000:0.0} ms, ratio raw/least {raw / least:0.00}; with XXH3-128 in line (the store's checksum): {leastXxh * 1000:0.0} ms, ratio raw/least+xxh3 {raw / leastXxh:0.00}; with SHA-256 (pack v2's): {leastSha * 1000:0.0} ms, ratio raw/least+sha {raw / leastSha:0.00}"));
-            }
-
-            stdout.WriteLine("format-1 floor: what store format 1 (before stop 34) did per commit: the copy into gen-N, the new manifest and the four fsyncs alone, no checks or hashing (CommitFloor); the store now writes format 2, one pack and two fsyncs, whose floor is the least copy with a checksum");
-            stdout.WriteLine("least durable copy: one new file, its fsync and its directory's, no checksum (CommitFloor.LeastCopy): no protocol that copies into a new file does less");
-            foreach (var f in floors) stdout.WriteLine(f);
-
-            stdout.WriteLine(HashRates());
-            var lat = Latency1K(dir, 50);
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"1 KB commit latency over {lat.Length} commits: median {Pct(lat, 0.5):0.00} ms, p90 {Pct(lat, 0.9):0.00} ms, max {lat.Max():0.00} ms"));
-            var raw1k = RawLatency1K(dir, 50);
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"1 KB raw write+fsync latency over {raw1k.Length} writes: median {Pct(raw1k, 0.5):0.00} ms, p90 {Pct(raw1k, 0.9):0.00} ms, max {raw1k.Max():0.00} ms; commit/raw {Pct(lat, 0.5) / Pct(raw1k, 0.5):0.00}x"));
-            var floor1k = FloorLatency1K(dir, 50, (f, app, b) => f.Once(app, b));
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"1 KB format-1 floor latency over {floor1k.Length} commits: median {Pct(floor1k, 0.5):0.00} ms; floor/raw {Pct(floor1k, 0.5) / Pct(raw1k, 0.5):0.00}x, commit/floor {Pct(lat, 0.5) / Pct(floor1k, 0.5):0.00}x"));
-            var least1k = FloorLatency1K(dir, 50, (f, app, b) => f.LeastCopy(app, b, checksum: null));
-            var leastSha1k = FloorLatency1K(dir, 50, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Sha256Sum()));
-            var leastXxh1k = FloorLatency1K(dir, 50, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Xxh3Sum()));
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"1 KB least durable copy latency over {least1k.Length} copies: median {Pct(least1k, 0.5):0.00} ms, least/raw {Pct(least1k, 0.5) / Pct(raw1k, 0.5):0.00}x; with XXH3-128 in line: median {Pct(leastXxh1k, 0.5):0.00} ms, {Pct(leastXxh1k, 0.5) / Pct(raw1k, 0.5):0.00}x; with SHA-256 in line: median {Pct(leastSha1k, 0.5):0.00} ms, {Pct(leastSha1k, 0.5) / Pct(raw1k, 0.5):0.00}x"));
-            return Program.Ok;
+            return samples ? PrintSamples(dir, sizes, latencyN, stdout) : PrintTable(rest[0], dir, sizes, latencyN, stdout);
         }
         finally
         {
@@ -68,25 +71,93 @@ public static class BenchCommand
         }
     }
 
-    private static (double Raw, double Commit, double Floor, double Least, double LeastSha, double LeastXxh) Measure(string dir, long bytes, int repeat)
+    private static int PrintSamples(string dir, System.Collections.Generic.List<(long Mb, int Repeat)> sizes, int latencyN, TextWriter stdout)
+    {
+        void Lines(string kind, string size, string what, double[] values)
+        {
+            foreach (var v in values)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind}\t{size}\t{what}\t{v:R}"));
+        }
+
+        foreach (var (mb, repeat) in sizes)
+        {
+            var m = Measure(dir, mb * 1024 * 1024, repeat);
+            Lines("throughput", $"{mb}", "raw", m.Raw);
+            Lines("throughput", $"{mb}", "commit", m.Commit);
+            Lines("throughput", $"{mb}", "floor", m.Floor);
+            Lines("throughput", $"{mb}", "least", m.Least);
+            Lines("throughput", $"{mb}", "least-xxh3", m.LeastXxh);
+            Lines("throughput", $"{mb}", "least-sha256", m.LeastSha);
+        }
+
+        Lines("latency", "1KB", "raw", RawLatency1K(dir, latencyN));
+        Lines("latency", "1KB", "commit", Latency1K(dir, latencyN));
+        Lines("latency", "1KB", "floor", FloorLatency1K(dir, latencyN, (f, app, b) => f.Once(app, b)));
+        Lines("latency", "1KB", "least", FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: null)));
+        Lines("latency", "1KB", "least-xxh3", FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Xxh3Sum())));
+        Lines("latency", "1KB", "least-sha256", FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Sha256Sum())));
+        return Program.Ok;
+    }
+
+    private static int PrintTable(string given, string dir, System.Collections.Generic.List<(long Mb, int Repeat)> sizes, int latencyN, TextWriter stdout)
+    {
+        stdout.WriteLine($"directory: {given}; reflink: {(Reflinks(dir) ? "yes" : "no")} (the store's packs are written through the wrapper either way)");
+        stdout.WriteLine($"{"size",8}  {"raw write+fsync",16}  {"commit",10}  {"raw MB/s",9}  {"commit MB/s",11}  ratio");
+        var floors = new System.Collections.Generic.List<string>();
+        foreach (var (mb, repeat) in sizes)
+        {
+            var m = Measure(dir, mb * 1024 * 1024, repeat);
+            double raw = m.Raw.Min(), commit = m.Commit.Min(), floor = m.Floor.Min(), least = m.Least.Min(), leastSha = m.LeastSha.Min(), leastXxh = m.LeastXxh.Min();
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{mb + " MB",8}  {raw * 1000,13:0.0} ms  {commit * 1000,7:0.0} ms  {mb / raw,9:0.0}  {mb / commit,11:0.0}  {raw / commit:0.00}"));
+            floors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{mb} MB format-1 floor: {floor * 1000:0.0} ms, ratio raw/floor {raw / floor:0.00}; the store's commit takes {commit / floor:0.00}x the floor"));
+            floors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{mb} MB least durable copy: {least * 1000:0.0} ms, ratio raw/least {raw / least:0.00}; with XXH3-128 in line (the store's checksum): {leastXxh * 1000:0.0} ms, ratio raw/least+xxh3 {raw / leastXxh:0.00}; with SHA-256 (pack v2's): {leastSha * 1000:0.0} ms, ratio raw/least+sha {raw / leastSha:0.00}"));
+        }
+
+        stdout.WriteLine("format-1 floor: what store format 1 (before stop 34) did per commit: the copy into gen-N, the new manifest and the four fsyncs alone, no checks or hashing (CommitFloor); the store now writes format 2, one pack and two fsyncs, whose floor is the least copy with a checksum");
+        stdout.WriteLine("least durable copy: one new file, its fsync and its directory's, no checksum (CommitFloor.LeastCopy): no protocol that copies into a new file does less");
+        foreach (var f in floors) stdout.WriteLine(f);
+
+        stdout.WriteLine(HashRates());
+        var lat = Latency1K(dir, latencyN);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"1 KB commit latency over {lat.Length} commits: median {Pct(lat, 0.5):0.00} ms, p90 {Pct(lat, 0.9):0.00} ms, max {lat.Max():0.00} ms"));
+        var raw1k = RawLatency1K(dir, latencyN);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"1 KB raw write+fsync latency over {raw1k.Length} writes: median {Pct(raw1k, 0.5):0.00} ms, p90 {Pct(raw1k, 0.9):0.00} ms, max {raw1k.Max():0.00} ms; commit/raw {Pct(lat, 0.5) / Pct(raw1k, 0.5):0.00}x"));
+        var floor1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.Once(app, b));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"1 KB format-1 floor latency over {floor1k.Length} commits: median {Pct(floor1k, 0.5):0.00} ms; floor/raw {Pct(floor1k, 0.5) / Pct(raw1k, 0.5):0.00}x, commit/floor {Pct(lat, 0.5) / Pct(floor1k, 0.5):0.00}x"));
+        var least1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: null));
+        var leastSha1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Sha256Sum()));
+        var leastXxh1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Xxh3Sum()));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"1 KB least durable copy latency over {least1k.Length} copies: median {Pct(least1k, 0.5):0.00} ms, least/raw {Pct(least1k, 0.5) / Pct(raw1k, 0.5):0.00}x; with XXH3-128 in line: median {Pct(leastXxh1k, 0.5):0.00} ms, {Pct(leastXxh1k, 0.5) / Pct(raw1k, 0.5):0.00}x; with SHA-256 in line: median {Pct(leastSha1k, 0.5):0.00} ms, {Pct(leastSha1k, 0.5) / Pct(raw1k, 0.5):0.00}x"));
+        return Program.Ok;
+    }
+
+    private static Samples Measure(string dir, long bytes, int repeat)
     {
         var slot = Path.Combine(dir, "slot");
         Directory.CreateDirectory(slot);
         var data = new byte[Math.Min(bytes, 64L << 20)];
         new Random(1).NextBytes(data);
-        double rawBest = double.MaxValue, commitBest = double.MaxValue, floorBest = double.MaxValue, leastBest = double.MaxValue, leastShaBest = double.MaxValue, leastXxhBest = double.MaxValue;
+        var m = new Samples(new double[repeat], new double[repeat], new double[repeat], new double[repeat], new double[repeat], new double[repeat]);
         var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
         var floor = new CommitFloor(dir);
         var buffer = new byte[Host.Sha256Files.ChunkFor(bytes)];
+        var app = Path.Combine(slot, "state.bin");
         for (var r = 0; r < repeat; r++)
         {
             // The app's checkpoint, written (not fsynced, as apps do) before the wrapper commits it. Each timed
             // operation starts on a quiet disk (CommitFloor.Settle), the app's file still dirty where there is one.
             CommitFloor.Settle();
-            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
+            WriteBytes(app, data, bytes, fsync: false);
             var sw = Stopwatch.StartNew();
             var g = store.Commit(r, 0, "bench");
-            commitBest = Math.Min(commitBest, sw.Elapsed.TotalSeconds);
+            m.Commit[r] = sw.Elapsed.TotalSeconds;
             if (g.IsFail) throw new IOException(g.Match(_ => "", e => e.Message));
 
             var raw = Path.Combine(dir, "raw.bin");
@@ -94,28 +165,28 @@ public static class BenchCommand
             CommitFloor.Settle();
             sw.Restart();
             WriteBytes(raw, data, bytes, fsync: true);
-            rawBest = Math.Min(rawBest, sw.Elapsed.TotalSeconds);
+            m.Raw[r] = sw.Elapsed.TotalSeconds;
             File.Delete(raw);
 
             // The same app file, written the same way, committed by the protocol's operations alone.
             CommitFloor.Settle();
-            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
-            floorBest = Math.Min(floorBest, floor.Once(Path.Combine(slot, "state.bin"), buffer));
+            WriteBytes(app, data, bytes, fsync: false);
+            m.Floor[r] = floor.Once(app, buffer);
 
             // The least any protocol copying into a new file must do (CommitFloor.LeastCopy), without and with a checksum.
             CommitFloor.Settle();
-            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
-            leastBest = Math.Min(leastBest, floor.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: null));
+            WriteBytes(app, data, bytes, fsync: false);
+            m.Least[r] = floor.LeastCopy(app, buffer, checksum: null);
             CommitFloor.Settle();
-            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
-            leastShaBest = Math.Min(leastShaBest, floor.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: () => new CommitFloor.Sha256Sum()));
+            WriteBytes(app, data, bytes, fsync: false);
+            m.LeastSha[r] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Sha256Sum());
             CommitFloor.Settle();
-            WriteBytes(Path.Combine(slot, "state.bin"), data, bytes, fsync: false);
-            leastXxhBest = Math.Min(leastXxhBest, floor.LeastCopy(Path.Combine(slot, "state.bin"), buffer, checksum: () => new CommitFloor.Xxh3Sum()));
+            WriteBytes(app, data, bytes, fsync: false);
+            m.LeastXxh[r] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Xxh3Sum());
         }
 
         Directory.Delete(slot, recursive: true);
-        return (rawBest, commitBest, floorBest, leastBest, leastShaBest, leastXxhBest);
+        return m;
     }
 
     /// <summary>A 1 KB bound (<see cref="CommitFloor"/>'s floor or least copy): the same app file as the 1 KB commits.</summary>
