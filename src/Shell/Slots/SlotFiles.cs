@@ -443,7 +443,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 if (n == 0)
                     throw Short(from, offset, length, offset + done); // it shrank while it was copied
                 RandomAccess.Write(dst.SafeFileHandle, buffer.AsSpan(0, n), done);
-                _ = StartWriteback(dstFd, done, n); // a hint only: see StartWriteback
+                _ = StartWritebackOfWholePages(dstFd, done, n); // a hint only: see StartWriteback
                 done += n;
             }
         }
@@ -492,7 +492,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
             {
                 var chunk = buffer.AsSpan(0, n);
                 RandomAccess.Write(to, chunk, toOffset + offset);
-                _ = StartWriteback(toFd, toOffset + offset, n); // a hint only: see StartWriteback
+                _ = StartWritebackOfWholePages(toFd, toOffset + offset, n); // a hint only: see StartWriteback
                 digest.Append(chunk);
                 offset += n;
             }
@@ -547,7 +547,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                     if (n > 0)
                     {
                         RandomAccess.Write(to, buffer.AsSpan(0, n), toOffset + offset);
-                        _ = StartWriteback(toFd, toOffset + offset, n); // a hint only: see StartWriteback
+                        _ = StartWritebackOfWholePages(toFd, toOffset + offset, n); // a hint only: see StartWriteback
                     }
 
                     copy.Send(k++, n);

@@ -270,6 +270,21 @@ internal static unsafe partial class SlotNative
     public static int StartWriteback(int fd, long offset, long length) =>
         SyncFileRangeNative(fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */) == 0 ? 0 : -Marshal.GetLastPInvokeError();
 
+    /// <summary>
+    /// <see cref="StartWriteback"/> of the whole pages a chunk just written at <paramref name="offset"/> completed,
+    /// for a file still being written (a copy into a pack, whose next file or trailer follows): the page the chunk
+    /// ends in is left to the next chunk's call or to the fsync. Started now, it would be written twice (once
+    /// here, once after the next write dirtied it again), and the fsync would wait for both writes in turn: a
+    /// device round trip of its own. A chunk inside one page starts nothing.
+    /// </summary>
+    public static int StartWritebackOfWholePages(int fd, long offset, long length)
+    {
+        var page = Environment.SystemPageSize;
+        var from = offset / page * page;
+        var to = (offset + length) / page * page;
+        return to > from ? StartWriteback(fd, from, to - from) : 0;
+    }
+
     public static bool Reflink(int destFd, int srcFd) => IoctlClone(destFd, Ficlone, srcFd) == 0;
 
     /// <summary>The entries of an open directory (its own handle is left open): name and d_type kind (None: unknown).</summary>

@@ -146,7 +146,7 @@ public sealed partial class CommitFloor
         while ((n = RandomAccess.Read(src, buffer, offset)) > 0)
         {
             RandomAccess.Write(copy, buffer.AsSpan(0, n), offset);
-            _ = SlotNative.StartWriteback(copyFd, offset, n);
+            _ = SlotNative.StartWritebackOfWholePages(copyFd, offset, n);
             sum?.Append(buffer.AsSpan(0, n));
             offset += n;
         }
