@@ -28,7 +28,7 @@ public static class BenchCommand
 
     private const string Usage = "usage: boinc-persist " + Name + " [--samples] [--latency N] DIR [SIZE_MB[:REPEAT]...]";
 
-    /// <summary>Every measurement of one size: seconds per operation, one per repetition.</summary>
+    /// <summary>Every measurement of one size, one per repetition: seconds per operation (milliseconds for the 1 KB latencies).</summary>
     private sealed record Samples(double[] Raw, double[] Commit, double[] Floor, double[] Least, double[] LeastSha, double[] LeastXxh);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -90,12 +90,13 @@ public static class BenchCommand
             Lines("throughput", $"{mb}", "least-sha256", m.LeastSha);
         }
 
-        Lines("latency", "1KB", "raw", RawLatency1K(dir, latencyN));
-        Lines("latency", "1KB", "commit", Latency1K(dir, latencyN));
-        Lines("latency", "1KB", "floor", FloorLatency1K(dir, latencyN, (f, app, b) => f.Once(app, b)));
-        Lines("latency", "1KB", "least", FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: null)));
-        Lines("latency", "1KB", "least-xxh3", FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Xxh3Sum())));
-        Lines("latency", "1KB", "least-sha256", FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Sha256Sum())));
+        var k = Latency1K(dir, latencyN);
+        Lines("latency", "1KB", "raw", k.Raw);
+        Lines("latency", "1KB", "commit", k.Commit);
+        Lines("latency", "1KB", "floor", k.Floor);
+        Lines("latency", "1KB", "least", k.Least);
+        Lines("latency", "1KB", "least-xxh3", k.LeastXxh);
+        Lines("latency", "1KB", "least-sha256", k.LeastSha);
         return Program.Ok;
     }
 
@@ -121,18 +122,19 @@ public static class BenchCommand
         foreach (var f in floors) stdout.WriteLine(f);
 
         stdout.WriteLine(HashRates());
-        var lat = Latency1K(dir, latencyN);
+        var k = Latency1K(dir, latencyN);
+        var lat = k.Commit;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"1 KB commit latency over {lat.Length} commits: median {Pct(lat, 0.5):0.00} ms, p90 {Pct(lat, 0.9):0.00} ms, max {lat.Max():0.00} ms"));
-        var raw1k = RawLatency1K(dir, latencyN);
+        var raw1k = k.Raw;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"1 KB raw write+fsync latency over {raw1k.Length} writes: median {Pct(raw1k, 0.5):0.00} ms, p90 {Pct(raw1k, 0.9):0.00} ms, max {raw1k.Max():0.00} ms; commit/raw {Pct(lat, 0.5) / Pct(raw1k, 0.5):0.00}x"));
-        var floor1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.Once(app, b));
+        var floor1k = k.Floor;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"1 KB format-1 floor latency over {floor1k.Length} commits: median {Pct(floor1k, 0.5):0.00} ms; floor/raw {Pct(floor1k, 0.5) / Pct(raw1k, 0.5):0.00}x, commit/floor {Pct(lat, 0.5) / Pct(floor1k, 0.5):0.00}x"));
-        var least1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: null));
-        var leastSha1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Sha256Sum()));
-        var leastXxh1k = FloorLatency1K(dir, latencyN, (f, app, b) => f.LeastCopy(app, b, checksum: () => new CommitFloor.Xxh3Sum()));
+        var least1k = k.Least;
+        var leastSha1k = k.LeastSha;
+        var leastXxh1k = k.LeastXxh;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"1 KB least durable copy latency over {least1k.Length} copies: median {Pct(least1k, 0.5):0.00} ms, least/raw {Pct(least1k, 0.5) / Pct(raw1k, 0.5):0.00}x; with XXH3-128 in line: median {Pct(leastXxh1k, 0.5):0.00} ms, {Pct(leastXxh1k, 0.5) / Pct(raw1k, 0.5):0.00}x; with SHA-256 in line: median {Pct(leastSha1k, 0.5):0.00} ms, {Pct(leastSha1k, 0.5) / Pct(raw1k, 0.5):0.00}x"));
         return Program.Ok;
@@ -185,26 +187,9 @@ public static class BenchCommand
             m.LeastXxh[r] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Xxh3Sum());
         }
 
+        store.Dispose(); // its last retention, aside, is done before the slot goes
         Directory.Delete(slot, recursive: true);
         return m;
-    }
-
-    /// <summary>A 1 KB bound (<see cref="CommitFloor"/>'s floor or least copy): the same app file as the 1 KB commits.</summary>
-    private static double[] FloorLatency1K(string dir, int n, Func<CommitFloor, string, byte[], double> once)
-    {
-        var floor = new CommitFloor(dir);
-        var app = Path.Combine(dir, "floor-app.bin");
-        var data = new byte[1024];
-        var buffer = new byte[4096];
-        var times = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            data[0] = (byte)i;
-            File.WriteAllBytes(app, data);
-            times[i] = once(floor, app, buffer) * 1000;
-        }
-
-        return times;
     }
 
     /// <summary>The two file digests' speed on 1 MiB already in memory (the median of 200 each): what hashing costs a commit beside its I/O.</summary>
@@ -233,42 +218,53 @@ public static class BenchCommand
             $"hashing 1 MiB in memory (median of 200): SHA-256 ({Host.Sha256Files.Implementation}) {sha:0.000} ms, XXH3-128 {xxh:0.000} ms");
     }
 
-    private static double[] Latency1K(string dir, int n)
+    /// <summary>
+    /// The 1 KB latencies in milliseconds, <paramref name="n"/> of each, interleaved as the throughput's are (a
+    /// commit, a raw write+fsync, the format-1 floor, the least copies), so that whatever else the disk is doing
+    /// (the writeback and discards the large sizes before left) falls on all of them alike. Each starts on a quiet
+    /// disk once (<see cref="CommitFloor.Settle"/>): a 1 KB operation is shorter than the settling.
+    /// </summary>
+    private static Samples Latency1K(string dir, int n)
     {
         var slot = Path.Combine(dir, "slot1k");
         Directory.CreateDirectory(slot);
         var store = CheckpointStore.Open(slot, Config, TimeProvider.System);
+        var floor = new CommitFloor(dir);
+        var app = Path.Combine(slot, "state.bin");
+        var raw = Path.Combine(dir, "raw1k.bin");
         var data = new byte[1024];
-        var times = new double[n];
+        var buffer = new byte[4096];
+        var m = new Samples(new double[n], new double[n], new double[n], new double[n], new double[n], new double[n]);
+        CommitFloor.Settle();
         for (var i = 0; i < n; i++)
         {
             data[0] = (byte)i;
-            File.WriteAllBytes(Path.Combine(slot, "state.bin"), data);
+            File.WriteAllBytes(app, data);
             var sw = Stopwatch.StartNew();
             var g = store.Commit(i, 0, "bench");
-            times[i] = sw.Elapsed.TotalMilliseconds;
+            m.Commit[i] = sw.Elapsed.TotalMilliseconds;
             if (g.IsFail) throw new IOException(g.Match(_ => "", e => e.Message));
-        }
 
-        return times;
-    }
-
-    /// <summary>The 1 KB baseline: a new file written and fsynced (a fresh name each time, as a commit's copy is).</summary>
-    private static double[] RawLatency1K(string dir, int n)
-    {
-        var data = new byte[1024];
-        var times = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            data[0] = (byte)i;
-            var raw = Path.Combine(dir, "raw1k.bin");
+            // The baseline: a new file written and fsynced (a fresh name each time, as a commit's pack is).
             File.Delete(raw);
-            var sw = Stopwatch.StartNew();
+            sw.Restart();
             WriteBytes(raw, data, data.Length, fsync: true);
-            times[i] = sw.Elapsed.TotalMilliseconds;
+            m.Raw[i] = sw.Elapsed.TotalMilliseconds;
+
+            // The bounds (CommitFloor) on the same app file.
+            File.WriteAllBytes(app, data);
+            m.Floor[i] = floor.Once(app, buffer) * 1000;
+            File.WriteAllBytes(app, data);
+            m.Least[i] = floor.LeastCopy(app, buffer, checksum: null) * 1000;
+            File.WriteAllBytes(app, data);
+            m.LeastXxh[i] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Xxh3Sum()) * 1000;
+            File.WriteAllBytes(app, data);
+            m.LeastSha[i] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Sha256Sum()) * 1000;
         }
 
-        return times;
+        store.Dispose();
+        Directory.Delete(slot, recursive: true);
+        return m;
     }
 
     private static readonly CheckpointConfig Config = CheckpointConfig.Default with { Files = new[] { "state.bin" }.ToSeq() };
