@@ -208,6 +208,16 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
 
     public Stream CreateFresh(string path)
     {
+        var handle = CreateFreshHandle(path);
+        return new FileStream(handle, FileAccess.Write, 0);
+    }
+
+    /// <summary>
+    /// <see cref="CreateFresh"/>'s new file as a bare handle, for the copies here that write it with
+    /// <see cref="RandomAccess"/> (a FileStream costs two lseeks on creation).
+    /// </summary>
+    private SafeFileHandle CreateFreshHandle(string path)
+    {
         var (dir, leaf) = Parent(path);
         using (dir)
         {
@@ -220,7 +230,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                     throw Fail($"cannot replace {Show(path)}", -u);
                 var fd = Openat(dfd, leaf, OWrOnly | OCreat | OExcl | ONoFollow, 0x1a4 /* 0644 */);
                 if (fd >= 0)
-                    return new FileStream(Handle(fd), FileAccess.Write, 0);
+                    return Handle(fd);
                 if (fd != -EExist)
                     throw Fail($"cannot create {Show(path)}", -fd);
             }
@@ -356,9 +366,9 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     {
         using var src = (ReadFile)OpenRead(from);
         var before = src.Identity();
-        using var dst = (FileStream)CreateFresh(to);
+        using var dst = CreateFreshHandle(to);
         bool reflinked;
-        if (Reflink((int)dst.SafeFileHandle.DangerousGetHandle(), (int)src.Handle.DangerousGetHandle()))
+        if (Reflink((int)dst.DangerousGetHandle(), (int)src.Handle.DangerousGetHandle()))
         {
             reflinked = true;
         }
@@ -366,7 +376,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         {
             // No reflink here (ext4, tmpfs, another file system): copy through the handles already open, hashing
             // the bytes as they are written (what the destination holds, so it need not be read back).
-            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst.SafeFileHandle, before.Size, DigestKind.Sha256));
+            return new CopyResult(before, src.Identity(), Reflinked: false, CopyHashing(src.Handle, dst, before.Size, DigestKind.Sha256));
         }
 
         return new CopyResult(before, src.Identity(), reflinked);
@@ -374,7 +384,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
 
     public Seq<CopyResult> Pack(Seq<string> from, string to)
     {
-        using var dst = (FileStream)CreateFresh(to);
+        using var dst = CreateFreshHandle(to);
         var results = new System.Collections.Generic.List<CopyResult>(from.Count);
         long at = 0;
         foreach (var path in from)
@@ -383,7 +393,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
             // of what the files before it wrote: never a reflink, which would need block-aligned offsets.
             using var src = (ReadFile)OpenRead(path);
             var before = src.Identity();
-            var written = CopyHashing(src.Handle, dst.SafeFileHandle, before.Size, DigestKind.Xxh3_128, at);
+            var written = CopyHashing(src.Handle, dst, before.Size, DigestKind.Xxh3_128, at);
             results.Add(new CopyResult(before, src.Identity(), Reflinked: false, written));
             at += written.Size;
         }
@@ -430,8 +440,8 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
         var size = src.Identity().Size;
         if (offset > size || length > size - offset)
             throw Short(from, offset, length, size);
-        using var dst = (FileStream)CreateFresh(to);
-        var dstFd = (int)dst.SafeFileHandle.DangerousGetHandle();
+        using var dst = CreateFreshHandle(to);
+        var dstFd = (int)dst.DangerousGetHandle();
         var chunkBytes = Sha256Files.ChunkFor(length);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkBytes);
         try
@@ -442,7 +452,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
                 var n = RandomAccess.Read(src.Handle, buffer.AsSpan(0, (int)Math.Min(chunkBytes, length - done)), offset + done);
                 if (n == 0)
                     throw Short(from, offset, length, offset + done); // it shrank while it was copied
-                RandomAccess.Write(dst.SafeFileHandle, buffer.AsSpan(0, n), done);
+                RandomAccess.Write(dst, buffer.AsSpan(0, n), done);
                 _ = StartWritebackOfWholePages(dstFd, done, n); // a hint only: see StartWriteback
                 done += n;
             }
@@ -683,16 +693,19 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
     {
         private readonly string shown;
 
+        private readonly SafeFileHandle handle;
+        private FileStream? content;
+
         public ReadFile(SafeFileHandle handle, string shown)
         {
-            Handle = handle;
+            this.handle = handle;
             this.shown = shown;
-            Content = new FileStream(handle, FileAccess.Read, 0);
         }
 
-        public SafeFileHandle Handle { get; }
+        public SafeFileHandle Handle => handle;
 
-        public Stream Content { get; }
+        /// <summary>A stream over <see cref="Handle"/>, made on first use: the copies read the handle with RandomAccess, and a FileStream costs two lseeks.</summary>
+        public Stream Content => content ??= new FileStream(handle, FileAccess.Read, 0);
 
         public FileIdentity Identity()
         {
@@ -703,7 +716,7 @@ public sealed class SlotFiles : ISlotFiles, IDisposable
 
         public void Dispose()
         {
-            Content.Dispose();
+            content?.Dispose();
             Handle.Dispose();
         }
     }
