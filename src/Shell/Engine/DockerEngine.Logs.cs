@@ -19,6 +19,13 @@ public sealed partial class DockerEngine
     /// start, skipping the bytes of each stream already relayed: following again while the container runs, once
     /// more without following when it has stopped, then done.
     /// <para>
+    /// A stream that breaks (torn inside a frame, a connection reset, an engine error while the container runs)
+    /// is followed again the same way, from where it broke, and said through <paramref name="notice"/>: the job's
+    /// output is what a volunteer and the project read in stderr.txt, and a relay that stopped at the first fault
+    /// lost the rest of it without a word. After <see cref="MaxBreaksWithoutOutput"/> breaks in a row that relayed
+    /// nothing new, the relay gives up, says so, and returns the last error.
+    /// </para>
+    /// <para>
     /// It returns at once: the relay runs on a thread of its own (<see cref="LoopPump.OnThreadOfItsOwn{T}"/>),
     /// whose reads of the stream block in the kernel (<see cref="EngineApi.SendBlocking"/>), so a line from the job
     /// wakes that one thread, not the runtime's socket thread and two pool workers (issue 17 item 1). The relay's
@@ -27,25 +34,51 @@ public sealed partial class DockerEngine
     /// connect and answer head block a pool thread, for at most the call's limit.)
     /// </para>
     /// </summary>
-    public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null) =>
-        LoopPump.OnThreadOfItsOwn("boinc-persist output relay", () => FollowLogs(name, prefix, sink, ct, since));
+    public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null,
+        Action<string>? notice = null) =>
+        LoopPump.OnThreadOfItsOwn("boinc-persist output relay", () => FollowLogs(name, prefix, sink, ct, since, notice ?? (_ => { })));
 
-    private async Task<Either<EngineError, Unit>> FollowLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since)
+    /// <summary>Breaks of the log stream in a row, none of them relaying anything new, after which the relay gives up.</summary>
+    public const int MaxBreaksWithoutOutput = 8;
+
+    private async Task<Either<EngineError, Unit>> FollowLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since,
+        Action<string> notice)
     {
         var lines = new LineSplitter(prefix, sink);
         var relayed = new long[2];
         var result = await Relay(name, follow: true, since, lines, sink, relayed, ct);
-        while (result.IsRight && !ct.IsCancellationRequested)
+        var breaks = 0;
+        var atLastBreak = -1L;
+        while (!ct.IsCancellationRequested)
         {
+            if (result.Case is EngineError broke)
+            {
+                // Progress since the last break resets the count: a stream that breaks now and then on a long job
+                // is followed for as long as the job runs.
+                var now = relayed[0] + relayed[1];
+                breaks = now == atLastBreak ? breaks + 1 : 1;
+                atLastBreak = now;
+                if (breaks > MaxBreaksWithoutOutput)
+                {
+                    notice($"the container's output stream broke {breaks} times in a row without new output (last: {broke}); " +
+                           $"its further output is not relayed to stderr.txt (the engine keeps it: logs of container {name})");
+                    break;
+                }
+            }
+
             var state = await Inspect(name, ct);
             if (state.Case is Observation.Exited or Observation.Dead)
             {
+                if (result.Case is EngineError before)
+                    notice($"the container's output stream broke ({before}); reading the rest of its output now that it has ended");
                 result = await Relay(name, follow: false, since, lines, sink, relayed, ct);
                 break;
             }
 
             if (state.Case is not (Observation.Running or Observation.Paused or Observation.Created))
-                break; // gone, or the engine does not answer: the caller hears of it from its wait
+                break; // gone, or the engine does not answer: the caller hears of it from its wait (and of a break here from the result)
+            if (result.Case is EngineError again)
+                notice($"the container's output stream broke ({again}); following it again from where it broke");
             try
             {
                 await Task.Delay(FollowAgainAfter, ct);

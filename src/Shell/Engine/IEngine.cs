@@ -140,7 +140,8 @@ public interface IContainerLogs
     /// until the container stops or <paramref name="ct"/> is cancelled (cancellation is a normal end). With
     /// <paramref name="since"/>, only output from that moment on (re-attaching to a running container).
     /// </summary>
-    Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null);
+    Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since = null,
+        Action<string>? notice = null);
 }
 
 /// <summary>The whole engine as one adapter implements it; callers take the narrow port they need (above).</summary>

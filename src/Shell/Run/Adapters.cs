@@ -46,8 +46,9 @@ public sealed class EnginePort(IEngine engine) : IJobEngine
 
     public Task<Either<EngineError, long>> CpuNanos(string name, CancellationToken ct) => engine.CpuNanos(name, ct);
 
-    public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since) =>
-        engine.StreamLogs(name, prefix, sink, ct, since);
+    public Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since,
+        Action<string>? notice = null) =>
+        engine.StreamLogs(name, prefix, sink, ct, since, notice);
 
     // client (issue 16 point 2): no build while the network is suspended, unless the image is there.
     public Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct) =>

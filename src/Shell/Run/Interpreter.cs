@@ -602,7 +602,7 @@ public sealed class Interpreter(RunContext context, RunPorts ports, WrapperLog l
         var engine = ports.Engine;
         relay = Task.Run(async () =>
         {
-            var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, relayCts.Token, since);
+            var streamed = await engine.StreamLogs(name, "[job] ", log.Writer, relayCts.Token, since, log.Warn);
             streamed.IfLeft(e => { if (!relayCts.IsCancellationRequested) log.Debug($"container output stream ended: {e}"); });
         });
         _ = Task.Run(async () =>

@@ -50,8 +50,13 @@ public interface IJobEngine
     /// <summary>The container's cumulative CPU time in nanoseconds, now.</summary>
     Task<Either<EngineError, long>> CpuNanos(string name, CancellationToken ct);
 
-    /// <summary>The container's output into <paramref name="sink"/> until it stops or <paramref name="ct"/> ends (from <paramref name="since"/> if given).</summary>
-    Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since);
+    /// <summary>
+    /// The container's output into <paramref name="sink"/> until it stops or <paramref name="ct"/> ends (from
+    /// <paramref name="since"/> if given); what the relay has to say of its own stream (it broke, it is followed
+    /// again, it gave up) through <paramref name="notice"/>.
+    /// </summary>
+    Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since,
+        Action<string>? notice = null);
 
     /// <summary>Whether the engine has the image <paramref name="tag"/> (a build or pull needs no network then).</summary>
     Task<Either<EngineError, bool>> HasImage(string tag, CancellationToken ct) =>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
@@ -105,6 +106,95 @@ public sealed class BlockingRelayTests : IDisposable
 
         var error = (await relay.WaitAsync(Patience)).Match(_ => null!, e => e);
         Assert.Equal("No such container: job_1", Assert.IsType<EngineError.NotFound>(error).Message);
+    }
+
+    [Fact]
+    public async Task A_stream_torn_inside_a_frame_is_followed_again_from_where_it_broke_and_the_break_is_said()
+    {
+        var logs = 0;
+        var inspects = 0;
+        var requests = new ConcurrentQueue<string>();
+        using var engine = new FakeEngine(Path.Combine(dir, "engine.sock"), (request, s) =>
+        {
+            requests.Enqueue(request);
+            if (request.Contains("/json", StringComparison.Ordinal))
+            {
+                // Running when asked after the break, exited when asked after the second stream's clean end.
+                Json(s, Interlocked.Increment(ref inspects) == 1 ? "running" : "exited");
+                return;
+            }
+
+            Send(s, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+            if (Interlocked.Increment(ref logs) == 1)
+            {
+                // The first stream: a line and a half, then a frame that says 100 bytes and ends after three.
+                Send(s, Chunk(Frame(1, "one\ntwo ")));
+                Send(s, Chunk(Frame(1, "thr" + new string('x', 97))[..(8 + 3)]));
+            }
+            else
+            {
+                // Every later read: the whole log from its start, as the engine keeps it.
+                Send(s, Chunk(Frame(1, "one\ntwo three\n")));
+                Send(s, Chunk(Frame(2, "an error line\n")));
+                Send(s, Chunk(Frame(1, "four\n")));
+            }
+
+            Send(s, "0\r\n\r\n");
+        });
+        var sink = new LineSink();
+        var notices = new ConcurrentQueue<string>();
+        var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"));
+
+        var result = await docker.StreamLogs("job_1", "[job] ", sink, CancellationToken.None, notice: notices.Enqueue).WaitAsync(Patience);
+
+        Assert.True(result.IsRight, $"the relay ended with {result}");
+        // Nothing lost, nothing twice: the read after the break skipped the 11 bytes of stdout already relayed.
+        Assert.Equal(new[] { "[job] one", "[job] two three", "[job] an error line", "[job] four" }, sink.Lines);
+        var said = Assert.Single(notices);
+        Assert.Contains("broke", said);
+        Assert.Contains("inside a piece of output", said);
+        Assert.Contains("following it again", said);
+        // Followed again while running, then read once more without following once it had exited.
+        var logRequests = requests.Where(r => r.Contains("/logs", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, logRequests.Count);
+        Assert.Contains("follow=1", logRequests[1]);
+        Assert.Contains("follow=0", logRequests[2]);
+    }
+
+    [Fact]
+    public async Task A_stream_that_keeps_breaking_without_new_output_is_given_up_and_that_is_said()
+    {
+        var logs = 0;
+        using var engine = new FakeEngine(Path.Combine(dir, "engine.sock"), (request, s) =>
+        {
+            if (request.Contains("/json", StringComparison.Ordinal))
+            {
+                Json(s, "running");
+                return;
+            }
+
+            Interlocked.Increment(ref logs);
+            // Three bytes of a header, then the end: nothing relayed, every time.
+            Send(s, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+            Send(s, Chunk(new byte[] { 1, 0, 0 }));
+            Send(s, "0\r\n\r\n");
+        });
+        var notices = new ConcurrentQueue<string>();
+        var docker = new DockerEngine(new EngineEndpoint(new Uri("unix://" + engine.Path), "test"));
+
+        var result = await docker.StreamLogs("job_1", "[job] ", new LineSink(), CancellationToken.None, notice: notices.Enqueue).WaitAsync(Patience);
+
+        Assert.True(result.IsLeft, "a relay that gave up returns the last error");
+        Assert.Equal(DockerEngine.MaxBreaksWithoutOutput + 1, Volatile.Read(ref logs));
+        Assert.Equal(DockerEngine.MaxBreaksWithoutOutput, notices.Count(n => n.Contains("following it again", StringComparison.Ordinal)));
+        Assert.Contains($"broke {DockerEngine.MaxBreaksWithoutOutput + 1} times in a row without new output", notices.Last());
+        Assert.Contains("inside a header", notices.Last());
+    }
+
+    private static void Json(Socket s, string status)
+    {
+        var body = "{\"Id\":\"c0ffee\",\"State\":{\"Status\":\"" + status + "\",\"ExitCode\":0}}";
+        Send(s, $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}");
     }
 
     [Fact]

@@ -217,7 +217,8 @@ public sealed class SimulatedEngine(DateTimeOffset boot) : IJobEngine
     /// The container's output: one line, <see cref="LastWords"/>, sent <see cref="OutputLag"/> after the container
     /// ends, and only if the container (the same one) still exists then.
     /// </summary>
-    public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since)
+    public async Task<Either<EngineError, Unit>> StreamLogs(string name, string prefix, TextWriter sink, CancellationToken ct, DateTimeOffset? since,
+        Action<string>? notice = null)
     {
         string id;
         Task<int>? ended;
