@@ -48,6 +48,14 @@ public sealed partial class CheckpointWatcher : IDisposable
 
     public static readonly TimeSpan ScanPeriod = TimeSpan.FromSeconds(1);
 
+    /// <summary>After reading events, the reader waits this long before it reads again (see ReadEvents).</summary>
+    public const int GatherEventsMs = 50;
+
+    /// <summary>How many times the reader has read the inotify queue (each a wake-up of its thread).</summary>
+    public long Reads => Interlocked.Read(ref reads);
+
+    private long reads;
+
     /// <summary>How many directory entries one scan looks at before it stops (a hostile job can make millions).</summary>
     public const int MaxScanEntries = 100_000;
 
@@ -208,6 +216,12 @@ public sealed partial class CheckpointWatcher : IDisposable
                     continue;
                 lock (gate)
                     Parse(buffer.AsSpan(0, (int)n));
+                Interlocked.Increment(ref reads);
+                // Let the next events gather: the kernel merges a repeated event (the same file modified again)
+                // while it waits unread, so a file written many times a second (stderr.txt, written by the output
+                // relay at each line the job prints; a log the job writes) wakes this thread at most once per
+                // pause, not once per write. A checkpoint's signal waits at most this much longer.
+                wake.Pause(GatherEventsMs);
             }
         }
         finally

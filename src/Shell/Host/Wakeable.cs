@@ -60,6 +60,26 @@ public sealed partial class Wakeable : IDisposable
         return fds[0].Revents != 0 ? 1 : 0; // POLLIN, or POLLERR/POLLHUP/POLLNVAL: the caller's read says which
     }
 
+    /// <summary>
+    /// Sleeps <paramref name="ms"/> milliseconds unless <see cref="Wake"/> was or is called (then returns at once):
+    /// a pause a waiting thread can take without making its owner's Dispose wait for it.
+    /// </summary>
+    public unsafe void Pause(int ms)
+    {
+        int wake;
+        lock (gate)
+            wake = eventFd;
+        if (wake < 0)
+        {
+            Thread.Sleep(ms);
+            return;
+        }
+
+        var fds = stackalloc PollFd[1];
+        fds[0] = new PollFd { Fd = wake, Events = PollIn };
+        _ = Poll(fds, 1, ms); // an EINTR only ends the pause early
+    }
+
     /// <summary>Makes every wait return (now and later); idempotent, and harmless after <see cref="Dispose"/>.</summary>
     public unsafe void Wake()
     {

@@ -64,6 +64,45 @@ public sealed class CheckpointWatcherTests
     }
 
     [Fact]
+    public async Task A_file_written_many_times_a_second_wakes_the_watcher_at_most_once_per_gathering_pause()
+    {
+        // Given a watcher on a slot, and a file nobody declared that is written line by line (stderr.txt, where the
+        // output relay writes each line the job prints)
+        using var slot = new CheckpointSlot("chatty");
+        using var watcher = CheckpointWatcher.Start(slot.Root, OneFile(), TimeProvider.System);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var before = watcher.Reads;
+
+        // When it is written 200 times, a couple of milliseconds apart (each write one IN_MODIFY)
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        using (var log = new FileStream(Path.Combine(slot.Root, "stderr.txt"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                log.Write(System.Text.Encoding.ASCII.GetBytes($"[job] line {i}\n"));
+                log.Flush();
+                Thread.Sleep(2);
+            }
+        }
+
+        // Then the watcher read its events at most once per pause of the time the writes took (plus the first read
+        // and one after the last write): a reader that woke per write would have read about 200 times
+        elapsed.Stop();
+        await Task.Delay(3 * CheckpointWatcher.GatherEventsMs, timeout.Token); // the read after the last write
+        var reads = watcher.Reads - before;
+        var bound = elapsed.ElapsedMilliseconds / CheckpointWatcher.GatherEventsMs + 3;
+        Assert.True(reads <= bound, $"{reads} reads in {elapsed.ElapsedMilliseconds} ms of writes (at most {bound})");
+        Assert.True(reads >= 1, "the watcher saw none of the writes");
+        Assert.False(watcher.Signals.TryRead(out var stray), $"a file nobody declared signalled {stray}");
+
+        // And a checkpoint is still signalled at once afterwards
+        File.WriteAllText(Path.Combine(slot.Root, "state.tmp"), "9");
+        File.Move(Path.Combine(slot.Root, "state.tmp"), Path.Combine(slot.Root, "state"), overwrite: true);
+        var signal = await watcher.Signals.ReadAsync(timeout.Token);
+        Assert.Equal(CheckpointSignalKind.Complete, signal.Kind);
+    }
+
+    [Fact]
     public async Task Past_its_watch_budget_the_watcher_scans_and_still_tells_a_rename_into_place_and_the_marker()
     {
         // Given a slot with more directories than the budget allows
