@@ -213,6 +213,13 @@ public static class JobRunner
         finally
         {
             watcher.Iter(w => w.Dispose());
+            // The last commit's retention runs aside: wait for it (and close the store's slot handle), and say if it
+            // failed, which a later commit would have said and none will now.
+            store.Iter(s =>
+            {
+                s.Dispose();
+                s.RetentionProblem.Iter(p => log.Warn($"old generations not removed after the last commit: {p}"));
+            });
         }
     }
 
