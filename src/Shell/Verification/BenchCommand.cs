@@ -49,14 +49,15 @@ public static class BenchCommand
         foreach (var a in rest.Count > 1 ? rest.Skip(1) : new[] { "1", "100", "1024" })
         {
             var parts = a.Split(':');
+            var repeat = 0;
             if (parts.Length > 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var mb) || mb < 1
-                || (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var r) || r < 1)))
+                || (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out repeat) || repeat < 1)))
             {
                 stderr.WriteLine($"{Name}: {a} is not SIZE_MB or SIZE_MB:REPEAT (whole numbers from 1); {Usage}");
                 return Program.Usage;
             }
 
-            sizes.Add((mb, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : mb <= 1 ? 20 : mb <= 100 ? 3 : 1));
+            sizes.Add((mb, parts.Length == 2 ? repeat : mb <= 1 ? 20 : mb <= 100 ? 3 : 1));
         }
 
         var dir = Path.Combine(rest[0], $"boinc-persist-bench-{Environment.ProcessId}");
@@ -181,10 +182,10 @@ public static class BenchCommand
             m.Least[r] = floor.LeastCopy(app, buffer, checksum: null);
             CommitFloor.Settle();
             WriteBytes(app, data, bytes, fsync: false);
-            m.LeastSha[r] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Sha256Sum());
+            m.LeastSha[r] = floor.LeastCopy(app, buffer, checksum: Core.Hashing.DigestKind.Sha256);
             CommitFloor.Settle();
             WriteBytes(app, data, bytes, fsync: false);
-            m.LeastXxh[r] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Xxh3Sum());
+            m.LeastXxh[r] = floor.LeastCopy(app, buffer, checksum: Core.Hashing.DigestKind.Xxh3_128);
         }
 
         store.Dispose(); // its last retention, aside, is done before the slot goes
@@ -257,9 +258,9 @@ public static class BenchCommand
             File.WriteAllBytes(app, data);
             m.Least[i] = floor.LeastCopy(app, buffer, checksum: null) * 1000;
             File.WriteAllBytes(app, data);
-            m.LeastXxh[i] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Xxh3Sum()) * 1000;
+            m.LeastXxh[i] = floor.LeastCopy(app, buffer, checksum: Core.Hashing.DigestKind.Xxh3_128) * 1000;
             File.WriteAllBytes(app, data);
-            m.LeastSha[i] = floor.LeastCopy(app, buffer, checksum: () => new CommitFloor.Sha256Sum()) * 1000;
+            m.LeastSha[i] = floor.LeastCopy(app, buffer, checksum: Core.Hashing.DigestKind.Sha256) * 1000;
         }
 
         store.Dispose();

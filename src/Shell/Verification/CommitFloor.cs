@@ -64,50 +64,17 @@ public sealed partial class CommitFloor
         return took;
     }
 
-    /// <summary>A checksum fed chunk by chunk while a copy is written (<see cref="LeastCopy"/>).</summary>
-    public interface IChunkSum
-    {
-        void Append(ReadOnlySpan<byte> chunk);
-
-        /// <summary>The checksum of everything appended; the instance is done with.</summary>
-        byte[] Finish();
-    }
-
-    /// <summary>The store's checksum of its packs since pack v3: XXH3-128 (System.IO.Hashing, as <see cref="Host.FileDigests"/> computes it).</summary>
-    public sealed class Xxh3Sum : IChunkSum
-    {
-        private readonly System.IO.Hashing.XxHash128 h = new();
-
-        public void Append(ReadOnlySpan<byte> chunk) => h.Append(chunk);
-
-        public byte[] Finish() => h.GetCurrentHash();
-    }
-
-    /// <summary>The store's checksum before pack v3: SHA-256 (libcrypto's, as <see cref="Host.Sha256Files"/> computes it).</summary>
-    public sealed class Sha256Sum : IChunkSum
-    {
-        private readonly Host.Sha256Files sha = Host.Sha256Files.Start();
-
-        public void Append(ReadOnlySpan<byte> chunk) => sha.Append(chunk);
-
-        public byte[] Finish()
-        {
-            var h = sha.Finish();
-            sha.Dispose();
-            return h;
-        }
-    }
-
     /// <summary>
     /// Seconds the least durable copy of <paramref name="appFile"/> takes: the app's file read and written to one
-    /// fresh file (writeback started per chunk), each chunk fed to <paramref name="checksum"/> after it is written
-    /// when one is given, with a 64-byte trailer holding the result, then that file's fsync and its directory's (which
+    /// fresh file (writeback of each chunk's whole pages started), each chunk fed to a running digest of
+    /// <paramref name="checksum"/> (<see cref="Host.FileDigests"/>, the store's own) after it is written when one is
+    /// given, with a 64-byte trailer holding the digest's text, then that file's fsync and its directory's (which
     /// a new name needs on any file system but ext4 without a journal). No second file, no second directory, no
     /// manifest, no unlink; the copy before the previous one is removed untimed. Without a checksum it is a lower
     /// bound for every protocol that copies into a new file: such a protocol must also detect a copy a crash left
     /// torn, which takes a checksum or a second file written after the first is durable.
     /// </summary>
-    public double LeastCopy(string appFile, byte[] buffer, Func<IChunkSum>? checksum)
+    public double LeastCopy(string appFile, byte[] buffer, Core.Hashing.DigestKind? checksum)
     {
         leastNumber++;
         var copyPath = Path.Combine(store, $"least-{leastNumber:D10}");
@@ -115,12 +82,13 @@ public sealed partial class CommitFloor
         using (var src = File.OpenHandle(appFile))
         using (var copy = File.OpenHandle(copyPath, FileMode.CreateNew, FileAccess.Write))
         {
-            var sum = checksum?.Invoke();
+            using var sum = checksum is { } kind ? Host.FileDigests.Start(kind) : null;
             var offset = CopyInto(src, copy, buffer, sum);
             if (sum is not null)
             {
+                // The digest's text (64 characters for SHA-256, 41 for XXH3-128), zero-padded to 64 bytes.
                 var trailer = new byte[64];
-                sum.Finish().CopyTo(trailer, 0);
+                System.Text.Encoding.ASCII.GetBytes(sum.Finish()).CopyTo(trailer, 0);
                 RandomAccess.Write(copy, trailer, offset);
             }
 
@@ -138,7 +106,7 @@ public sealed partial class CommitFloor
     /// The copy both bounds make, as the store's hashing copy does it: read a chunk, write it at the same offset, start
     /// its writeback, feed it to <paramref name="sum"/> if there is one. Returns the bytes copied.
     /// </summary>
-    private static long CopyInto(SafeFileHandle src, SafeFileHandle copy, byte[] buffer, IChunkSum? sum)
+    private static long CopyInto(SafeFileHandle src, SafeFileHandle copy, byte[] buffer, Core.Hashing.IRunningDigest? sum)
     {
         var copyFd = (int)copy.DangerousGetHandle();
         long offset = 0;

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
+using Boinc.Persist.Core.Hashing;
 using Boinc.Persist.Shell.Verification;
 using Xunit;
 
@@ -27,7 +28,8 @@ public sealed class CommitFloorTests : IDisposable
         {
             var data = Enumerable.Range(0, 10_000 + i).Select(b => (byte)(b * 7 + i)).ToArray();
             File.WriteAllBytes(app, data);
-            Assert.True(floor.LeastCopy(app, buffer, () => new CommitFloor.Sha256Sum()) > 0);
+            var kind = i % 2 == 0 ? DigestKind.Sha256 : DigestKind.Xxh3_128;
+            Assert.True(floor.LeastCopy(app, buffer, kind) > 0);
 
             var store = Directory.GetDirectories(dir).Single();
             var copies = Directory.GetFiles(store, "least-*").Order(StringComparer.Ordinal).ToArray();
@@ -36,7 +38,10 @@ public sealed class CommitFloorTests : IDisposable
             Assert.Equal(data, copy[..data.Length]);
             var trailer = copy[data.Length..];
             Assert.Equal(64, trailer.Length);
-            Assert.Equal(SHA256.HashData(data), trailer[..32]);
+            // The digest's text as the store writes it (Core's ContentDigest, and for SHA-256 .NET's own as the oracle), zero-padded.
+            var text = kind == DigestKind.Sha256 ? Convert.ToHexStringLower(SHA256.HashData(data)) : ContentDigest.Of(kind, data);
+            Assert.Equal(ContentDigest.Of(kind, data), text);
+            Assert.Equal(text, System.Text.Encoding.ASCII.GetString(trailer).TrimEnd('\0'));
         }
     }
 
